@@ -1,0 +1,132 @@
+// `npm run -s admin -- <command>`: the operator's CLI. It opens the store directly and calls the same
+// operations as the admin HTTP API. Add --json to any command for machine-readable output.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../server/config/index.ts';
+import { createPlaza } from '../server/plaza.ts';
+
+const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
+
+  users add --username U --password P [--name N]
+  users list
+  clients add --metadata '<RFC 7591 JSON>'      (or --file metadata.json)
+  clients list
+  clients remove <client_id>
+  groups add --id G [--name N] [--member USERNAME ...]
+  groups list
+  keys rotate                                   (running servers pick up new keys on restart)
+  seed <file.json>`;
+
+class UsageError extends Error {}
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    json: { type: 'boolean', default: false },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    name: { type: 'string' },
+    metadata: { type: 'string' },
+    file: { type: 'string' },
+    id: { type: 'string' },
+    member: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`cannot read JSON from ${path}: ${(err as Error).message}`);
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError('--metadata must be JSON');
+  }
+}
+
+function table(rows: Record<string, unknown>[], columns: string[]): string {
+  if (!rows.length) return '(none)';
+  return rows.map((r) => columns.map((c) => `${c}=${Array.isArray(r[c]) ? (r[c] as unknown[]).join(',') : r[c] ?? ''}`).join('  ')).join('\n');
+}
+
+async function run(): Promise<void> {
+  const [area, action, arg] = positionals;
+  if (opts.help || !area) {
+    console.log(USAGE);
+    return;
+  }
+  const plaza = await createPlaza(loadConfig());
+  const { admin } = plaza;
+  const print = (value: unknown, text: () => string) => console.log(opts.json ? JSON.stringify(value, null, 2) : text());
+  try {
+    switch (area === 'seed' ? 'seed' : `${area} ${action ?? ''}`.trim()) {
+      case 'users add': {
+        const user = await admin.createUser({ username: opts.username, password: opts.password, name: opts.name });
+        return print(user, () => `created user ${user.username} (sub ${user.sub})`);
+      }
+      case 'users list': {
+        const users = await admin.listUsers();
+        return print(users, () => table(users as never, ['username', 'name', 'sub']));
+      }
+      case 'clients add': {
+        const metadata = opts.file ? await readJson(opts.file) : opts.metadata ? parseJson(opts.metadata) : undefined;
+        if (!metadata) throw new UsageError('clients add needs --metadata or --file');
+        const client = await admin.createClient(metadata as Record<string, unknown>);
+        return print(client, () => `registered client ${client.client_id}${client.client_secret ? `\nclient_secret (shown once): ${client.client_secret}` : ''}`);
+      }
+      case 'clients list': {
+        const clients = await admin.listClients();
+        return print(clients, () => table(clients, ['client_id', 'client_name', 'token_endpoint_auth_method', 'grant_types']));
+      }
+      case 'clients remove': {
+        if (!arg) throw new UsageError('clients remove needs a client_id');
+        const removed = await admin.removeClient(arg);
+        if (!removed) throw new UsageError(`no client ${arg}`);
+        return print({ removed: arg }, () => `removed client ${arg}`);
+      }
+      case 'groups add': {
+        const group = await admin.upsertGroup({ id: opts.id, name: opts.name, members: opts.member ?? [] });
+        return print(group, () => `group ${group.id} (${group.name}): ${group.members.join(', ') || 'no members'}`);
+      }
+      case 'groups list': {
+        const groups = await admin.listGroups();
+        return print(groups, () => table(groups as never, ['id', 'name', 'members']));
+      }
+      case 'keys rotate': {
+        const result = await admin.rotateKeys();
+        return print(result, () => `added keys ${result.added.join(', ')}; kept ${result.kept.length} older keys for verification. Restart Plaza to sign with the new keys.`);
+      }
+      case 'seed': {
+        if (!action) throw new UsageError('seed needs a file');
+        const summary = await admin.seed(await readJson(action) as never);
+        return print(summary, () => [
+          `users: ${summary.users.created} created, ${summary.users.updated} updated`,
+          `clients: ${summary.clients.created} created, ${summary.clients.updated} updated`,
+          ...Object.entries(summary.clients.secrets).map(([id, secret]) => `  client_secret for ${id} (shown once): ${secret}`),
+          `groups: ${summary.groups}`,
+        ].join('\n'));
+      }
+      default:
+        throw new UsageError(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+    }
+  } finally {
+    await plaza.close();
+  }
+}
+
+try {
+  await run();
+} catch (err) {
+  const e = err as Error & { status?: number; expose?: boolean };
+  if (err instanceof UsageError || err instanceof ConfigError || (e.status && e.expose)) {
+    console.error(opts.json ? JSON.stringify({ error: e.message }) : `error: ${e.message}`);
+    process.exit(2);
+  }
+  throw err;
+}

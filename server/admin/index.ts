@@ -1,0 +1,2 @@
+export { AdminOperations, SeedError, type SeedFile, type SeedSummary, type GroupView } from './operations.ts';
+export { adminApi } from './api.ts';

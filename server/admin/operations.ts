@@ -1,0 +1,119 @@
+// What an operator can do. The CLI and the admin HTTP API both call these, so they behave the same.
+import type { Store } from '../store/index.ts';
+import { AccountInputError, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
+import { GroupInputError, type Groups } from '../social/index.ts';
+
+export interface GroupView {
+  id: string;
+  name: string;
+  members: string[];
+}
+
+export interface SeedFile {
+  users?: { username: string; password: string; name?: string }[];
+  clients?: Record<string, unknown>[];
+  groups?: { id: string; name?: string; members?: string[] }[];
+  hosts?: unknown[];
+}
+
+export interface SeedSummary {
+  users: { created: number; updated: number };
+  clients: { created: number; updated: number; secrets: Record<string, string> };
+  groups: number;
+}
+
+export class SeedError extends Error {
+  override name = 'SeedError';
+  readonly status = 400;
+  readonly expose = true;
+}
+
+export class AdminOperations {
+  readonly #store: Store;
+  readonly #oidc: Oidc;
+  readonly #groups: Groups;
+
+  constructor(deps: { store: Store; oidc: Oidc; groups: Groups }) {
+    this.#store = deps.store;
+    this.#oidc = deps.oidc;
+    this.#groups = deps.groups;
+  }
+
+  async createUser(input: { username: unknown; password: unknown; name?: unknown }): Promise<AccountView> {
+    return viewAccount(await this.#oidc.accounts.create(input));
+  }
+
+  async listUsers(): Promise<AccountView[]> {
+    return (await this.#oidc.accounts.list()).map(viewAccount);
+  }
+
+  /** Registers a client; a secret Plaza generated is returned this once as `client_secret`. */
+  async createClient(metadata: Record<string, unknown>): Promise<ClientMetadata & { client_secret?: string }> {
+    const { metadata: stored, generatedSecret } = await this.#oidc.clients.register(metadata);
+    return generatedSecret ? { ...stored, client_secret: generatedSecret } : stored;
+  }
+
+  async listClients(): Promise<ClientMetadata[]> {
+    return this.#oidc.clients.list();
+  }
+
+  async removeClient(clientId: string): Promise<boolean> {
+    return this.#oidc.clients.remove(clientId);
+  }
+
+  async upsertGroup(input: { id: unknown; name?: unknown; members?: unknown }): Promise<GroupView> {
+    const members = input.members ?? [];
+    if (!Array.isArray(members) || members.some((m) => typeof m !== 'string')) throw new GroupInputError('members must be a list of usernames');
+    const subs: string[] = [];
+    for (const username of members as string[]) {
+      const account = await this.#oidc.accounts.findByUsername(username);
+      if (!account) throw new GroupInputError(`no user ${username}`);
+      subs.push(account.id);
+    }
+    const group = await this.#groups.upsert(input);
+    for (const sub of subs) await this.#groups.addMember(group.id, sub);
+    return this.#viewGroup(group.id, group.name);
+  }
+
+  async listGroups(): Promise<GroupView[]> {
+    return Promise.all((await this.#groups.list()).map((g) => this.#viewGroup(g.id, g.name)));
+  }
+
+  async #viewGroup(id: string, name: string): Promise<GroupView> {
+    const members = [];
+    for (const sub of await this.#groups.members(id)) members.push((await this.#oidc.accounts.find(sub))?.username ?? sub);
+    return { id, name, members: members.sort() };
+  }
+
+  async rotateKeys() {
+    return rotateKeys(this.#store);
+  }
+
+  /** Loads users, then clients, then groups; running the same file again changes nothing. */
+  async seed(file: SeedFile): Promise<SeedSummary> {
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new SeedError('a seed file is a JSON object');
+    const lists = ['users', 'clients', 'groups', 'hosts'] as const;
+    for (const key of lists) if (file[key] !== undefined && !Array.isArray(file[key])) throw new SeedError(`"${key}" must be a list`);
+    if (file.hosts?.length) throw new SeedError('"hosts" are not supported yet');
+    const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {} }, groups: 0 };
+    for (const user of file.users ?? []) {
+      try {
+        const { created } = await this.#oidc.accounts.upsert(user);
+        summary.users[created ? 'created' : 'updated'] += 1;
+      } catch (err) {
+        if (err instanceof AccountInputError) throw new SeedError(`user ${JSON.stringify(user?.username)}: ${err.message}`);
+        throw err;
+      }
+    }
+    for (const client of file.clients ?? []) {
+      const { metadata, generatedSecret, created } = await this.#oidc.clients.register(client);
+      summary.clients[created ? 'created' : 'updated'] += 1;
+      if (generatedSecret) summary.clients.secrets[metadata.client_id] = generatedSecret;
+    }
+    for (const group of file.groups ?? []) {
+      await this.upsertGroup(group);
+      summary.groups += 1;
+    }
+    return summary;
+  }
+}

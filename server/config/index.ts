@@ -1,0 +1,81 @@
+// Environment parsing. Every variable read here is listed in .env.example and the README's config table.
+import { resolve } from 'node:path';
+
+export interface TtlConfig {
+  accessToken: number;
+  refreshToken: number;
+  authorizationCode: number;
+  interaction: number;
+  session: number;
+  grant: number;
+}
+
+export interface PlazaConfig {
+  production: boolean;
+  issuer: string;
+  port: number;
+  host: string;
+  dataDir: string;
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  cookieKeys: string[] | undefined;
+  ttl: TtlConfig;
+  sweepIntervalSeconds: number;
+  loginThrottle: { maxFailures: number; windowSeconds: number };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new ConfigError(`${name} must be a whole number >= ${min}, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+function issuerFrom(env: Env, port: number): string {
+  const issuer = env.ISSUER || `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError(`ISSUER must be an absolute URL, got ${JSON.stringify(issuer)}`);
+  }
+  if (url.search || url.hash || !/^https?:$/.test(url.protocol)) {
+    throw new ConfigError('ISSUER must be an http(s) URL without query or fragment');
+  }
+  return issuer.replace(/\/$/, '');
+}
+
+export function loadConfig(env: Env = process.env): PlazaConfig {
+  const port = integer(env, 'PORT', 3000);
+  const synchronous = (env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new ConfigError('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+  const cookieKeys = env.COOKIE_KEYS ? env.COOKIE_KEYS.split(',').map((k) => k.trim()).filter(Boolean) : undefined;
+  if (cookieKeys?.some((k) => k.length < 32)) throw new ConfigError('each COOKIE_KEYS entry must be at least 32 characters');
+  return {
+    production: env.NODE_ENV === 'production',
+    issuer: issuerFrom(env, port),
+    port,
+    host: env.HOST || '127.0.0.1',
+    dataDir: resolve(env.DATA_DIR || './data'),
+    sqliteSynchronous: synchronous,
+    cookieKeys,
+    ttl: {
+      accessToken: integer(env, 'ACCESS_TOKEN_TTL', 3600, 1),
+      refreshToken: integer(env, 'REFRESH_TOKEN_TTL', 14 * 24 * 3600, 1),
+      authorizationCode: integer(env, 'AUTHORIZATION_CODE_TTL', 60, 1),
+      interaction: integer(env, 'INTERACTION_TTL', 3600, 1),
+      session: integer(env, 'SESSION_TTL', 14 * 24 * 3600, 1),
+      grant: integer(env, 'GRANT_TTL', 365 * 24 * 3600, 1),
+    },
+    sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL', 60, 1),
+    loginThrottle: {
+      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1),
+      windowSeconds: integer(env, 'LOGIN_WINDOW', 900, 1),
+    },
+  };
+}

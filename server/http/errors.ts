@@ -1,0 +1,79 @@
+// Maps errors to what each kind of client expects: RFC 9457 problem documents for JSON APIs,
+// an error page for browsers. Unknown errors become a bare 500 without details.
+import { STATUS_CODES } from 'node:http';
+import type { Context, Middleware } from 'koa';
+import type { Views } from './views.ts';
+
+export interface ClientError {
+  status: number;
+  message: string;
+  expose?: boolean;
+  /** A machine-readable code; the OAuth error for oidc-provider errors. */
+  code?: string;
+  headers?: Record<string, string>;
+}
+
+/** An error a client caused: shown to it as is. */
+export class HttpError extends Error implements ClientError {
+  override name = 'HttpError';
+  readonly status: number;
+  readonly code?: string;
+  readonly expose = true;
+  readonly headers?: Record<string, string>;
+  constructor(status: number, message: string, options: { code?: string; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.status = status;
+    this.code = options.code;
+    this.headers = options.headers;
+  }
+}
+
+export function clientErrorOf(err: unknown): ClientError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const e = err as Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; error_description?: string; headers?: Record<string, string> };
+  const status = e.status ?? e.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500 || e.expose === false) return undefined;
+  // oidc-provider errors carry the OAuth code in `error` and the text in `error_description`.
+  return { status, message: e.error_description ?? e.message, code: e.error, headers: e.headers };
+}
+
+export type Report = (err: unknown, ctx: Context) => void;
+
+export function problemJson(report: Report): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const known = clientErrorOf(err);
+      if (!known) report(err, ctx);
+      const status = known?.status ?? 500;
+      for (const [name, value] of Object.entries(known?.headers ?? {})) ctx.set(name, value);
+      ctx.status = status;
+      ctx.type = 'application/problem+json';
+      ctx.body = {
+        type: 'about:blank',
+        title: STATUS_CODES[status] ?? 'Error',
+        status,
+        ...(known ? { detail: known.message } : {}),
+        ...(known?.code ? { code: known.code } : {}),
+      };
+    }
+  };
+}
+
+export function errorPage(views: Views, report: Report): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const known = clientErrorOf(err);
+      if (!known) report(err, ctx);
+      for (const [name, value] of Object.entries(known?.headers ?? {})) ctx.set(name, value);
+      views.page(ctx, 'error', {
+        title: 'Something went wrong',
+        error: known?.code ?? (known ? STATUS_CODES[known.status] : 'server_error'),
+        description: known?.message ?? 'An unexpected error happened. Please try again later.',
+      }, known?.status ?? 500);
+    }
+  };
+}

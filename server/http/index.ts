@@ -1,0 +1,39 @@
+// Assembles the HTTP application: oidc-provider is itself a Koa app, and Plaza's middleware is composed in front
+// of its routes, here and nowhere else.
+import { bodyParser } from '@koa/bodyparser';
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import { errorPage, type Report } from './errors.ts';
+import { securityHeaders } from './security_headers.ts';
+import type { Views } from './views.ts';
+
+export { Views, seeOther } from './views.ts';
+export { siteRoutes } from './site.ts';
+export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
+export { HttpError, problemJson, type Report } from './errors.ts';
+
+/** Form bodies for Plaza's own pages only: oidc-provider parses the bodies of its endpoints itself. */
+export function formBody(): Middleware {
+  return bodyParser({ enableTypes: ['form'], formLimit: '64kb', encoding: 'utf-8' });
+}
+
+export interface AppParts {
+  views: Views;
+  report: Report;
+  hsts: boolean;
+  health: Middleware;
+  /** JSON APIs, each answering errors as problem documents. */
+  apis: Middleware[];
+  /** Browser pages, whose errors are shown as an error page. */
+  pages: Router[];
+}
+
+export function assembleApp(provider: Provider, parts: AppParts): Provider {
+  provider.use(securityHeaders({ hsts: parts.hsts }));
+  provider.use(parts.health);
+  for (const api of parts.apis) provider.use(api);
+  provider.use(errorPage(parts.views, parts.report));
+  for (const router of parts.pages) provider.use(router.routes());
+  return provider;
+}

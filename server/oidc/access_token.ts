@@ -1,0 +1,58 @@
+// Verifies Plaza's own RFC 9068 JWT access tokens: signature with a Plaza key, `typ: at+jwt`, issuer, audience, expiry.
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { HttpError } from '../http/index.ts';
+
+export interface AccessTokenClaims extends JWTPayload {
+  client_id: string;
+  scope?: string;
+  cnf?: { jkt?: string };
+}
+
+export class InvalidTokenError extends HttpError {
+  override name = 'InvalidTokenError';
+  constructor(description: string) {
+    super(401, description, {
+      code: 'invalid_token',
+      headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description.replace(/"/g, "'")}"` },
+    });
+  }
+}
+
+export class InsufficientScopeError extends HttpError {
+  override name = 'InsufficientScopeError';
+  constructor(scope: string) {
+    super(403, `this request needs the ${scope} scope`, {
+      code: 'insufficient_scope',
+      headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+    });
+  }
+}
+
+const SIGNING_ALGS = ['ES256', 'RS256'];
+
+export type AccessTokenVerifier = (token: string, audience: string) => Promise<AccessTokenClaims>;
+
+export function accessTokenVerifier(issuer: string, signingKeys: JWK[]): AccessTokenVerifier {
+  const keySet = createLocalJWKSet({ keys: signingKeys });
+  return async (token, audience) => {
+    try {
+      const { payload } = await jwtVerify<AccessTokenClaims>(token, keySet, {
+        issuer, audience, typ: 'at+jwt', algorithms: SIGNING_ALGS, requiredClaims: ['exp', 'client_id'],
+      });
+      return payload;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('the access token has expired');
+      if (err instanceof joseErrors.JOSEError) throw new InvalidTokenError('the access token is not valid here');
+      throw err;
+    }
+  };
+}
+
+/** The token from `Authorization: Bearer <token>`; a missing or malformed header is a 401. */
+export function bearerToken(authorization: string | undefined): string {
+  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(authorization ?? '');
+  if (!match) {
+    throw new HttpError(401, 'an access token is required', { code: 'invalid_request', headers: { 'WWW-Authenticate': 'Bearer' } });
+  }
+  return match[1];
+}

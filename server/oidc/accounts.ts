@@ -1,0 +1,101 @@
+// Local accounts: username + password, hashed with Argon2id (@node-rs/argon2).
+import { randomUUID } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import type { Doc, Store } from '../store/index.ts';
+
+export interface Account extends Doc {
+  username: string;
+  name: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface AccountView {
+  sub: string;
+  username: string;
+  name: string;
+  created_at: string;
+}
+
+export class AccountInputError extends Error {
+  override name = 'AccountInputError';
+  readonly status = 400;
+  readonly expose = true;
+}
+
+const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 1024;
+
+export function normalizeUsername(username: unknown): string | undefined {
+  if (typeof username !== 'string') return undefined;
+  const u = username.trim().toLowerCase();
+  return USERNAME.test(u) ? u : undefined;
+}
+
+function checkPassword(password: unknown): string {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
+    throw new AccountInputError(`password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`);
+  }
+  return password;
+}
+
+export function viewAccount(account: Account): AccountView {
+  return { sub: account.id, username: account.username, name: account.name, created_at: new Date(account.createdAt).toISOString() };
+}
+
+export class Accounts {
+  readonly #docs;
+  // Verifying against a real hash when the user is unknown keeps the response time from revealing which usernames exist.
+  readonly #decoy: Promise<string>;
+
+  constructor(store: Store) {
+    this.#docs = store.collection<Account>({ name: 'accounts', indexes: [{ field: 'username', unique: true }] });
+    this.#decoy = hash(randomUUID());
+  }
+
+  async find(sub: string): Promise<Account | undefined> {
+    return this.#docs.get(sub);
+  }
+
+  async findByUsername(username: string): Promise<Account | undefined> {
+    const u = normalizeUsername(username);
+    if (!u) return undefined;
+    const [account] = await this.#docs.find({ username: u }, { limit: 1 });
+    return account;
+  }
+
+  /** Creates the account, or (for idempotent seeding) updates name and password of an existing one. */
+  async upsert(input: { username: unknown; password: unknown; name?: unknown }): Promise<{ account: Account; created: boolean }> {
+    const username = normalizeUsername(input.username);
+    if (!username) throw new AccountInputError('username must be 1-64 characters: letters, digits, "_", "." or "-"');
+    const password = checkPassword(input.password);
+    const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 200) : username;
+    const passwordHash = await hash(password);
+    const existing = await this.findByUsername(username);
+    if (existing) {
+      const account = (await this.#docs.update(existing.id, { name, passwordHash }))!;
+      return { account, created: false };
+    }
+    const account: Account = { id: randomUUID(), username, name, passwordHash, createdAt: Date.now() };
+    if (!await this.#docs.insert(account)) return this.upsert(input);
+    return { account, created: true };
+  }
+
+  async create(input: { username: unknown; password: unknown; name?: unknown }): Promise<Account> {
+    const username = normalizeUsername(input.username);
+    if (username && await this.findByUsername(username)) throw new AccountInputError(`user ${username} already exists`);
+    return (await this.upsert(input)).account;
+  }
+
+  async authenticate(username: unknown, password: unknown): Promise<Account | undefined> {
+    const account = typeof username === 'string' ? await this.findByUsername(username) : undefined;
+    const pw = typeof password === 'string' && password.length <= MAX_PASSWORD ? password : '';
+    const ok = await verify(account?.passwordHash ?? await this.#decoy, pw);
+    return account && ok ? account : undefined;
+  }
+
+  async list(): Promise<Account[]> {
+    return this.#docs.find({}, { orderBy: { field: 'username' } });
+  }
+}

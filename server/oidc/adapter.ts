@@ -1,0 +1,112 @@
+// The oidc-provider adapter, written once on the storage port: one collection per model.
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Doc, IndexSpec, Store } from '../store/index.ts';
+
+interface ModelDoc extends Doc {
+  payload: AdapterPayload;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  accountId?: string;
+  clientId?: string;
+  consumed?: number;
+}
+
+const GRANTABLE = new Set([
+  'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode',
+]);
+
+function collectionName(model: string): string {
+  return `oidc_${model.replace(/[A-Z]/g, (c, i) => (i ? '_' : '') + c.toLowerCase())}`;
+}
+
+/** The collection behind one oidc-provider model, for the few reads oidc-provider has no method for (listing). */
+export function modelCollection(store: Store, model: string) {
+  return store.collection<ModelDoc>({ name: collectionName(model), indexes: indexesFor(model) });
+}
+
+function indexesFor(model: string): IndexSpec[] {
+  const indexes: IndexSpec[] = [];
+  if (GRANTABLE.has(model)) indexes.push({ field: 'grantId' });
+  if (model === 'Session') indexes.push({ field: 'uid', unique: true });
+  if (model === 'DeviceCode') indexes.push({ field: 'userCode', unique: true });
+  if (model === 'Grant') indexes.push({ field: 'accountId' });
+  return indexes;
+}
+
+/** Fails the loser of a race to consume a one-time artifact with the error oidc-provider gives for reuse. */
+function alreadyConsumed(model: string): Error {
+  if (model === 'PushedAuthorizationRequest') return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+  return new errors.InvalidGrant(`${model.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} already used`);
+}
+
+function toPayload(doc: ModelDoc | undefined): AdapterPayload | undefined {
+  if (!doc) return undefined;
+  return doc.consumed ? { ...doc.payload, consumed: doc.consumed } : doc.payload;
+}
+
+export function createAdapter(store: Store): new (model: string) => Adapter {
+  return class StoreAdapter implements Adapter {
+    readonly #model: string;
+    readonly #docs;
+
+    constructor(model: string) {
+      this.#model = model;
+      this.#docs = modelCollection(store, model);
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      await this.#docs.put({
+        id,
+        payload,
+        grantId: payload.grantId,
+        uid: payload.uid,
+        userCode: payload.userCode,
+        accountId: payload.accountId,
+        clientId: payload.clientId,
+        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : null,
+      });
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      return toPayload(await this.#docs.get(id));
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const [doc] = await this.#docs.find({ uid }, { limit: 1 });
+      return toPayload(doc);
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const [doc] = await this.#docs.find({ userCode }, { limit: 1 });
+      return toPayload(doc);
+    }
+
+    async consume(id: string): Promise<void> {
+      const updated = await this.#docs.update(id, { consumed: Math.floor(Date.now() / 1000) }, { consumed: null });
+      if (!updated) throw alreadyConsumed(this.#model);
+    }
+
+    async destroy(id: string): Promise<void> {
+      await this.#docs.delete(id);
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await this.#docs.deleteMany({ grantId });
+    }
+  };
+}
+
+export const GRANT_BOUND_MODELS = [...GRANTABLE];
+
+export const MODELS = [
+  'AccessToken', 'AuthorizationCode', 'BackchannelAuthenticationRequest', 'Client', 'ClientCredentials', 'DeviceCode',
+  'Grant', 'InitialAccessToken', 'Interaction', 'PreAuthorizedCode', 'PushedAuthorizationRequest', 'RefreshToken',
+  'RegistrationAccessToken', 'ReplayDetection', 'Session',
+] as const;
+
+/** Revokes a grant and every code and token issued under it. */
+export async function revokeGrant(store: Store, grantId: string): Promise<void> {
+  for (const model of GRANT_BOUND_MODELS) await modelCollection(store, model).deleteMany({ grantId });
+  await modelCollection(store, 'Grant').delete(grantId);
+}

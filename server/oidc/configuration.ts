@@ -1,0 +1,137 @@
+// The oidc-provider configuration: what Plaza turns on, and the policies it sets where the defaults are placeholders.
+import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer, type ClientAuthMethod } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { PlazaConfig } from '../config/index.ts';
+import type { Accounts } from './accounts.ts';
+import { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
+
+export interface OidcPages {
+  error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> | void;
+  logout(ctx: KoaContextWithOIDC, form: string): Promise<void> | void;
+  loggedOut(ctx: KoaContextWithOIDC): Promise<void> | void;
+}
+
+export interface OidcSetup {
+  config: PlazaConfig;
+  adapter: Configuration['adapter'];
+  keys: JWK[];
+  cookieKeys: string[];
+  accounts: Accounts;
+  pages: OidcPages;
+}
+
+export function resourceIndicators(issuer: string) {
+  return { api: `${issuer}/api`, admin: `${issuer}/admin/api` };
+}
+
+function requestedScopes(ctx: KoaContextWithOIDC): string[] {
+  const scope = ctx.oidc.params?.scope;
+  return typeof scope === 'string' ? scope.split(' ') : [];
+}
+
+export function buildConfiguration(setup: OidcSetup): Configuration {
+  const { config, accounts, pages } = setup;
+  const resources = resourceIndicators(config.issuer);
+  const secureCookies = config.issuer.startsWith('https:');
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies, signed: true };
+
+  const apiServer: ResourceServer = {
+    scope: API_SCOPES.join(' '),
+    audience: resources.api,
+    accessTokenFormat: 'jwt',
+    accessTokenTTL: config.ttl.accessToken,
+    jwt: { sign: { alg: 'ES256' } },
+  };
+  const adminServer: ResourceServer = { ...apiServer, scope: ADMIN_SCOPE, audience: resources.admin };
+
+  return {
+    adapter: setup.adapter,
+    jwks: { keys: setup.keys as NonNullable<Configuration['jwks']>['keys'] },
+    cookies: {
+      keys: setup.cookieKeys,
+      names: { session: 'plaza.session', interaction: 'plaza.interaction', resume: 'plaza.resume' },
+      long: cookie,
+      short: cookie,
+    },
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    scopes: [...OIDC_SCOPES, ...API_SCOPES, ADMIN_SCOPE],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256',
+    },
+    async findAccount(_ctx, sub) {
+      const account = await accounts.find(sub);
+      if (!account) return undefined;
+      return {
+        accountId: account.id,
+        claims: () => ({ sub: account.id, name: account.name, preferred_username: account.username }),
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      // Publishes and uses the `use: enc` keys (encrypted request objects now, encrypted API calls later).
+      encryption: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      dPoP: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => pages.logout(ctx, form),
+        postLogoutSuccessSource: (ctx) => pages.loggedOut(ctx),
+      },
+      resourceIndicators: {
+        enabled: true,
+        // Without a resource parameter, a request for API scopes means the Plaza API.
+        async defaultResource(ctx, _client, oneOf) {
+          if (oneOf) return oneOf;
+          const scopes = requestedScopes(ctx);
+          if (scopes.includes(ADMIN_SCOPE)) return resources.admin;
+          if (ctx.oidc.params?.grant_type === 'client_credentials' || scopes.some((s) => API_SCOPES.includes(s))) return resources.api;
+          return undefined as unknown as string;
+        },
+        async getResourceServerInfo(ctx, indicator, client) {
+          if (indicator === resources.api) return apiServer;
+          // Only clients registered with the admin scope, and only machine-to-machine, reach the admin API.
+          if (
+            indicator === resources.admin
+            && ctx.oidc.params?.grant_type === 'client_credentials'
+            && client.scope?.split(' ').includes(ADMIN_SCOPE)
+          ) return adminServer;
+          throw new errors.InvalidTarget();
+        },
+        useGrantedResource: async () => false,
+      },
+    },
+    async issueRefreshToken(_ctx, client, code) {
+      if (!client.grantTypeAllowed('refresh_token')) return false;
+      return code.scopes.has('offline_access') || !code.scopes.has('openid');
+    },
+    rotateRefreshToken(ctx) {
+      const { RefreshToken: token, Client: client } = ctx.oidc.entities;
+      if (!token || !client) return false;
+      if (token.totalLifetime() >= 365.25 * 24 * 3600) return false;
+      if (client.clientAuthMethod === ('none' satisfies ClientAuthMethod)) return true;
+      return token.ttlPercentagePassed() >= 70;
+    },
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
+      AuthorizationCode: config.ttl.authorizationCode,
+      RefreshToken: config.ttl.refreshToken,
+      IdToken: config.ttl.accessToken,
+      Interaction: config.ttl.interaction,
+      Session: config.ttl.session,
+      Grant: config.ttl.grant,
+    },
+    renderError: (ctx, out) => pages.error(ctx, out),
+    discovery: { service_documentation: `${config.issuer}/` },
+  };
+}

@@ -1,0 +1,29 @@
+// Every scope Plaza knows, with the words the consent page shows for it.
+export const OIDC_SCOPES = ['openid', 'profile', 'offline_access'];
+export const API_SCOPES = ['groups:read', 'messages:read', 'messages:post', 'groups:apps'];
+export const ADMIN_SCOPE = 'admin';
+
+const DESCRIPTIONS: Record<string, string> = {
+  openid: 'Know who you are (your Plaza account identifier)',
+  profile: 'See your name and username',
+  offline_access: 'Stay connected when you are not using it',
+  'groups:read': 'See the groups you belong to',
+  'messages:read': 'Read messages in your groups',
+  'messages:post': 'Post messages in your groups as you',
+  'groups:apps': 'Add and remove apps in your groups',
+  admin: 'Administer Plaza',
+};
+
+const CLAIMS: Record<string, string> = {
+  sub: 'Your account identifier',
+  name: 'Your name',
+  preferred_username: 'Your username',
+};
+
+export function describeScope(scope: string): string {
+  return DESCRIPTIONS[scope] ?? scope;
+}
+
+export function describeClaim(claim: string): string {
+  return CLAIMS[claim] ?? claim;
+}

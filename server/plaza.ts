@@ -1,0 +1,82 @@
+// The composition root: opens the store, builds each capability, and hands them to the HTTP assembly.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import type { PlazaConfig } from './config/index.ts';
+import { openStore, startSweeper, type Store } from './store/index.ts';
+import { createOidc, type Oidc } from './oidc/index.ts';
+import { AdminOperations, adminApi } from './admin/index.ts';
+import { Groups } from './social/index.ts';
+import { assembleApp, siteRoutes, Views, type Report } from './http/index.ts';
+
+const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+
+export interface Plaza {
+  config: PlazaConfig;
+  store: Store;
+  oidc: Oidc;
+  admin: AdminOperations;
+  app: Provider;
+  close(): Promise<void>;
+}
+
+export interface RunningPlaza extends Plaza {
+  url: string;
+  server: Server;
+}
+
+const defaultReport: Report = (err) => {
+  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }));
+};
+
+function health(store: Store): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path !== '/healthz') return next();
+    try {
+      await store.ping();
+      ctx.body = { status: 'ok' };
+    } catch {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable' };
+    }
+  };
+}
+
+/** Builds Plaza without listening: the admin CLI uses the same objects as the server. */
+export async function createPlaza(config: PlazaConfig, report: Report = defaultReport): Promise<Plaza> {
+  const store = await openStore(config);
+  const views = new Views(VIEWS_DIR, config.production);
+  const oidc = await createOidc({ config, store, views, report: (err) => report(err, undefined as never) });
+  const admin = new AdminOperations({ store, oidc, groups: new Groups(store) });
+  const app = assembleApp(oidc.provider, {
+    views, report,
+    hsts: config.issuer.startsWith('https:'),
+    health: health(store),
+    apis: [adminApi({ oidc, admin, report })],
+    pages: [siteRoutes(views, VIEWS_DIR), ...oidc.routers],
+  });
+  return { config, store, oidc, admin, app, close: () => store.close() };
+}
+
+export async function startPlaza(config: PlazaConfig, report: Report = defaultReport): Promise<RunningPlaza> {
+  const plaza = await createPlaza(config, report);
+  const stopSweeper = startSweeper(plaza.store, config.sweepIntervalSeconds * 1000, (err) => report(err, undefined as never));
+  const server = plaza.app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    ...plaza,
+    server,
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    async close() {
+      stopSweeper();
+      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await plaza.store.close();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { Groups, GroupInputError, type Group } from './groups.ts';
