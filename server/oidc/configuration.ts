@@ -77,7 +77,8 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       // Publishes and uses the `use: enc` keys (encrypted request objects now, encrypted API calls later).
       encryption: { enabled: true },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // A client learns about its own tokens only; for anyone else's the answer is `active: false`.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },

@@ -1,0 +1,43 @@
+// The users and clients most tests start from.
+import type { TestServer } from './harness.ts';
+
+export const REDIRECT_URI = 'https://app.example/cb';
+
+export const WEB = {
+  client_id: 'web', client_secret: 'web-secret-0123456789-0123456789', client_name: 'Web App',
+  redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_post', post_logout_redirect_uris: ['https://app.example/bye'],
+};
+
+export const OTHER_WEB = { ...WEB, client_id: 'other', client_secret: 'other-secret-0123456789-01234567', client_name: 'Other App' };
+
+export const SPA = {
+  client_id: 'spa', client_name: 'Single Page App', redirect_uris: [REDIRECT_URI],
+  grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none',
+};
+
+export const SERVICE = {
+  client_id: 'service', client_secret: 'service-secret-0123456789-012345', client_name: 'Backend Service',
+  grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post',
+  scope: 'groups:read messages:read',
+};
+
+export const ADMIN_TOOL = {
+  client_id: 'admin-tool', client_secret: 'admin-secret-0123456789-01234567', client_name: 'Admin Tool',
+  grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post',
+  scope: 'admin',
+};
+
+export const ALICE = { username: 'alice', password: 'alice-password-1', name: 'Alice Example' };
+export const BOB = { username: 'bob', password: 'bob-password-1', name: 'Bob Example' };
+
+export async function seedBasics(server: TestServer): Promise<void> {
+  await server.plaza.admin.seed({ users: [ALICE, BOB], clients: [WEB, OTHER_WEB, SPA, SERVICE, ADMIN_TOOL] });
+}
+
+export function codeRequest(client: { client_id: string }, challenge: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid profile offline_access',
+    code_challenge: challenge, code_challenge_method: 'S256', state: 'st-1', nonce: 'n-1', prompt: 'consent', ...extra,
+  };
+}
