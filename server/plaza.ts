@@ -44,9 +44,16 @@ function health(store: Store): Middleware {
   };
 }
 
+export interface PlazaOptions {
+  report?: Report;
+  /** An already open store; by default the engine the config names is opened. */
+  store?: Store;
+}
+
 /** Builds Plaza without listening: the admin CLI uses the same objects as the server. */
-export async function createPlaza(config: PlazaConfig, report: Report = defaultReport): Promise<Plaza> {
-  const store = await openStore(config);
+export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {}): Promise<Plaza> {
+  const report = options.report ?? defaultReport;
+  const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
   const oidc = await createOidc({ config, store, views, report: (err) => report(err, undefined as never) });
   const admin = new AdminOperations({ store, oidc, groups: new Groups(store) });
@@ -60,8 +67,9 @@ export async function createPlaza(config: PlazaConfig, report: Report = defaultR
   return { config, store, oidc, admin, app, close: () => store.close() };
 }
 
-export async function startPlaza(config: PlazaConfig, report: Report = defaultReport): Promise<RunningPlaza> {
-  const plaza = await createPlaza(config, report);
+export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}): Promise<RunningPlaza> {
+  const report = options.report ?? defaultReport;
+  const plaza = await createPlaza(config, options);
   const stopSweeper = startSweeper(plaza.store, config.sweepIntervalSeconds * 1000, (err) => report(err, undefined as never));
   const server = plaza.app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../server/config/index.ts';
 import { startPlaza, type RunningPlaza } from '../../server/plaza.ts';
+import { openStore } from '../../server/store/index.ts';
+import { withLatency } from './latency.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -31,7 +33,14 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(options: { env?: Record<string, string>; dataDir?: string } = {}): Promise<TestServer> {
+export interface ServerOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  /** Give every store call the latency of a networked engine, so that concurrent requests really interleave. */
+  latency?: boolean;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? await tempDir();
   const port = await freePort();
   const env = {
@@ -39,7 +48,11 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     ...options.env,
   };
   const serverErrors: unknown[] = [];
-  const start = () => startPlaza(loadConfig(env), (err) => { serverErrors.push(err); });
+  const start = async () => {
+    const config = loadConfig(env);
+    const store = options.latency ? withLatency(await openStore(config)) : undefined;
+    return startPlaza(config, { store, report: (err) => { serverErrors.push(err); } });
+  };
   const server: TestServer = {
     url: env.ISSUER,
     dataDir,
