@@ -24,6 +24,11 @@ function body(ctx: { request: { body?: unknown } }): Record<string, unknown> {
 
 const PREFIX = '/admin/api';
 
+const notFound: Middleware = async (ctx, next) => {
+  await next();
+  if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'no such admin endpoint');
+};
+
 export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Report }): Middleware {
   const { admin } = deps;
   const router = new Router({ prefix: PREFIX });
@@ -55,10 +60,11 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
   const chain: Middleware = compose<never>([
     problemJson(deps.report),
     requireAdminToken(deps.oidc),
+    notFound,
     bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }),
     router.routes(),
     router.allowedMethods({ throw: true }),
-    () => { throw new HttpError(404, 'no such admin endpoint'); },
   ] as never[]) as Middleware;
-  return (ctx, next) => (ctx.path === PREFIX || ctx.path.startsWith(`${PREFIX}/`) ? chain(ctx, next) : next());
+  // The admin API ends here: nothing under its prefix falls through to oidc-provider.
+  return (ctx, next) => (ctx.path === PREFIX || ctx.path.startsWith(`${PREFIX}/`) ? chain(ctx, async () => {}) : next());
 }

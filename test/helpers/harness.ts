@@ -60,6 +60,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     serverErrors,
     async restart() {
       await server.plaza.close();
+      // Let this process's HTTP client see its pooled connections close before it sends again.
+      await new Promise((r) => setTimeout(r, 50));
       server.plaza = await start();
     },
     async stop() {

@@ -1,0 +1,97 @@
+// The admin HTTP API: only a client-credentials token with the admin scope gets in, and it does what the CLI does.
+import anyTest, { type TestFn } from 'ava';
+import { startServer, type TestServer } from '../helpers/harness.ts';
+import { tokenRequest } from '../helpers/oauth.ts';
+import { seedBasics, ADMIN_TOOL, SERVICE } from '../helpers/fixtures.ts';
+
+const test = anyTest as TestFn<{ server: TestServer; token: string }>;
+
+test.before(async (t) => {
+  const server = await startServer();
+  await seedBasics(server);
+  const res = await tokenRequest(server, { grant_type: 'client_credentials', client_id: ADMIN_TOOL.client_id, client_secret: ADMIN_TOOL.client_secret, scope: 'admin' });
+  t.context = { server, token: res.body.access_token };
+});
+test.after.always(async (t) => { await t.context.server.stop(); });
+test.afterEach((t) => { t.deepEqual(t.context.server.serverErrors, [], 'no unhandled server errors'); });
+
+function call(t: { context: { server: TestServer; token: string } }, method: string, path: string, body?: unknown, token = t.context.token) {
+  return fetch(`${t.context.server.url}/admin/api${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+async function problem(t: { is: (a: unknown, b: unknown) => void }, res: Response, status: number) {
+  t.is(res.status, status);
+  t.is(res.headers.get('content-type'), 'application/problem+json');
+  const body = await res.json() as { status: number; title: string; detail?: string };
+  t.is(body.status, status);
+  return body;
+}
+
+test('no token, a bad token, and a token without the admin scope are refused', async (t) => {
+  const { server } = t.context;
+  const none = await call(t, 'GET', '/users', undefined, '');
+  await problem(t, none, 401);
+  t.is(none.headers.get('www-authenticate'), 'Bearer');
+  await problem(t, await call(t, 'GET', '/users', undefined, 'garbage.token.here'), 401);
+  const service = await tokenRequest(server, { grant_type: 'client_credentials', client_id: SERVICE.client_id, client_secret: SERVICE.client_secret });
+  const wrongAudience = await call(t, 'GET', '/users', undefined, service.body.access_token);
+  await problem(t, wrongAudience, 401);
+  const noAdmin = await tokenRequest(server, { grant_type: 'client_credentials', client_id: SERVICE.client_id, client_secret: SERVICE.client_secret, resource: `${server.url}/admin/api` });
+  t.is(noAdmin.body.error, 'invalid_target', 'a client without the admin scope cannot get an admin token at all');
+});
+
+test('users, clients and groups through the API', async (t) => {
+  const created = await call(t, 'POST', '/users', { username: 'carol', password: 'carol-password-1', name: 'Carol' });
+  t.is(created.status, 201);
+  t.like(await created.json(), { username: 'carol', name: 'Carol' });
+  const users = await (await call(t, 'GET', '/users')).json() as { username: string; passwordHash?: string }[];
+  t.true(users.some((u) => u.username === 'carol'));
+  t.true(users.every((u) => u.passwordHash === undefined));
+  await problem(t, await call(t, 'POST', '/users', { username: 'carol', password: 'carol-password-1' }), 400);
+
+  const client = await call(t, 'POST', '/clients', { client_name: 'New App', redirect_uris: ['https://new.example/cb'] });
+  t.is(client.status, 201);
+  const body = await client.json() as { client_id: string; client_secret: string };
+  t.regex(body.client_secret, /^[A-Za-z0-9_-]{43}$/, 'a generated secret is shown once');
+  const listed = await (await call(t, 'GET', '/clients')).json() as Record<string, unknown>[];
+  const found = listed.find((c) => c.client_id === body.client_id)!;
+  t.is(found.client_name, 'New App');
+  t.is(found.client_secret, undefined, 'never listed again');
+  const token = await tokenRequest(t.context.server, {
+    grant_type: 'authorization_code', code: 'unknown', redirect_uri: 'https://new.example/cb', client_id: body.client_id, client_secret: body.client_secret,
+  });
+  t.is(token.body.error, 'invalid_grant', 'the new client exists and authenticated with its secret (the code is what is wrong)');
+  t.is((await call(t, 'DELETE', `/clients/${body.client_id}`)).status, 204);
+  await problem(t, await call(t, 'DELETE', `/clients/${body.client_id}`), 404);
+
+  const group = await call(t, 'POST', '/groups', { id: 'book-club', name: 'Book Club', members: ['alice', 'carol'] });
+  t.is(group.status, 201);
+  t.deepEqual(await group.json(), { id: 'book-club', name: 'Book Club', members: ['alice', 'carol'] });
+  await problem(t, await call(t, 'POST', '/groups', { id: 'x', members: ['nobody'] }), 400);
+});
+
+test('bad input gets a problem document, never a server error', async (t) => {
+  await problem(t, await call(t, 'POST', '/users', '{not json'), 400);
+  await problem(t, await call(t, 'POST', '/users', [1, 2]), 400);
+  await problem(t, await call(t, 'POST', '/users', { username: { $ne: null }, password: 'long-enough-pw' }), 400);
+  await problem(t, await call(t, 'POST', '/clients', { redirect_uris: 'not-a-list' }), 400);
+  await problem(t, await call(t, 'POST', '/clients', { client_id: '../../etc', redirect_uris: ['https://a.example/cb'] }), 400);
+  await problem(t, await call(t, 'POST', '/seed', { users: 'nope' }), 400);
+  await problem(t, await call(t, 'GET', '/nothing-here'), 404);
+  await problem(t, await call(t, 'PUT', '/users', {}), 405);
+});
+
+test('seeding over the API is idempotent', async (t) => {
+  const seed = { users: [{ username: 'dave', password: 'dave-password-1' }], groups: [{ id: 'dave-group', members: ['dave'] }] };
+  const first = await (await call(t, 'POST', '/seed', seed)).json() as { users: { created: number } };
+  const second = await (await call(t, 'POST', '/seed', seed)).json() as { users: { created: number; updated: number } };
+  t.is(first.users.created, 1);
+  t.is(second.users.created, 0);
+  t.is(second.users.updated, 1);
+  const groups = await (await call(t, 'GET', '/groups')).json() as { id: string; members: string[] }[];
+  t.deepEqual(groups.find((g) => g.id === 'dave-group')!.members, ['dave']);
+});

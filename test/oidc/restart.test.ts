@@ -1,0 +1,32 @@
+// Stop the server and start it again on the same DATA_DIR: everything the OP issued or knows still works.
+import test from 'ava';
+import { startServer } from '../helpers/harness.ts';
+import { Browser, authorize, pkce, tokenRequest } from '../helpers/oauth.ts';
+import { codeRequest, seedBasics, REDIRECT_URI, SERVICE, WEB } from '../helpers/fixtures.ts';
+
+test('keys, clients, accounts, grants and refresh tokens survive a restart', async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.stop());
+  await seedBasics(server);
+  const jwksBefore = await (await fetch(`${server.url}/jwks`)).json();
+  const browser = new Browser();
+  const { verifier, challenge } = pkce();
+  const { callback } = await authorize(server, browser, codeRequest(WEB, challenge));
+  const tokens = await tokenRequest(server, {
+    grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier,
+    redirect_uri: REDIRECT_URI, client_id: WEB.client_id, client_secret: WEB.client_secret,
+  });
+  t.is(tokens.status, 200);
+
+  await server.restart();
+
+  t.deepEqual(await (await fetch(`${server.url}/jwks`)).json(), jwksBefore, 'same keys');
+  const userinfo = await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${tokens.body.access_token}` } });
+  t.is(userinfo.status, 200, 'access token still valid');
+  const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: WEB.client_id, client_secret: WEB.client_secret });
+  t.is(refreshed.status, 200, 'refresh token and grant still valid');
+  const cc = await tokenRequest(server, { grant_type: 'client_credentials', client_id: SERVICE.client_id, client_secret: SERVICE.client_secret });
+  t.is(cc.status, 200, 'clients still registered');
+  const again = await authorize(server, browser, codeRequest(WEB, pkce().challenge, { prompt: 'none', scope: 'openid profile' }));
+  t.truthy(again.callback.searchParams.get('code'), 'browser session and cookie keys still valid');
+});
