@@ -2,7 +2,7 @@
 // operations as the admin HTTP API. Add --json to any command for machine-readable output.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../server/config/index.ts';
+import { ConfigError, loadConfig, loadDotEnv } from '../server/config/index.ts';
 import { createPlaza } from '../server/plaza.ts';
 
 const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
@@ -61,6 +61,7 @@ async function run(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  loadDotEnv();
   const plaza = await createPlaza(loadConfig());
   const { admin } = plaza;
   const print = (value: unknown, text: () => string) => console.log(opts.json ? JSON.stringify(value, null, 2) : text());

@@ -1,8 +1,9 @@
 // `npm start`: reads the environment, starts Plaza, and stops cleanly on SIGTERM/SIGINT.
-import { ConfigError, loadConfig } from './config/index.ts';
+import { ConfigError, loadConfig, loadDotEnv } from './config/index.ts';
 import { startPlaza } from './plaza.ts';
 
 try {
+  loadDotEnv();
   const config = loadConfig();
   const plaza = await startPlaza(config);
   console.log(JSON.stringify({ level: 'info', msg: 'Plaza started', issuer: config.issuer, listening: plaza.url, store: plaza.store.engine, dataDir: config.dataDir }));

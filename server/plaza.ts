@@ -62,7 +62,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     hsts: config.issuer.startsWith('https:'),
     health: health(store),
     apis: [adminApi({ oidc, admin, report })],
-    pages: [siteRoutes(views, VIEWS_DIR), ...oidc.routers],
+    pages: [siteRoutes(views, VIEWS_DIR, { issuer: config.issuer, demo: !config.production }), ...oidc.routers],
   });
   return { config, store, oidc, admin, app, close: () => store.close() };
 }

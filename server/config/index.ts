@@ -1,4 +1,5 @@
 // Environment parsing. Every variable read here is listed in .env.example and the README's config table.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export interface TtlConfig {
@@ -48,6 +49,11 @@ function issuerFrom(env: Env, port: number): string {
     throw new ConfigError('ISSUER must be an http(s) URL without query or fragment');
   }
   return issuer.replace(/\/$/, '');
+}
+
+/** `npm start` and the admin CLI read a `.env` file in the working directory when there is one. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
 }
 
 export function loadConfig(env: Env = process.env): PlazaConfig {

@@ -1,0 +1,65 @@
+// The admin CLI as an operator runs it: a separate process on the same DATA_DIR.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tempDir } from '../helpers/harness.ts';
+
+const run = promisify(execFile);
+const ADMIN = join(import.meta.dirname, '..', '..', 'scripts', 'admin.ts');
+
+async function admin(dataDir: string, ...args: string[]) {
+  try {
+    const { stdout } = await run(process.execPath, ['--disable-warning=ExperimentalWarning', ADMIN, ...args], { env: { ...process.env, DATA_DIR: dataDir } });
+    return { code: 0, stdout, stderr: '' };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('seed, list and create through the CLI, with --json output', async (t) => {
+  const dir = await tempDir();
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const seedFile = join(dir, 'seed.json');
+  await writeFile(seedFile, JSON.stringify({
+    users: [{ username: 'erin', password: 'erin-password-1', name: 'Erin' }],
+    clients: [{ client_id: 'cli-app', redirect_uris: ['https://cli.example/cb'], client_name: 'CLI App' }],
+    groups: [{ id: 'g1', name: 'Group One', members: ['erin'] }],
+  }));
+  const seeded = await admin(dir, 'seed', seedFile, '--json');
+  t.is(seeded.code, 0, seeded.stderr);
+  const summary = JSON.parse(seeded.stdout);
+  t.is(summary.users.created, 1);
+  t.regex(summary.clients.secrets['cli-app'], /^[A-Za-z0-9_-]{43}$/);
+  const again = JSON.parse((await admin(dir, 'seed', seedFile, '--json')).stdout);
+  t.deepEqual(again.clients.secrets, {}, 'a kept secret is not shown again');
+  t.is(again.users.created, 0);
+
+  const users = JSON.parse((await admin(dir, 'users', 'list', '--json')).stdout);
+  t.deepEqual(users.map((u: { username: string }) => u.username), ['erin']);
+  const groups = JSON.parse((await admin(dir, 'groups', 'list', '--json')).stdout);
+  t.deepEqual(groups, [{ id: 'g1', name: 'Group One', members: ['erin'] }]);
+
+  const added = await admin(dir, 'users', 'add', '--username', 'frank', '--password', 'frank-password-1');
+  t.is(added.code, 0);
+  t.regex(added.stdout, /created user frank/);
+  const duplicate = await admin(dir, 'users', 'add', '--username', 'frank', '--password', 'frank-password-1');
+  t.is(duplicate.code, 2);
+  t.regex(duplicate.stderr, /already exists/);
+
+  const client = await admin(dir, 'clients', 'add', '--metadata', '{"client_id":"m2m","grant_types":["client_credentials"],"response_types":[],"redirect_uris":[]}', '--json');
+  t.regex(JSON.parse(client.stdout).client_secret, /^[A-Za-z0-9_-]{43}$/);
+  const clients = JSON.parse((await admin(dir, 'clients', 'list', '--json')).stdout);
+  t.deepEqual(clients.map((c: { client_id: string }) => c.client_id), ['cli-app', 'm2m']);
+  t.true(clients.every((c: { client_secret?: string }) => c.client_secret === undefined));
+
+  const rotated = JSON.parse((await admin(dir, 'keys', 'rotate', '--json')).stdout);
+  t.is(rotated.added.length, 4);
+  t.is(rotated.kept.length, 4);
+
+  const unknown = await admin(dir, 'frobnicate');
+  t.is(unknown.code, 2);
+  t.regex(unknown.stderr, /unknown command/);
+});
