@@ -95,3 +95,28 @@ test('user input is escaped in pages', async (t) => {
   t.false(html.includes('<script>alert(1)</script>'));
   t.true(html.includes('&quot;&gt;&lt;script&gt;'));
 });
+
+test('many failures from one address lock that address, for every account', async (t) => {
+  const server = await startServer({ env: { LOGIN_MAX_FAILURES: '2' } });
+  t.teardown(() => server.stop());
+  await seedBasics(server);
+  for (let i = 0; i < 8; i += 1) {
+    const { browser, uid, csrf } = await loginPage(server);
+    const res = await browser.postForm(`${server.url}/interaction/${uid}/login`, { _csrf: csrf, username: `nobody-${i}`, password: 'guess' });
+    t.is(res.status, 401);
+  }
+  const { browser, uid, csrf } = await loginPage(server);
+  const res = await browser.postForm(`${server.url}/interaction/${uid}/login`, { _csrf: csrf, username: 'alice', password: 'alice-password-1' });
+  t.is(res.status, 429);
+  t.truthy(res.headers.get('retry-after'));
+});
+
+test('prompt=login asks a signed-in user to sign in again', async (t) => {
+  const { server } = t.context;
+  const browser = new Browser();
+  await authorize(server, browser, codeRequest(WEB, pkce().challenge));
+  const again = await authorize(server, browser, codeRequest(WEB, pkce().challenge, { prompt: 'login', scope: 'openid profile' }));
+  t.is(again.pages.length, 1);
+  t.regex(again.pages[0], /asks you to sign in/);
+  t.truthy(again.callback.searchParams.get('code'));
+});
