@@ -39,41 +39,41 @@ export function clientErrorOf(err: unknown): ClientError | undefined {
 
 export type Report = (err: unknown, ctx: Context) => void;
 
-export function problemJson(report: Report): Middleware {
+/** Catches what the rest of the chain throws; unknown errors are reported and answered as a bare 500. */
+function answerErrors(report: Report, answer: (ctx: Context, known: ClientError | undefined) => void): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
       const known = clientErrorOf(err);
       if (!known) report(err, ctx);
-      const status = known?.status ?? 500;
       for (const [name, value] of Object.entries(known?.headers ?? {})) ctx.set(name, value);
-      ctx.status = status;
-      ctx.type = 'application/problem+json';
-      ctx.body = {
-        type: 'about:blank',
-        title: STATUS_CODES[status] ?? 'Error',
-        status,
-        ...(known ? { detail: known.message } : {}),
-        ...(known?.code ? { code: known.code } : {}),
-      };
+      answer(ctx, known);
     }
   };
 }
 
+export function problemJson(report: Report): Middleware {
+  return answerErrors(report, (ctx, known) => {
+    const status = known?.status ?? 500;
+    ctx.status = status;
+    ctx.type = 'application/problem+json';
+    ctx.body = {
+      type: 'about:blank',
+      title: STATUS_CODES[status] ?? 'Error',
+      status,
+      ...(known ? { detail: known.message } : {}),
+      ...(known?.code ? { code: known.code } : {}),
+    };
+  });
+}
+
 export function errorPage(views: Views, report: Report): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      const known = clientErrorOf(err);
-      if (!known) report(err, ctx);
-      for (const [name, value] of Object.entries(known?.headers ?? {})) ctx.set(name, value);
-      views.page(ctx, 'error', {
-        title: 'Something went wrong',
-        error: known?.code ?? (known ? STATUS_CODES[known.status] : 'server_error'),
-        description: known?.message ?? 'An unexpected error happened. Please try again later.',
-      }, known?.status ?? 500);
-    }
-  };
+  return answerErrors(report, (ctx, known) => {
+    views.page(ctx, 'error', {
+      title: 'Something went wrong',
+      error: known?.code ?? (known ? STATUS_CODES[known.status] : 'server_error'),
+      description: known?.message ?? 'An unexpected error happened. Please try again later.',
+    }, known?.status ?? 500);
+  });
 }

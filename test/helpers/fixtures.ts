@@ -1,5 +1,6 @@
 // The users and clients most tests start from.
 import type { TestServer } from './harness.ts';
+import { Browser, authorize, pkce, tokenRequest } from './oauth.ts';
 
 export const REDIRECT_URI = 'https://app.example/cb';
 
@@ -40,4 +41,21 @@ export function codeRequest(client: { client_id: string }, challenge: string, ex
     client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid profile offline_access',
     code_challenge: challenge, code_challenge_method: 'S256', state: 'st-1', nonce: 'n-1', prompt: 'consent', ...extra,
   };
+}
+
+/** Signs in as alice (or whoever `login` names) and consents; returns the code and its PKCE verifier. */
+export async function codeFor(server: TestServer, client: { client_id: string } = WEB, extra: Record<string, string> = {}, options: {
+  browser?: Browser; username?: string; password?: string;
+} = {}) {
+  const { verifier, challenge } = pkce();
+  const { callback, pages } = await authorize(server, options.browser ?? new Browser(), codeRequest(client, challenge, extra), options);
+  return { code: callback.searchParams.get('code')!, verifier, callback, pages };
+}
+
+export function redeemCode(server: TestServer, code: string, verifier: string, client: { client_id: string; client_secret?: string } = WEB,
+  extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
+  return tokenRequest(server, {
+    grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: client.client_id,
+    ...(client.client_secret ? { client_secret: client.client_secret } : {}), ...extra,
+  }, headers);
 }

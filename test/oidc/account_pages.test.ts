@@ -2,19 +2,15 @@
 import test from 'ava';
 import { startServer } from '../helpers/harness.ts';
 import { Browser, authorize, csrfOf, pkce, tokenRequest } from '../helpers/oauth.ts';
-import { codeRequest, seedBasics, REDIRECT_URI, WEB } from '../helpers/fixtures.ts';
+import { codeFor, codeRequest, redeemCode, seedBasics, WEB } from '../helpers/fixtures.ts';
 
 test('My apps lists granted apps and revoking one kills its tokens', async (t) => {
   const server = await startServer();
   t.teardown(() => server.stop());
   await seedBasics(server);
   const browser = new Browser();
-  const { verifier, challenge } = pkce();
-  const { callback } = await authorize(server, browser, codeRequest(WEB, challenge));
-  const tokens = await tokenRequest(server, {
-    grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier,
-    redirect_uri: REDIRECT_URI, client_id: WEB.client_id, client_secret: WEB.client_secret,
-  });
+  const { code, verifier } = await codeFor(server, WEB, {}, { browser });
+  const tokens = await redeemCode(server, code, verifier);
 
   const anonymous = await new Browser().fetch(`${server.url}/account/apps`);
   t.is(anonymous.status, 302);

@@ -1,24 +1,13 @@
 // The oidc-provider adapter on the storage port, tested directly.
 import anyTest, { type TestFn } from 'ava';
-import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
 import { errors } from 'oidc-provider';
-import { SqliteStore } from '../../server/store/sqlite/index.ts';
 import { createAdapter, MODELS } from '../../server/oidc/adapter.ts';
-import { tempDir } from '../helpers/harness.ts';
+import { twoConnections, type TwoConnections } from '../helpers/stores.ts';
 
-const test = anyTest as TestFn<{ dir: string; store: SqliteStore; other: SqliteStore }>;
+const test = anyTest as TestFn<TwoConnections>;
 
-test.before(async (t) => {
-  const dir = await tempDir();
-  const file = join(dir, 'plaza.sqlite');
-  t.context = { dir, store: new SqliteStore({ file }), other: new SqliteStore({ file }) };
-});
-test.after.always(async (t) => {
-  await t.context.store.close();
-  await t.context.other.close();
-  await rm(t.context.dir, { recursive: true, force: true });
-});
+test.before(async (t) => { t.context = await twoConnections(); });
+test.after.always(async (t) => { await t.context.close(); });
 
 test('every one of the 15 models stores, finds and destroys its payloads', async (t) => {
   const Adapter = createAdapter(t.context.store);

@@ -3,7 +3,7 @@ import anyTest, { type TestFn } from 'ava';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { Browser, authorize, dpopKey, dpopProof, pkce, tokenRequest, athOf } from '../helpers/oauth.ts';
-import { codeRequest, seedBasics, OTHER_WEB, REDIRECT_URI, SERVICE, SPA, WEB } from '../helpers/fixtures.ts';
+import { codeFor, codeRequest, redeemCode, seedBasics, OTHER_WEB, REDIRECT_URI, SERVICE, SPA, WEB } from '../helpers/fixtures.ts';
 
 const test = anyTest as TestFn<{ server: TestServer }>;
 
@@ -14,18 +14,7 @@ test.before(async (t) => {
 test.after.always(async (t) => { await t.context.server.stop(); });
 test.afterEach((t) => { t.deepEqual(t.context.server.serverErrors, [], 'no unhandled server errors'); });
 
-async function codeFor(server: TestServer, client: { client_id: string } = WEB, extra: Record<string, string> = {}) {
-  const { verifier, challenge } = pkce();
-  const { callback, pages } = await authorize(server, new Browser(), codeRequest(client, challenge, extra));
-  return { code: callback.searchParams.get('code')!, verifier, callback, pages };
-}
-
-function exchange(server: TestServer, code: string, verifier: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
-  return tokenRequest(server, {
-    grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI,
-    client_id: WEB.client_id, client_secret: WEB.client_secret, ...extra,
-  }, headers);
-}
+const exchange = (server: TestServer, code: string, verifier: string, extra: Record<string, string> = {}) => redeemCode(server, code, verifier, WEB, extra);
 
 test('authorization code + PKCE through the login and consent pages', async (t) => {
   const { server } = t.context;
@@ -93,7 +82,7 @@ test('an access token for the Plaza API is an RFC 9068 JWT', async (t) => {
 test('refresh tokens of a public client rotate, and reusing a rotated one revokes the grant', async (t) => {
   const { server } = t.context;
   const { code, verifier } = await codeFor(server, SPA);
-  const first = await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: SPA.client_id });
+  const first = await redeemCode(server, code, verifier, SPA);
   t.is(first.status, 200);
   const second = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: SPA.client_id });
   t.is(second.status, 200);
@@ -171,8 +160,7 @@ test('DPoP: tokens are bound to the key, and the refresh token too for public cl
   const key = await dpopKey();
   const { code, verifier } = await codeFor(server, SPA, { dpop_jkt: key.jkt });
   const tokenUrl = `${server.url}/token`;
-  const res = await tokenRequest(server, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: SPA.client_id },
-    { dpop: await dpopProof(key, 'POST', tokenUrl) });
+  const res = await redeemCode(server, code, verifier, SPA, {}, { dpop: await dpopProof(key, 'POST', tokenUrl) });
   t.is(res.status, 200);
   t.is(res.body.token_type, 'DPoP');
 

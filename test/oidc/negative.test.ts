@@ -2,7 +2,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { Browser, authorize, pkce, tokenRequest } from '../helpers/oauth.ts';
-import { codeRequest, seedBasics, OTHER_WEB, REDIRECT_URI, SPA, WEB } from '../helpers/fixtures.ts';
+import { codeFor, codeRequest, redeemCode, seedBasics, OTHER_WEB, REDIRECT_URI, SPA, WEB } from '../helpers/fixtures.ts';
 
 const test = anyTest as TestFn<{ server: TestServer }>;
 
@@ -14,16 +14,7 @@ test.before(async (t) => {
 test.after.always(async (t) => { await t.context.server.stop(); });
 test.afterEach((t) => { t.deepEqual(t.context.server.serverErrors, [], 'no unhandled server errors'); });
 
-async function codeFor(server: TestServer, client: { client_id: string } = WEB, extra: Record<string, string> = {}) {
-  const { verifier, challenge } = pkce();
-  const { callback } = await authorize(server, new Browser(), codeRequest(client, challenge, extra));
-  return { code: callback.searchParams.get('code')!, verifier };
-}
-
-const redeem = (server: TestServer, code: string, verifier: string, client: { client_id: string; client_secret?: string } = WEB) => tokenRequest(server, {
-  grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI,
-  client_id: client.client_id, ...(client.client_secret ? { client_secret: client.client_secret } : {}),
-});
+const redeem = redeemCode;
 
 const userinfoStatus = async (server: TestServer, accessToken: string) =>
   (await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status;

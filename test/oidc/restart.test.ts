@@ -3,7 +3,7 @@ import test from 'ava';
 import { startServer } from '../helpers/harness.ts';
 import { Browser, authorize, pkce, tokenRequest } from '../helpers/oauth.ts';
 import { decodeProtectedHeader } from 'jose';
-import { codeRequest, seedBasics, ADMIN_TOOL, REDIRECT_URI, SERVICE, WEB } from '../helpers/fixtures.ts';
+import { codeFor, codeRequest, redeemCode, seedBasics, ADMIN_TOOL, SERVICE, WEB } from '../helpers/fixtures.ts';
 
 test('keys, clients, accounts, grants and refresh tokens survive a restart', async (t) => {
   const server = await startServer();
@@ -11,12 +11,8 @@ test('keys, clients, accounts, grants and refresh tokens survive a restart', asy
   await seedBasics(server);
   const jwksBefore = await (await fetch(`${server.url}/jwks`)).json();
   const browser = new Browser();
-  const { verifier, challenge } = pkce();
-  const { callback } = await authorize(server, browser, codeRequest(WEB, challenge));
-  const tokens = await tokenRequest(server, {
-    grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier,
-    redirect_uri: REDIRECT_URI, client_id: WEB.client_id, client_secret: WEB.client_secret,
-  });
+  const { code, verifier } = await codeFor(server, WEB, {}, { browser });
+  const tokens = await redeemCode(server, code, verifier);
   t.is(tokens.status, 200);
 
   await server.restart();

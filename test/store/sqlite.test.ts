@@ -2,24 +2,14 @@ import anyTest, { type TestFn } from 'ava';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { rm } from 'node:fs/promises';
 import { SqliteStore } from '../../server/store/sqlite/index.ts';
-import { tempDir } from '../helpers/harness.ts';
+import { twoConnections, type TwoConnections } from '../helpers/stores.ts';
 import { storeContract, type ContractContext } from './contract.ts';
 
-const test = anyTest as TestFn<ContractContext & { dir: string }>;
+const test = anyTest as TestFn<TwoConnections>;
 
-test.before(async (t) => {
-  const dir = await tempDir();
-  const file = join(dir, 'plaza.sqlite');
-  t.context = { dir, store: new SqliteStore({ file }), other: new SqliteStore({ file }) };
-});
-
-test.after.always(async (t) => {
-  await t.context.store.close();
-  await t.context.other.close();
-  await rm(t.context.dir, { recursive: true, force: true });
-});
+test.before(async (t) => { t.context = await twoConnections(); });
+test.after.always(async (t) => { await t.context.close(); });
 
 storeContract(test as unknown as TestFn<ContractContext>, 'sqlite');
 
