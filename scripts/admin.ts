@@ -79,7 +79,11 @@ async function run(): Promise<void> {
         const metadata = opts.file ? await readJson(opts.file) : opts.metadata ? parseJson(opts.metadata) : undefined;
         if (!metadata) throw new UsageError('clients add needs --metadata or --file');
         const client = await admin.createClient(metadata as Record<string, unknown>);
-        return print(client, () => `registered client ${client.client_id}${client.client_secret ? `\nclient_secret (shown once): ${client.client_secret}` : ''}`);
+        return print(client, () => [
+          `registered client ${client.client_id}`,
+          ...(client.client_secret ? [`client_secret (shown once): ${client.client_secret}`] : []),
+          ...(client.webhook_secret ? [`webhook_secret (shown once): ${client.webhook_secret}`] : []),
+        ].join('\n'));
       }
       case 'clients list': {
         const clients = await admin.listClients();
@@ -110,6 +114,7 @@ async function run(): Promise<void> {
           `users: ${summary.users.created} created, ${summary.users.updated} updated`,
           `clients: ${summary.clients.created} created, ${summary.clients.updated} updated`,
           ...Object.entries(summary.clients.secrets).map(([id, secret]) => `  client_secret for ${id} (shown once): ${secret}`),
+          ...Object.entries(summary.clients.webhook_secrets).map(([id, secret]) => `  webhook_secret for ${id} (shown once): ${secret}`),
           `groups: ${summary.groups}`,
         ].join('\n'));
       }

@@ -8,7 +8,10 @@ import type { PlazaConfig } from './config/index.ts';
 import { openStore, startSweeper, type Store } from './store/index.ts';
 import { createOidc, type Oidc } from './oidc/index.ts';
 import { AdminOperations, adminApi } from './admin/index.ts';
-import { Groups } from './social/index.ts';
+import { AuditLog, GrantCheck, Groups, Messages, socialApi, socialPages } from './social/index.ts';
+import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/index.ts';
+import { DpopVerifier } from './binding/index.ts';
+import { WebhookSender } from './async/index.ts';
 import { assembleApp, siteRoutes, Views, type Report } from './http/index.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
@@ -18,6 +21,7 @@ export interface Plaza {
   store: Store;
   oidc: Oidc;
   admin: AdminOperations;
+  actions: GroupActions;
   app: Provider;
   close(): Promise<void>;
 }
@@ -56,15 +60,43 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
   const oidc = await createOidc({ config, store, views, report: (err) => report(err, undefined as never) });
-  const admin = new AdminOperations({ store, oidc, groups: new Groups(store) });
+  const groups = new Groups(store);
+  const messages = new Messages(store);
+  const audit = new AuditLog(store);
+  const dpop = new DpopVerifier(store, { iatWindowSeconds: config.dpopIatWindow });
+  const check = new GrantCheck({
+    verifyToken: (token) => oidc.verifyAccessToken(token, oidc.resources.api),
+    grantExists: oidc.grantExists,
+    isMember: (groupId, sub) => groups.isMember(groupId, sub),
+    dpop,
+    cacheMs: config.grantCacheMs,
+  });
+  oidc.onGrantRevoked((grantId) => check.forget(grantId));
+  const actions = createActions({
+    config, store, oidc, groups, audit, dpop,
+    webhooks: new WebhookSender({ timeoutMs: config.webhookTimeoutMs }),
+    report: (err) => report(err, undefined as never),
+  });
+  const admin = new AdminOperations({ store, oidc, groups });
+  const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };
   const app = assembleApp(oidc.provider, {
     views, report,
     hsts: config.issuer.startsWith('https:'),
     health: health(store),
-    apis: [adminApi({ oidc, admin, report })],
-    pages: [siteRoutes(views, VIEWS_DIR, { issuer: config.issuer, demo: !config.production }), ...oidc.routers],
+    apis: [adminApi({ oidc, admin, report }), socialApi({ ...social, issuer: config.issuer, check, report })],
+    pages: [
+      siteRoutes(views, VIEWS_DIR, { issuer: config.issuer, demo: !config.production }),
+      ...oidc.routers,
+      socialPages({ ...social, session: oidc.session, views, clients: oidc.clients, grantableActions: GRANTABLE_ACTIONS }),
+    ],
   });
-  return { config, store, oidc, admin, app, close: () => store.close() };
+  return {
+    config, store, oidc, admin, actions, app,
+    async close() {
+      await actions.settled();
+      await store.close();
+    },
+  };
 }
 
 export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}): Promise<RunningPlaza> {
@@ -84,7 +116,7 @@ export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}
     async close() {
       stopSweeper();
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
-      await plaza.store.close();
+      await plaza.close();
     },
   };
 }

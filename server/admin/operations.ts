@@ -18,7 +18,7 @@ export interface SeedFile {
 
 export interface SeedSummary {
   users: { created: number; updated: number };
-  clients: { created: number; updated: number; secrets: Record<string, string> };
+  clients: { created: number; updated: number; secrets: Record<string, string>; webhook_secrets: Record<string, string> };
   groups: number;
 }
 
@@ -47,10 +47,14 @@ export class AdminOperations {
     return (await this.#oidc.accounts.list()).map(viewAccount);
   }
 
-  /** Registers a client; a secret Plaza generated is returned this once as `client_secret`. */
-  async createClient(metadata: Record<string, unknown>): Promise<ClientMetadata & { client_secret?: string }> {
-    const { metadata: stored, generatedSecret } = await this.#oidc.clients.register(metadata);
-    return generatedSecret ? { ...stored, client_secret: generatedSecret } : stored;
+  /** Registers a client; secrets Plaza generated are returned this once as `client_secret` and `webhook_secret`. */
+  async createClient(metadata: Record<string, unknown>): Promise<ClientMetadata & { client_secret?: string; webhook_secret?: string }> {
+    const { metadata: stored, generatedSecret, generatedWebhookSecret } = await this.#oidc.clients.register(metadata);
+    return {
+      ...stored,
+      ...(generatedSecret ? { client_secret: generatedSecret } : {}),
+      ...(generatedWebhookSecret ? { webhook_secret: generatedWebhookSecret } : {}),
+    };
   }
 
   async listClients(): Promise<ClientMetadata[]> {
@@ -75,6 +79,11 @@ export class AdminOperations {
     return this.#viewGroup(group.id, group.name);
   }
 
+  async removeMember(groupId: string, username: string): Promise<boolean> {
+    const account = await this.#oidc.accounts.findByUsername(username);
+    return account ? this.#groups.removeMember(groupId, account.id) : false;
+  }
+
   async listGroups(): Promise<GroupView[]> {
     return Promise.all((await this.#groups.list()).map((g) => this.#viewGroup(g.id, g.name)));
   }
@@ -95,7 +104,7 @@ export class AdminOperations {
     const lists = ['users', 'clients', 'groups', 'hosts'] as const;
     for (const key of lists) if (file[key] !== undefined && !Array.isArray(file[key])) throw new SeedError(`"${key}" must be a list`);
     if (file.hosts?.length) throw new SeedError('"hosts" are not supported yet');
-    const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {} }, groups: 0 };
+    const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {}, webhook_secrets: {} }, groups: 0 };
     for (const user of file.users ?? []) {
       try {
         const { created } = await this.#oidc.accounts.upsert(user);
@@ -106,9 +115,10 @@ export class AdminOperations {
       }
     }
     for (const client of file.clients ?? []) {
-      const { metadata, generatedSecret, created } = await this.#oidc.clients.register(client);
+      const { metadata, generatedSecret, generatedWebhookSecret, created } = await this.#oidc.clients.register(client);
       summary.clients[created ? 'created' : 'updated'] += 1;
       if (generatedSecret) summary.clients.secrets[metadata.client_id] = generatedSecret;
+      if (generatedWebhookSecret) summary.clients.webhook_secrets[metadata.client_id] = generatedWebhookSecret;
     }
     for (const group of file.groups ?? []) {
       await this.upsertGroup(group);

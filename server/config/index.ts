@@ -22,6 +22,13 @@ export interface PlazaConfig {
   ttl: TtlConfig;
   sweepIntervalSeconds: number;
   loginThrottle: { maxFailures: number; windowSeconds: number };
+  /** Lets clients register http callback URIs on loopback addresses (development and tests only). */
+  allowInsecureCallbacks: boolean;
+  actionTicketTtl: number;
+  /** How long the API may trust that a grant still exists before asking the store again, ms. Other processes see a revocation only after this. */
+  grantCacheMs: number;
+  dpopIatWindow: number;
+  webhookTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -35,6 +42,13 @@ function integer(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min) throw new ConfigError(`${name} must be a whole number >= ${min}, got ${JSON.stringify(raw)}`);
   return Number(raw);
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0, got ${JSON.stringify(raw)}`);
 }
 
 function issuerFrom(env: Env, port: number): string {
@@ -83,5 +97,10 @@ export function loadConfig(env: Env = process.env): PlazaConfig {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1),
       windowSeconds: integer(env, 'LOGIN_WINDOW', 900, 1),
     },
+    allowInsecureCallbacks: flag(env, 'ALLOW_INSECURE_CALLBACKS'),
+    actionTicketTtl: integer(env, 'ACTION_TICKET_TTL', 300, 1),
+    grantCacheMs: integer(env, 'GRANT_CACHE_MS', 0),
+    dpopIatWindow: integer(env, 'DPOP_IAT_WINDOW', 60, 1),
+    webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100),
   };
 }

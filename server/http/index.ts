@@ -10,6 +10,7 @@ import type { Views } from './views.ts';
 
 export { Views, seeOther } from './views.ts';
 export { siteRoutes } from './site.ts';
+export { jsonApi, jsonBody } from './json_api.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, problemJson, type Report } from './errors.ts';
 

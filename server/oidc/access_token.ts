@@ -6,6 +6,9 @@ export interface AccessTokenClaims extends JWTPayload {
   client_id: string;
   scope?: string;
   cnf?: { jkt?: string };
+  grant_id?: string;
+  authorization_details?: unknown;
+  act?: { sub: string };
 }
 
 export class InvalidTokenError extends HttpError {

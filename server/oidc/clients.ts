@@ -15,16 +15,33 @@ export class ClientInputError extends Error {
 
 export interface Registered {
   metadata: ClientMetadata;
-  /** Present only when Plaza generated it: shown once, never listed again. */
+  /** Present only when Plaza generated them: shown once, never listed again. */
   generatedSecret?: string;
+  generatedWebhookSecret?: string;
   created: boolean;
+}
+
+/** Where and how Plaza calls a client back. */
+export interface ClientCallback {
+  clientId: string;
+  name: string;
+  callbackUri: string;
+  webhookSecret: string;
 }
 
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 function withoutSecrets(metadata: Record<string, unknown>): ClientMetadata {
-  const { client_secret: _secret, ...rest } = metadata;
+  const { client_secret: _secret, webhook_secret: _webhookSecret, ...rest } = metadata;
   return rest as ClientMetadata;
+}
+
+/** Keeps a secret the client already has, or makes one to be shown once. */
+function secretFor(given: unknown, kept: unknown, make: () => string): { value: unknown; generated?: string } {
+  if (given !== undefined) return { value: given };
+  if (typeof kept === 'string') return { value: kept };
+  const generated = make();
+  return { value: generated, generated };
 }
 
 export class Clients {
@@ -44,12 +61,18 @@ export class Clients {
     const metadata: ClientMetadata = { ...input, client_id: clientId };
     const existing = await this.#docs.get(clientId);
     let generatedSecret: string | undefined;
+    let generatedWebhookSecret: string | undefined;
     if (metadata.token_endpoint_auth_method === 'none') {
       delete metadata.client_secret;
-    } else if (metadata.client_secret === undefined) {
-      const kept = existing?.payload.client_secret;
-      generatedSecret = typeof kept === 'string' ? undefined : randomBytes(32).toString('base64url');
-      metadata.client_secret = kept ?? generatedSecret;
+    } else {
+      const secret = secretFor(metadata.client_secret, existing?.payload.client_secret, () => randomBytes(32).toString('base64url'));
+      metadata.client_secret = secret.value;
+      generatedSecret = secret.generated;
+    }
+    if (metadata.callback_uri !== undefined) {
+      const secret = secretFor(metadata.webhook_secret, existing?.payload.webhook_secret, () => `whsec_${randomBytes(32).toString('base64')}`);
+      metadata.webhook_secret = secret.value;
+      generatedWebhookSecret = secret.generated;
     }
     try {
       await this.#provider.Client.validate(metadata as never);
@@ -58,12 +81,19 @@ export class Clients {
       throw new ClientInputError(e.error_description ?? e.message);
     }
     await this.#docs.put({ id: clientId, payload: metadata as never });
-    return { metadata: withoutSecrets(metadata), generatedSecret, created: !existing };
+    return { metadata: withoutSecrets(metadata), generatedSecret, generatedWebhookSecret, created: !existing };
   }
 
   async get(clientId: string): Promise<ClientMetadata | undefined> {
     const doc = await this.#docs.get(clientId);
     return doc ? withoutSecrets(doc.payload) : undefined;
+  }
+
+  async callbackOf(clientId: string): Promise<ClientCallback | undefined> {
+    const payload = (await this.#docs.get(clientId))?.payload;
+    if (typeof payload?.callback_uri !== 'string' || typeof payload.webhook_secret !== 'string') return undefined;
+    const name = typeof payload.client_name === 'string' ? payload.client_name : clientId;
+    return { clientId, name, callbackUri: payload.callback_uri, webhookSecret: payload.webhook_secret };
   }
 
   async list(): Promise<ClientMetadata[]> {

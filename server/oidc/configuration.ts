@@ -11,8 +11,12 @@ export interface OidcPages {
   loggedOut(ctx: KoaContextWithOIDC): Promise<void> | void;
 }
 
+/** Claims a capability adds to the access tokens of the grants it created. */
+export type TokenClaimSource = (grantId: string) => Promise<Record<string, unknown> | undefined>;
+
 export interface OidcSetup {
   config: PlazaConfig;
+  tokenClaimSources: TokenClaimSource[];
   adapter: Configuration['adapter'];
   keys: JWK[];
   cookieKeys: string[];
@@ -22,6 +26,34 @@ export interface OidcSetup {
 
 export function resourceIndicators(issuer: string) {
   return { api: `${issuer}/api`, admin: `${issuer}/admin/api` };
+}
+
+export function apiResourceServer(config: PlazaConfig): ResourceServer {
+  return {
+    scope: API_SCOPES.join(' '),
+    audience: resourceIndicators(config.issuer).api,
+    accessTokenFormat: 'jwt',
+    accessTokenTTL: config.ttl.accessToken,
+    jwt: { sign: { alg: 'ES256' } },
+  };
+}
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
+
+/** `callback_uri`: https, or http on a loopback address when insecure callbacks are allowed. `webhook_secret`: whsec_ + base64. */
+function validateCallbackMetadata(key: string, value: unknown, allowInsecure: boolean): void {
+  if (value === undefined) return;
+  if (key === 'callback_uri') {
+    const url = typeof value === 'string' ? URL.parse(value) : null;
+    const insecureOk = allowInsecure && url?.protocol === 'http:' && LOOPBACK.test(url.hostname);
+    if (!url || url.hash || url.username || url.password || (url.protocol !== 'https:' && !insecureOk)) {
+      throw new errors.InvalidClientMetadata('callback_uri must be an https URL (http on loopback only when ALLOW_INSECURE_CALLBACKS=1)');
+    }
+  }
+  if (key === 'webhook_secret' && (typeof value !== 'string' || !WEBHOOK_SECRET.test(value))) {
+    throw new errors.InvalidClientMetadata('webhook_secret must be "whsec_" followed by 24 to 64 base64-encoded bytes');
+  }
 }
 
 function requestedScopes(ctx: KoaContextWithOIDC): string[] {
@@ -35,17 +67,32 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   const secureCookies = config.issuer.startsWith('https:');
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: secureCookies, signed: true };
 
-  const apiServer: ResourceServer = {
-    scope: API_SCOPES.join(' '),
-    audience: resources.api,
-    accessTokenFormat: 'jwt',
-    accessTokenTTL: config.ttl.accessToken,
-    jwt: { sign: { alg: 'ES256' } },
-  };
+  const apiServer = apiResourceServer(config);
   const adminServer: ResourceServer = { ...apiServer, scope: ADMIN_SCOPE, audience: resources.admin };
 
   return {
     adapter: setup.adapter,
+    extraClientMetadata: {
+      properties: ['callback_uri', 'webhook_secret'],
+      validator: (_ctx, key, value) => validateCallbackMetadata(key, value, config.allowInsecureCallbacks),
+    },
+    // The grant id lets the API check that the grant was not revoked, even for self-contained JWTs.
+    async extraTokenClaims(_ctx, token) {
+      const grantId = (token as { grantId?: string }).grantId;
+      if (!grantId) return undefined;
+      const claims: Record<string, unknown> = { grant_id: grantId };
+      for (const source of setup.tokenClaimSources) Object.assign(claims, await source(grantId));
+      return claims;
+    },
+    formats: {
+      customizers: {
+        // oidc-provider writes `authorization_details` only from its own RAR feature; Plaza's grants carry theirs in `extra`.
+        jwt(_ctx, token, jwt) {
+          const details = (token as { extra?: { authorization_details?: unknown } }).extra?.authorization_details;
+          if (details) jwt.payload.authorization_details = details;
+        },
+      },
+    },
     jwks: { keys: setup.keys as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: setup.cookieKeys,

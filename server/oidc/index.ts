@@ -1,43 +1,70 @@
 // The OpenID Provider: oidc-provider configured on Plaza's store, with Plaza's accounts, pages and keys.
+// Other capabilities plug in through `tokenExchange`, `addTokenClaims` and `addGrantDescriber`.
 import Provider from 'oidc-provider';
 import type Router from '@koa/router';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
-import { ACCOUNT_CLIENT_ID, accountClient, accountRoutes } from './account_pages.ts';
+import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
-import { createAdapter } from './adapter.ts';
-import { Clients } from './clients.ts';
-import { buildConfiguration, resourceIndicators } from './configuration.ts';
-import { interactionRoutes } from './interactions.ts';
-import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
+import { createAdapter, revokeGrant } from './adapter.ts';
+import { Clients } from './clients.ts';
+import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
+import { interactionRoutes } from './interactions.ts';
+import { ApiTokenIssuer } from './issue_tokens.ts';
+import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
 import { LoginThrottle } from './login_throttle.ts';
+import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
+import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 
 export { AccountInputError, viewAccount, type Account, type AccountView } from './accounts.ts';
 export { ClientInputError, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
-export { bearerToken, InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
-export { resourceIndicators } from './configuration.ts';
+export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE } from './scopes.ts';
+export { bearerToken, InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
+export { TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler } from './token_exchange.ts';
+export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
+export type { BrowserSession } from './session.ts';
 export { Accounts, Clients };
+
+type GrantDescriber = (grantIds: string[]) => Promise<Map<string, string[]>>;
 
 export interface Oidc {
   provider: Provider;
   accounts: Accounts;
   clients: Clients;
+  session: BrowserSession;
   routers: Router[];
   resources: ReturnType<typeof resourceIndicators>;
   verifyAccessToken: AccessTokenVerifier;
+  tokenExchange: TokenExchange;
+  apiTokens: ApiTokenIssuer;
+  addTokenClaims(source: TokenClaimSource): void;
+  addGrantDescriber(describer: GrantDescriber): void;
+  /** Revokes a grant and every token issued under it, and tells every listener. */
+  revokeGrant(grantId: string): Promise<void>;
+  onGrantRevoked(listener: (grantId: string) => void): void;
+  /** Whether a grant still exists (was neither revoked nor expired). */
+  grantExists(grantId: string): Promise<boolean>;
 }
 
 export async function createOidc(deps: { config: PlazaConfig; store: Store; views: Views; report: (err: unknown) => void }): Promise<Oidc> {
   const { config, store, views } = deps;
   const accounts = new Accounts(store);
   const keys = await loadKeys(store);
+  const tokenClaimSources: TokenClaimSource[] = [];
+  const grantDescribers: GrantDescriber[] = [];
+  const revocationListeners: ((grantId: string) => void)[] = [];
+  const revoke = async (grantId: string) => {
+    await revokeGrant(store, grantId);
+    for (const listener of revocationListeners) listener(grantId);
+  };
   const configuration = buildConfiguration({
     config,
     accounts,
+    tokenClaimSources,
     adapter: createAdapter(store),
     keys,
     cookieKeys: await loadCookieKeys(store, config.cookieKeys),
@@ -51,18 +78,37 @@ export async function createOidc(deps: { config: PlazaConfig; store: Store; view
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
 
+  const tokenExchange = new TokenExchange();
+  provider.registerGrantType(TOKEN_EXCHANGE, tokenExchange.handle, EXCHANGE_PARAMETERS, ['audience', 'resource']);
+
+  const session = new BrowserSession(provider, accounts, config.issuer);
+  const resources = resourceIndicators(config.issuer);
   const routers = [
     interactionRoutes({
       provider, accounts, views,
       throttle: new LoginThrottle(store, config.loginThrottle),
       firstPartyClients: new Set([ACCOUNT_CLIENT_ID]),
     }),
-    accountRoutes({ issuer: config.issuer, provider, store, accounts, views }),
+    accountRoutes({
+      provider, store, session, views, revokeGrant: revoke,
+      async describeGrants(grantIds) {
+        const all = new Map<string, string[]>();
+        for (const describe of grantDescribers) {
+          for (const [id, words] of await describe(grantIds)) all.set(id, [...all.get(id) ?? [], ...words]);
+        }
+        return all;
+      },
+    }),
   ];
   return {
-    provider, accounts, routers,
+    provider, accounts, session, routers, resources, tokenExchange,
     clients: new Clients(store, provider),
-    resources: resourceIndicators(config.issuer),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
+    apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config)),
+    addTokenClaims: (source) => { tokenClaimSources.push(source); },
+    addGrantDescriber: (describer) => { grantDescribers.push(describer); },
+    revokeGrant: revoke,
+    onGrantRevoked: (listener) => { revocationListeners.push(listener); },
+    grantExists: async (grantId) => (await provider.Grant.find(grantId)) !== undefined,
   };
 }

@@ -1,0 +1,102 @@
+// The user action itself: a member adds an app to a group with the actions it may take there. Plaza mints an
+// action ticket and delivers it to the app's callback; removing the app revokes every grant it got that way.
+import type { WebhookSender } from '../async/index.ts';
+import { HttpError } from '../http/index.ts';
+import type { Oidc } from '../oidc/index.ts';
+import { ForbiddenError, type AuditLog, type Groups } from '../social/index.ts';
+import type { GroupApp, GroupApps } from './group_apps.ts';
+import type { ActionTickets } from './tickets.ts';
+
+/** What an app may be allowed to do in a group on a user's behalf. */
+export const GRANTABLE_ACTIONS = ['messages:post', 'messages:read'];
+
+export interface GroupAppView {
+  group_id: string;
+  client_id: string;
+  client_name: string;
+  actions: string[];
+  added_at: string;
+  delivery?: GroupApp['lastDelivery'];
+}
+
+export interface GroupActionsDeps {
+  oidc: Oidc;
+  groups: Groups;
+  audit: AuditLog;
+  apps: GroupApps;
+  tickets: ActionTickets;
+  webhooks: WebhookSender;
+  report(err: unknown): void;
+}
+
+function parseActions(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((a) => typeof a !== 'string' || !GRANTABLE_ACTIONS.includes(a))) {
+    throw new HttpError(400, `actions must be a non-empty list of: ${GRANTABLE_ACTIONS.join(', ')}`, { code: 'invalid_actions' });
+  }
+  return [...new Set(value as string[])];
+}
+
+export class GroupActions {
+  readonly #deps: GroupActionsDeps;
+  /** Deliveries still in flight, so shutdown and tests can wait for them. */
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(deps: GroupActionsDeps) {
+    this.#deps = deps;
+  }
+
+  async #assertMember(groupId: string, sub: string): Promise<void> {
+    if (!await this.#deps.groups.get(groupId)) throw new HttpError(404, `no group ${groupId}`);
+    if (!await this.#deps.groups.isMember(groupId, sub)) throw new ForbiddenError(`you are not a member of group ${groupId}`);
+  }
+
+  async #view(app: GroupApp): Promise<GroupAppView> {
+    const client = await this.#deps.oidc.clients.get(app.clientId);
+    return {
+      group_id: app.groupId, client_id: app.clientId, client_name: String(client?.client_name ?? app.clientId),
+      actions: app.actions, added_at: new Date(app.addedAt).toISOString(), ...(app.lastDelivery ? { delivery: app.lastDelivery } : {}),
+    };
+  }
+
+  async addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; via: string | null }): Promise<GroupAppView> {
+    const { oidc, apps, tickets, audit, webhooks } = this.#deps;
+    await this.#assertMember(input.groupId, input.sub);
+    if (typeof input.clientId !== 'string' || !input.clientId) throw new HttpError(400, 'client_id is required', { code: 'invalid_client_id' });
+    const actions = parseActions(input.actions);
+    const target = await oidc.clients.callbackOf(input.clientId);
+    if (!target) throw new HttpError(400, `app ${input.clientId} does not exist or has no callback_uri to receive the grant`, { code: 'invalid_client_id' });
+
+    const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId: input.clientId, actions });
+    const { ticket, expiresAt } = await tickets.mint({ sub: input.sub, clientId: input.clientId, groupId: input.groupId, actions });
+    await audit.record({ sub: input.sub, via: input.via, action: 'app.added', groupId: input.groupId, detail: `${target.name}: ${actions.join(' ')}` });
+
+    const delivery = webhooks.send(target, {
+      type: 'action.granted',
+      data: { ticket, user: input.sub, group_id: input.groupId, actions, expires_at: new Date(expiresAt).toISOString() },
+    }).then((attempt) => apps.noteDelivery(app, { at: attempt.at, delivered: attempt.delivered, status: attempt.status, error: attempt.error }))
+      .catch(this.#deps.report)
+      .finally(() => { this.#inFlight.delete(delivery); });
+    this.#inFlight.add(delivery);
+    return this.#view(app);
+  }
+
+  async listApps(groupId: string, sub: string): Promise<GroupAppView[]> {
+    await this.#assertMember(groupId, sub);
+    return Promise.all((await this.#deps.apps.listFor(groupId, sub)).map((a) => this.#view(a)));
+  }
+
+  /** Removes the app from the group for this user and revokes every token it holds for them there. */
+  async removeApp(input: { sub: string; groupId: string; clientId: string; via: string | null }): Promise<boolean> {
+    const { apps, tickets, oidc, audit } = this.#deps;
+    const removed = await apps.remove(input.groupId, input.sub, input.clientId);
+    await tickets.forgetFor(input.sub, input.clientId, input.groupId);
+    const grantIds = await apps.takeGrants(input.groupId, input.sub, input.clientId);
+    for (const grantId of grantIds) await oidc.revokeGrant(grantId);
+    if (removed || grantIds.length) await audit.record({ sub: input.sub, via: input.via, action: 'app.removed', groupId: input.groupId, detail: input.clientId });
+    return removed || grantIds.length > 0;
+  }
+
+  async settled(): Promise<void> {
+    await Promise.all([...this.#inFlight]);
+  }
+}

@@ -1,0 +1,65 @@
+// RFC 8693 exchange of an action ticket for an access token that acts as the user, in one group, for the
+// actions the user allowed: `act` names the app, `authorization_details` the group and the actions.
+import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { DpopProofError, type DpopVerifier } from '../binding/index.ts';
+import { TOKEN_TYPES, type Oidc } from '../oidc/index.ts';
+import type { AuditLog, Groups } from '../social/index.ts';
+import { GROUP_MESSAGES } from '../social/index.ts';
+import type { ActionGrant, GroupApps } from './group_apps.ts';
+import { TicketRejected, type ActionTickets } from './tickets.ts';
+
+export const ACTION_TICKET_TYPE = 'urn:plaza:token-type:action-ticket';
+
+export interface RedeemDeps {
+  oidc: Oidc;
+  tickets: ActionTickets;
+  apps: GroupApps;
+  groups: Groups;
+  audit: AuditLog;
+  dpop: DpopVerifier;
+}
+
+export function detailsOf(grant: Pick<ActionGrant, 'groupId' | 'actions'>) {
+  return [{ type: GROUP_MESSAGES, group_id: grant.groupId, actions: grant.actions }];
+}
+
+export function redeemTicketHandler(deps: RedeemDeps) {
+  const revoke = (grantId: string) => deps.oidc.revokeGrant(grantId);
+
+  return async (ctx: KoaContextWithOIDC): Promise<void> => {
+    const params = ctx.oidc.params as Record<string, string | undefined>;
+    const client = ctx.oidc.client!;
+    if (params.requested_token_type && params.requested_token_type !== TOKEN_TYPES.accessToken) {
+      throw new errors.InvalidRequest('an action ticket can only be exchanged for an access token');
+    }
+    let proof;
+    try {
+      proof = await deps.dpop.verify({ header: ctx.headers.dpop, method: ctx.method, url: ctx.oidc.urlFor('token') });
+    } catch (err) {
+      if (err instanceof DpopProofError) throw new errors.InvalidDpopProof(err.message);
+      throw err;
+    }
+
+    let ticket;
+    try {
+      ticket = await deps.tickets.redeem(params.subject_token!, client.clientId);
+    } catch (err) {
+      if (!(err instanceof TicketRejected)) throw err;
+      if (err.firstGrantId) await revoke(err.firstGrantId);
+      throw new errors.InvalidGrant(err.message);
+    }
+    if (!await deps.groups.isMember(ticket.groupId, ticket.sub)) throw new errors.InvalidGrant('the user is no longer a member of the group');
+
+    const grantId = await deps.oidc.apiTokens.createGrant(ctx, ticket.sub, '');
+    await deps.apps.recordGrant({ id: grantId, sub: ticket.sub, clientId: client.clientId, groupId: ticket.groupId, actions: ticket.actions });
+    if (!await deps.tickets.recordGrant(ticket, grantId)) {
+      await revoke(grantId);
+      throw new errors.InvalidGrant('the action ticket was already used');
+    }
+    ctx.body = await deps.oidc.apiTokens.issue(ctx, {
+      grantId, accountId: ticket.sub, scope: '', dpopJkt: proof?.jkt, refresh: true,
+      response: { authorization_details: detailsOf(ticket) },
+    });
+    await deps.audit.record({ sub: ticket.sub, via: client.clientId, action: 'app.token_issued', groupId: ticket.groupId, detail: ticket.actions.join(' ') });
+  };
+}

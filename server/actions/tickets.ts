@@ -1,0 +1,73 @@
+// Action tickets: opaque, single-use, short-lived proof that a user added an app to a group. Only a hash is stored.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Doc, Store } from '../store/index.ts';
+
+export interface ActionTicket extends Doc {
+  sub: string;
+  clientId: string;
+  groupId: string;
+  actions: string[];
+  redeemedAt?: number;
+  /** Set by any redemption after the first, so the first one revokes what it issued. */
+  replayedAt?: number;
+  /** The grant the first redemption created. */
+  grantId?: string;
+}
+
+export type TicketProblem = 'unknown' | 'foreign' | 'replayed';
+
+export class TicketRejected extends Error {
+  override name = 'TicketRejected';
+  readonly problem: TicketProblem;
+  /** On replay: the grant the first redemption created, to be revoked. */
+  readonly firstGrantId?: string;
+  constructor(problem: TicketProblem, message: string, firstGrantId?: string) {
+    super(message);
+    this.problem = problem;
+    this.firstGrantId = firstGrantId;
+  }
+}
+
+const hashOf = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
+
+export class ActionTickets {
+  readonly #docs;
+  readonly #ttlSeconds: number;
+
+  constructor(store: Store, ttlSeconds: number) {
+    this.#docs = store.collection<ActionTicket>({ name: 'action_tickets', indexes: [{ field: 'sub' }] });
+    this.#ttlSeconds = ttlSeconds;
+  }
+
+  async mint(input: { sub: string; clientId: string; groupId: string; actions: string[] }): Promise<{ ticket: string; expiresAt: number }> {
+    const ticket = `at_${randomBytes(32).toString('base64url')}`;
+    const expiresAt = Date.now() + this.#ttlSeconds * 1000;
+    await this.#docs.put({ id: hashOf(ticket), ...input, expiresAt });
+    return { ticket, expiresAt };
+  }
+
+  /** Marks the ticket used; exactly one of any number of parallel redemptions gets it. */
+  async redeem(ticket: string, clientId: string): Promise<ActionTicket> {
+    const id = hashOf(ticket);
+    const doc = await this.#docs.get(id);
+    if (!doc) throw new TicketRejected('unknown', 'the action ticket is unknown or expired');
+    // Another client's attempt does not burn the ticket of the client it was issued to.
+    if (doc.clientId !== clientId) throw new TicketRejected('foreign', 'the action ticket was issued to another client');
+    const won = await this.#docs.update(id, { redeemedAt: Date.now() }, { redeemedAt: null });
+    if (won) return won;
+    const replayed = await this.#docs.update(id, { replayedAt: Date.now() });
+    throw new TicketRejected('replayed', 'the action ticket was already used', replayed?.grantId);
+  }
+
+  /** Records the grant of the first redemption; returns false when a replay came first, and the grant must go. */
+  async recordGrant(ticket: ActionTicket, grantId: string): Promise<boolean> {
+    const updated = await this.#docs.update(ticket.id, { grantId });
+    return updated !== undefined && !updated.replayedAt;
+  }
+
+  async forgetFor(sub: string, clientId: string, groupId: string): Promise<void> {
+    for (const doc of await this.#docs.find({ sub })) {
+      if (doc.clientId === clientId && doc.groupId === groupId) await this.#docs.delete(doc.id);
+    }
+  }
+}

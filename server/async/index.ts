@@ -1,0 +1,1 @@
+export { WebhookSender, type DeliveryAttempt, type WebhookMessage, type WebhookTarget } from './webhooks.ts';

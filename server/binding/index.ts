@@ -1,0 +1,1 @@
+export { DpopVerifier, DpopProofError, type DpopProof, type ProofRequest } from './dpop.ts';

@@ -1,0 +1,63 @@
+// Issues Plaza API tokens for grants Plaza creates itself (token exchange), the same way oidc-provider's own
+// grants do: a Grant in the store, an RFC 9068 access token, and a refresh token when the client may have one.
+import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
+import { TOKEN_EXCHANGE, TOKEN_TYPES } from './token_exchange.ts';
+
+export interface IssueRequest {
+  grantId: string;
+  accountId: string;
+  scope: string;
+  /** Binds the tokens to this DPoP key thumbprint. */
+  dpopJkt?: string;
+  refresh: boolean;
+  /** Extra members of the token response (e.g. `authorization_details`). */
+  response?: Record<string, unknown>;
+}
+
+export class ApiTokenIssuer {
+  readonly #resource: string;
+  readonly #server: ResourceServer;
+
+  constructor(resource: string, server: ResourceServer) {
+    this.#resource = resource;
+    this.#server = server;
+  }
+
+  async createGrant(ctx: KoaContextWithOIDC, accountId: string, scope: string): Promise<string> {
+    const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client!.clientId });
+    grant.addResourceScope(this.#resource, scope);
+    return grant.save();
+  }
+
+  async issue(ctx: KoaContextWithOIDC, request: IssueRequest): Promise<Record<string, unknown>> {
+    const { provider } = ctx.oidc;
+    const client = ctx.oidc.client!;
+    const at = new provider.AccessToken({
+      accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE, scope: request.scope || undefined,
+    });
+    at.resourceServer = new provider.ResourceServer(this.#resource, this.#server);
+    if (request.dpopJkt) at.setThumbprint('jkt', request.dpopJkt);
+    ctx.oidc.entity('AccessToken', at);
+    const accessToken = await at.save();
+
+    let refreshToken: string | undefined;
+    if (request.refresh && client.grantTypeAllowed('refresh_token')) {
+      const rt = new provider.RefreshToken({
+        accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE,
+        scope: request.scope, resource: this.#resource,
+      });
+      // A public client's refresh token is bound to the same key as its access token.
+      if (request.dpopJkt && client.clientAuthMethod === 'none') rt.jkt = request.dpopJkt;
+      refreshToken = await rt.save();
+    }
+    return {
+      access_token: accessToken,
+      issued_token_type: TOKEN_TYPES.accessToken,
+      token_type: at.tokenType,
+      expires_in: at.expiration,
+      ...(request.scope ? { scope: request.scope } : {}),
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      ...request.response,
+    };
+  }
+}

@@ -1,0 +1,57 @@
+// Who is signed in, for Plaza's own pages. Signing in to them is an ordinary authorization request by Plaza's
+// first-party account client, so the OP session is the only session there is.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { ClientMetadata } from 'oidc-provider';
+import type { Account, Accounts } from './accounts.ts';
+
+export const ACCOUNT_CLIENT_ID = 'plaza-account';
+
+export function accountClient(issuer: string): ClientMetadata {
+  return {
+    client_id: ACCOUNT_CLIENT_ID,
+    client_name: 'Plaza account',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [`${issuer}/account/callback`],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+  };
+}
+
+/** Only Plaza's own pages may be returned to after sign-in. */
+export function safeReturn(value: unknown): string {
+  return typeof value === 'string' && /^\/(account|groups)(\/[A-Za-z0-9/_-]*)?$/.test(value) ? value : '/account/apps';
+}
+
+export class BrowserSession {
+  readonly #provider: Provider;
+  readonly #accounts: Accounts;
+  readonly #issuer: string;
+
+  constructor(provider: Provider, accounts: Accounts, issuer: string) {
+    this.#provider = provider;
+    this.#accounts = accounts;
+    this.#issuer = issuer;
+  }
+
+  /** Sends the browser through sign-in, then back to `returnTo`. */
+  signIn(ctx: Context, returnTo: string): void {
+    // The code is never redeemed: signing in only needs the OP session. PKCE is still required of every client.
+    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
+    const url = new URL('/auth', this.#issuer);
+    url.search = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${this.#issuer}/account/callback`,
+      code_challenge: challenge, code_challenge_method: 'S256', state: safeReturn(returnTo),
+    }).toString();
+    ctx.redirect(url.href);
+  }
+
+  /** The signed-in account, or undefined after redirecting the browser to sign in. */
+  async require(ctx: Context): Promise<Account | undefined> {
+    const session = await this.#provider.Session.get(ctx as never);
+    const account = session.accountId ? await this.#accounts.find(session.accountId) : undefined;
+    if (!account) this.signIn(ctx, ctx.path);
+    return account;
+  }
+}

@@ -1,0 +1,90 @@
+// The protected API under /api. Every route names its operation; the grant check decides.
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
+import type { Accounts } from '../oidc/index.ts';
+import type { AuditLog } from './audit.ts';
+import type { GrantCheck, Operation } from './grant_check.ts';
+import type { Groups } from './groups.ts';
+import { viewMessage, type Messages } from './messages.ts';
+
+/** Adding and removing apps in a group: the user action of S1, provided by the actions capability. */
+export interface GroupAppSummary {
+  client_id: string;
+  client_name: string;
+  actions: string[];
+}
+
+export interface GroupAppActions {
+  addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; via: string | null }): Promise<GroupAppSummary>;
+  listApps(groupId: string, sub: string): Promise<GroupAppSummary[]>;
+  removeApp(input: { sub: string; groupId: string; clientId: string; via: string | null }): Promise<boolean>;
+}
+
+export interface SocialApiDeps {
+  issuer: string;
+  check: GrantCheck;
+  accounts: Accounts;
+  groups: Groups;
+  messages: Messages;
+  audit: AuditLog;
+  groupApps: GroupAppActions;
+  report: Report;
+}
+
+export function socialApi(deps: SocialApiDeps): Middleware {
+  const { check, groups, messages, audit, groupApps } = deps;
+  const router = new Router({ prefix: '/api' });
+  const authorize = (ctx: Context, op: Operation) => check.authorize({
+    authorization: ctx.get('authorization') || undefined,
+    dpop: ctx.headers.dpop,
+    method: ctx.method,
+    url: `${deps.issuer}${ctx.path}`,
+  }, op);
+
+  router.get('/me', async (ctx) => {
+    const caller = await authorize(ctx, {});
+    const account = await deps.accounts.find(caller.sub);
+    ctx.body = { sub: caller.sub, username: account?.username, name: account?.name };
+  });
+
+  router.get('/groups', async (ctx) => {
+    const caller = await authorize(ctx, { permission: 'groups:read' });
+    ctx.body = (await groups.groupsOf(caller.sub)).map((g) => ({ id: g.id, name: g.name }));
+  });
+
+  router.get('/groups/:id/messages', async (ctx) => {
+    await authorize(ctx, { permission: 'messages:read', groupId: ctx.params.id });
+    ctx.body = (await messages.list(ctx.params.id)).map(viewMessage);
+  });
+
+  router.post('/groups/:id/messages', async (ctx) => {
+    const caller = await authorize(ctx, { permission: 'messages:post', groupId: ctx.params.id });
+    const message = await messages.post({ groupId: ctx.params.id, author: caller.sub, via: caller.clientId, text: jsonBody(ctx).text });
+    await audit.record({ sub: caller.sub, via: caller.clientId, action: 'message.posted', groupId: ctx.params.id, detail: message.id });
+    ctx.status = 201;
+    ctx.set('Location', `${deps.issuer}/api/groups/${encodeURIComponent(ctx.params.id)}/messages/${message.id}`);
+    ctx.body = viewMessage(message);
+  });
+
+  router.get('/groups/:id/apps', async (ctx) => {
+    const caller = await authorize(ctx, { permission: 'groups:apps', groupId: ctx.params.id });
+    ctx.body = await groupApps.listApps(ctx.params.id, caller.sub);
+  });
+
+  router.post('/groups/:id/apps', async (ctx) => {
+    const caller = await authorize(ctx, { permission: 'groups:apps', groupId: ctx.params.id });
+    const body = jsonBody(ctx);
+    ctx.status = 201;
+    ctx.body = await groupApps.addApp({ sub: caller.sub, groupId: ctx.params.id, clientId: body.client_id, actions: body.actions, via: caller.clientId });
+  });
+
+  router.delete('/groups/:id/apps/:clientId', async (ctx) => {
+    const caller = await authorize(ctx, { permission: 'groups:apps', groupId: ctx.params.id });
+    const removed = await groupApps.removeApp({ sub: caller.sub, groupId: ctx.params.id, clientId: ctx.params.clientId, via: caller.clientId });
+    if (!removed) throw new HttpError(404, 'that app is not in this group for you');
+    ctx.status = 204;
+  });
+
+  return jsonApi('/api', router, deps.report);
+}

@@ -1,0 +1,28 @@
+// Every action taken on a user's behalf: who, through which app, what, where, when. The user reads it on a page.
+import { randomUUID } from 'node:crypto';
+import type { Doc, Store } from '../store/index.ts';
+
+export interface AuditEntry extends Doc {
+  sub: string;
+  via: string | null;
+  action: string;
+  groupId?: string;
+  detail?: string;
+  at: number;
+}
+
+export class AuditLog {
+  readonly #docs;
+
+  constructor(store: Store) {
+    this.#docs = store.collection<AuditEntry>({ name: 'audit', indexes: [{ field: 'sub' }, { field: 'at' }] });
+  }
+
+  async record(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
+    await this.#docs.put({ id: randomUUID(), at: Date.now(), ...entry });
+  }
+
+  async listFor(sub: string, limit = 100): Promise<AuditEntry[]> {
+    return this.#docs.find({ sub }, { orderBy: { field: 'at', direction: 'desc' }, limit });
+  }
+}

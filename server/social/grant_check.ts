@@ -1,0 +1,141 @@
+// Every access check of the protected API, in one place and in this order: a token in the Authorization header,
+// a valid Plaza JWT for the API, a user's token, a grant that still exists, the DPoP binding, the scope or
+// authorization_details naming the operation, and membership of the group.
+import { HttpError } from '../http/index.ts';
+import { InvalidTokenError, type AccessTokenClaims } from '../oidc/index.ts';
+import { DpopProofError, type DpopVerifier } from '../binding/index.ts';
+
+export const GROUP_MESSAGES = 'group_messages';
+
+export type Permission = 'groups:read' | 'messages:read' | 'messages:post' | 'groups:apps';
+
+export interface GroupMessagesDetail {
+  type: typeof GROUP_MESSAGES;
+  group_id: string;
+  actions: string[];
+}
+
+/** What a request wants to do. No permission: any valid user token (e.g. reading one's own profile). */
+export interface Operation {
+  permission?: Permission;
+  groupId?: string;
+}
+
+export interface ApiRequest {
+  authorization: string | undefined;
+  dpop: string | string[] | undefined;
+  method: string;
+  url: string;
+}
+
+export interface Caller {
+  sub: string;
+  clientId: string;
+  grantId: string;
+  scopes: Set<string>;
+  details: GroupMessagesDetail[];
+  jkt?: string;
+}
+
+export class ForbiddenError extends HttpError {
+  override name = 'ForbiddenError';
+  constructor(message: string, code = 'forbidden') {
+    super(403, message, { code, headers: code === 'insufficient_scope' ? { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' } : undefined });
+  }
+}
+
+export interface GrantCheckDeps {
+  verifyToken(token: string): Promise<AccessTokenClaims>;
+  grantExists(grantId: string): Promise<boolean>;
+  isMember(groupId: string, sub: string): Promise<boolean>;
+  dpop: DpopVerifier;
+  /** How long a grant seen alive is trusted without asking the store again, ms. Revocation here forgets it at once. */
+  cacheMs: number;
+}
+
+function readAuthorization(header: string | undefined): { scheme: 'Bearer' | 'DPoP'; token: string } {
+  const match = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header ?? '');
+  if (!match) throw new HttpError(401, 'an access token is required', { code: 'invalid_request', headers: { 'WWW-Authenticate': 'Bearer, DPoP' } });
+  return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
+}
+
+function isGroupMessagesDetail(value: unknown): value is GroupMessagesDetail {
+  const d = value as GroupMessagesDetail;
+  return d?.type === GROUP_MESSAGES && typeof d.group_id === 'string' && Array.isArray(d.actions) && d.actions.every((a) => typeof a === 'string');
+}
+
+/** Only tokens issued to act for a user reach the social API; a client's own (client credentials) token has no user. */
+function userOf(claims: AccessTokenClaims): Caller {
+  const grantId = claims.grant_id;
+  if (typeof claims.sub !== 'string' || typeof grantId !== 'string' || claims.sub === claims.client_id) {
+    throw new ForbiddenError('this token does not act for a user', 'invalid_token');
+  }
+  const details = Array.isArray(claims.authorization_details) ? claims.authorization_details.filter(isGroupMessagesDetail) : [];
+  return { sub: claims.sub, clientId: claims.client_id, grantId, scopes: new Set(claims.scope?.split(' ') ?? []), details };
+}
+
+function checkPermission(caller: Caller, op: Operation): void {
+  if (!op.permission || caller.scopes.has(op.permission)) return;
+  const allowed = caller.details.some((d) => d.group_id === op.groupId && d.actions.includes(op.permission!));
+  if (!allowed) {
+    throw new ForbiddenError(`this token does not allow ${op.permission}${op.groupId ? ` in group ${op.groupId}` : ''}`, 'insufficient_scope');
+  }
+}
+
+export class GrantCheck {
+  readonly #deps: GrantCheckDeps;
+  readonly #aliveUntil = new Map<string, number>();
+
+  constructor(deps: GrantCheckDeps) {
+    this.#deps = deps;
+  }
+
+  async authorize(request: ApiRequest, op: Operation): Promise<Caller> {
+    const { scheme, token } = readAuthorization(request.authorization);
+    const claims = await this.#deps.verifyToken(token);
+    const caller = userOf(claims);
+    await this.#checkGrantAlive(caller.grantId);
+    caller.jkt = await this.#checkBinding(scheme, token, claims, request);
+    checkPermission(caller, op);
+    if (op.groupId && !await this.#deps.isMember(op.groupId, caller.sub)) {
+      throw new ForbiddenError(`you are not a member of group ${op.groupId}`);
+    }
+    return caller;
+  }
+
+  /** Called when a grant is revoked in this process, so the next request sees it at once. */
+  forget(grantId: string): void {
+    this.#aliveUntil.delete(grantId);
+  }
+
+  async #checkGrantAlive(grantId: string): Promise<void> {
+    const until = this.#aliveUntil.get(grantId);
+    if (until !== undefined && until > Date.now()) return;
+    if (!await this.#deps.grantExists(grantId)) {
+      this.#aliveUntil.delete(grantId);
+      throw new InvalidTokenError('the grant behind this access token was revoked');
+    }
+    if (this.#deps.cacheMs > 0) this.#aliveUntil.set(grantId, Date.now() + this.#deps.cacheMs);
+  }
+
+  /** A DPoP-bound token needs the DPoP scheme and a proof by its key; an unbound one must not claim DPoP. */
+  async #checkBinding(scheme: 'Bearer' | 'DPoP', token: string, claims: AccessTokenClaims, request: ApiRequest): Promise<string | undefined> {
+    const jkt = claims.cnf?.jkt;
+    if (!jkt) {
+      if (scheme === 'DPoP') throw new InvalidTokenError('this access token is not DPoP-bound; send it as Bearer');
+      return undefined;
+    }
+    if (scheme !== 'DPoP') throw new InvalidTokenError('this access token is DPoP-bound; send it with the DPoP scheme and a proof');
+    try {
+      const proof = await this.#deps.dpop.verify({ header: request.dpop, method: request.method, url: request.url, accessToken: token });
+      if (!proof) throw new DpopProofError('a DPoP proof is required');
+      if (proof.jkt !== jkt) throw new DpopProofError('the DPoP proof is signed by another key than the token is bound to');
+      return jkt;
+    } catch (err) {
+      if (err instanceof DpopProofError) {
+        throw new HttpError(401, err.message, { code: 'invalid_dpop_proof', headers: { 'WWW-Authenticate': `DPoP error="invalid_dpop_proof", error_description="${err.message}"` } });
+      }
+      throw err;
+    }
+  }
+}

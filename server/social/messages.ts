@@ -1,0 +1,53 @@
+// Messages in groups. Each records who wrote it (`author`) and through which app (`via`, null on Plaza's own pages).
+import { randomUUID } from 'node:crypto';
+import type { Doc, Store } from '../store/index.ts';
+
+export interface Message extends Doc {
+  groupId: string;
+  author: string;
+  via: string | null;
+  text: string;
+  createdAt: number;
+}
+
+export interface MessageView {
+  id: string;
+  group_id: string;
+  author: string;
+  via: string | null;
+  text: string;
+  created_at: string;
+}
+
+export class MessageInputError extends Error {
+  override name = 'MessageInputError';
+  readonly status = 400;
+  readonly expose = true;
+}
+
+export const MAX_TEXT = 2000;
+
+export function viewMessage(m: Message): MessageView {
+  return { id: m.id, group_id: m.groupId, author: m.author, via: m.via, text: m.text, created_at: new Date(m.createdAt).toISOString() };
+}
+
+export class Messages {
+  readonly #docs;
+
+  constructor(store: Store) {
+    this.#docs = store.collection<Message>({ name: 'messages', indexes: [{ field: 'groupId' }, { field: 'createdAt' }] });
+  }
+
+  async post(input: { groupId: string; author: string; via: string | null; text: unknown }): Promise<Message> {
+    if (typeof input.text !== 'string' || !input.text.trim()) throw new MessageInputError('text must be a non-empty string');
+    if (input.text.length > MAX_TEXT) throw new MessageInputError(`text must be at most ${MAX_TEXT} characters`);
+    const message: Message = { id: randomUUID(), groupId: input.groupId, author: input.author, via: input.via, text: input.text, createdAt: Date.now() };
+    await this.#docs.put(message);
+    return message;
+  }
+
+  /** The newest messages first. */
+  async list(groupId: string, limit = 50): Promise<Message[]> {
+    return this.#docs.find({ groupId }, { orderBy: { field: 'createdAt', direction: 'desc' }, limit });
+  }
+}
