@@ -19,13 +19,14 @@ export interface RedeemDeps {
   dpop: DpopVerifier;
 }
 
+/** oidc-provider's InvalidGrant hides its detail; an app redeeming a ticket deserves to know what was wrong. */
+const invalidGrant = (description: string) => new errors.CustomOIDCProviderError('invalid_grant', description);
+
 export function detailsOf(grant: Pick<ActionGrant, 'groupId' | 'actions'>) {
   return [{ type: GROUP_MESSAGES, group_id: grant.groupId, actions: grant.actions }];
 }
 
 export function redeemTicketHandler(deps: RedeemDeps) {
-  const revoke = (grantId: string) => deps.oidc.revokeGrant(grantId);
-
   return async (ctx: KoaContextWithOIDC): Promise<void> => {
     const params = ctx.oidc.params as Record<string, string | undefined>;
     const client = ctx.oidc.client!;
@@ -45,17 +46,14 @@ export function redeemTicketHandler(deps: RedeemDeps) {
       ticket = await deps.tickets.redeem(params.subject_token!, client.clientId);
     } catch (err) {
       if (!(err instanceof TicketRejected)) throw err;
-      if (err.firstGrantId) await revoke(err.firstGrantId);
-      throw new errors.InvalidGrant(err.message);
+      if (err.firstGrantId) await deps.oidc.revokeGrant(err.firstGrantId);
+      throw invalidGrant(err.message);
     }
-    if (!await deps.groups.isMember(ticket.groupId, ticket.sub)) throw new errors.InvalidGrant('the user is no longer a member of the group');
+    if (!await deps.groups.isMember(ticket.groupId, ticket.sub)) throw invalidGrant('the user is no longer a member of the group');
 
     const grantId = await deps.oidc.apiTokens.createGrant(ctx, ticket.sub, '');
     await deps.apps.recordGrant({ id: grantId, sub: ticket.sub, clientId: client.clientId, groupId: ticket.groupId, actions: ticket.actions });
-    if (!await deps.tickets.recordGrant(ticket, grantId)) {
-      await revoke(grantId);
-      throw new errors.InvalidGrant('the action ticket was already used');
-    }
+    await deps.tickets.recordGrant(ticket, grantId);
     ctx.body = await deps.oidc.apiTokens.issue(ctx, {
       grantId, accountId: ticket.sub, scope: '', dpopJkt: proof?.jkt, refresh: true,
       response: { authorization_details: detailsOf(ticket) },

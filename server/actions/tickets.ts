@@ -8,9 +8,7 @@ export interface ActionTicket extends Doc {
   groupId: string;
   actions: string[];
   redeemedAt?: number;
-  /** Set by any redemption after the first, so the first one revokes what it issued. */
-  replayedAt?: number;
-  /** The grant the first redemption created. */
+  /** The grant the first redemption created, revoked if the ticket is replayed. */
   grantId?: string;
 }
 
@@ -55,14 +53,12 @@ export class ActionTickets {
     if (doc.clientId !== clientId) throw new TicketRejected('foreign', 'the action ticket was issued to another client');
     const won = await this.#docs.update(id, { redeemedAt: Date.now() }, { redeemedAt: null });
     if (won) return won;
-    const replayed = await this.#docs.update(id, { replayedAt: Date.now() });
-    throw new TicketRejected('replayed', 'the action ticket was already used', replayed?.grantId);
+    // A replay; when it races the first redemption, the grant may not be recorded yet, and only the replay fails.
+    throw new TicketRejected('replayed', 'the action ticket was already used', (await this.#docs.get(id))?.grantId);
   }
 
-  /** Records the grant of the first redemption; returns false when a replay came first, and the grant must go. */
-  async recordGrant(ticket: ActionTicket, grantId: string): Promise<boolean> {
-    const updated = await this.#docs.update(ticket.id, { grantId });
-    return updated !== undefined && !updated.replayedAt;
+  async recordGrant(ticket: ActionTicket, grantId: string): Promise<void> {
+    await this.#docs.update(ticket.id, { grantId });
   }
 
   async forgetFor(sub: string, clientId: string, groupId: string): Promise<void> {

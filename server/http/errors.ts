@@ -30,11 +30,11 @@ export class HttpError extends Error implements ClientError {
 
 export function clientErrorOf(err: unknown): ClientError | undefined {
   if (!(err instanceof Error)) return undefined;
-  const e = err as Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; error_description?: string; headers?: Record<string, string> };
+  const e = err as Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; code?: string; error_description?: string; headers?: Record<string, string> };
   const status = e.status ?? e.statusCode;
   if (typeof status !== 'number' || status < 400 || status >= 500 || e.expose === false) return undefined;
   // oidc-provider errors carry the OAuth code in `error` and the text in `error_description`.
-  return { status, message: e.error_description ?? e.message, code: e.error, headers: e.headers };
+  return { status, message: e.error_description ?? e.message, code: e.error ?? (typeof e.code === 'string' ? e.code : undefined), headers: e.headers };
 }
 
 export type Report = (err: unknown, ctx: Context) => void;

@@ -37,10 +37,13 @@ export async function seedBasics(server: TestServer): Promise<void> {
 }
 
 export function codeRequest(client: { client_id: string }, challenge: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
+  const params: Record<string, string> = {
     client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid profile offline_access',
     code_challenge: challenge, code_challenge_method: 'S256', state: 'st-1', nonce: 'n-1', prompt: 'consent', ...extra,
   };
+  // A nonce belongs to OpenID Connect requests only.
+  if (!params.scope.split(' ').includes('openid')) delete params.nonce;
+  return params;
 }
 
 /** Signs in as alice (or whoever `login` names) and consents; returns the code and its PKCE verifier. */

@@ -1,0 +1,259 @@
+// S1 end to end over HTTP: a user adds an app to a group, the app receives a signed webhook with an action
+// ticket, exchanges it, and acts as the user there and only there.
+// Serial: the tests share one webhook receiver and tell tickets apart by arrival order.
+import anyTest, { type TestFn } from 'ava';
+import { createHash } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { Webhook } from 'standardwebhooks';
+import { startServer, type TestServer } from '../helpers/harness.ts';
+import { dpopKey, dpopProof, athOf, tokenRequest } from '../helpers/oauth.ts';
+import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
+import { api, redeemTicket, seedSocial, userApiToken, ACTION_TICKET, TOKEN_EXCHANGE, type App } from '../helpers/social.ts';
+import { codeFor, redeemCode, ALICE, BOB, WEB } from '../helpers/fixtures.ts';
+
+const test = anyTest as TestFn<{ server: TestServer; receiver: WebhookReceiver; poster: App; other: App; alice: string; bob: string }>;
+
+test.before(async (t) => {
+  const receiver = await new WebhookReceiver().start();
+  // Store calls yield like a database server's, so parallel redemptions really race.
+  const server = await startServer({ latency: true, env: { ALLOW_INSECURE_CALLBACKS: '1' } });
+  const { poster, other } = await seedSocial(server, receiver);
+  t.context = { server, receiver, poster, other, alice: await userApiToken(server), bob: await userApiToken(server, BOB) };
+});
+test.after.always(async (t) => {
+  await t.context.server.stop();
+  await t.context.receiver.stop();
+});
+test.afterEach((t) => { t.deepEqual(t.context.server.serverErrors, [], 'no unhandled server errors'); });
+
+/** alice adds the app to a group; returns the ticket from the webhook the app received. */
+async function addApp(t: { context: { server: TestServer; receiver: WebhookReceiver; alice: string } }, clientId: string, groupId: string, actions: string[]) {
+  const hook = t.context.receiver.next();
+  const res = await api(t.context.server, 'POST', `/groups/${groupId}/apps`, t.context.alice, { client_id: clientId, actions });
+  if (res.status !== 201) throw new Error(`add app: ${res.status} ${JSON.stringify(res.body)}`);
+  const received = await hook;
+  return { received, ticket: JSON.parse(received.body).data.ticket as string, added: res.body };
+}
+
+async function actionToken(t: Parameters<typeof addApp>[0] & { context: { poster: App } }, groupId: string, actions: string[]) {
+  const { ticket } = await addApp(t, t.context.poster.client_id, groupId, actions);
+  const res = await redeemTicket(t.context.server, t.context.poster, ticket);
+  if (res.status !== 200) throw new Error(`redeem: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+function expectProblem(t: { is: (a: unknown, b: unknown, m?: string) => void }, res: Awaited<ReturnType<typeof api>>, status: number) {
+  t.is(res.status, status, JSON.stringify(res.body));
+  t.is(res.type, 'application/problem+json');
+  t.is(res.body.status, status);
+  t.is(typeof res.body.detail, 'string');
+}
+
+test.serial('the full path: add app, verified webhook, ticket exchange, message posted as the user via the app', async (t) => {
+  const { server, poster } = t.context;
+  const me = await api(server, 'GET', '/me', t.context.alice);
+  const { received, ticket, added } = await addApp(t, poster.client_id, 'hiking', ['messages:post']);
+  t.like(added, { group_id: 'hiking', client_id: 'poster', client_name: 'Poster App', actions: ['messages:post'] });
+
+  const payload = new Webhook(poster.webhook_secret).verify(received.body, received.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+  t.is(payload.type, 'action.granted');
+  t.like(payload.data, { user: me.body.sub, group_id: 'hiking', actions: ['messages:post'] });
+  t.true(Date.parse(payload.data.expires_at as string) > Date.now());
+  t.regex(received.headers['webhook-id'] as string, /^msg_/);
+  t.regex(received.headers['webhook-signature'] as string, /^v1,/);
+
+  const tokens = await redeemTicket(server, poster, ticket);
+  t.is(tokens.status, 200);
+  t.is(tokens.body.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
+  t.is(tokens.body.token_type, 'Bearer');
+  t.true(tokens.body.expires_in > 0);
+  t.truthy(tokens.body.refresh_token);
+  t.deepEqual(tokens.body.authorization_details, [{ type: 'group_messages', group_id: 'hiking', actions: ['messages:post'] }]);
+  const claims = decodeJwt(tokens.body.access_token);
+  t.is(claims.sub, me.body.sub);
+  t.is(claims.client_id, 'poster');
+  t.deepEqual(claims.act, { sub: 'poster' });
+  t.deepEqual(claims.authorization_details, [{ type: 'group_messages', group_id: 'hiking', actions: ['messages:post'] }]);
+  t.is(claims.aud, `${server.url}/api`);
+  t.is(claims.scope, undefined, 'no scope: the token can do only what authorization_details says');
+
+  const posted = await api(server, 'POST', '/groups/hiking/messages', tokens.body.access_token, { text: 'Hello from the app' });
+  t.is(posted.status, 201);
+  t.like(posted.body, { group_id: 'hiking', author: me.body.sub, via: 'poster', text: 'Hello from the app' });
+  t.regex(posted.headers.get('location')!, /\/api\/groups\/hiking\/messages\//);
+  const list = await api(server, 'GET', '/groups/hiking/messages', t.context.alice);
+  t.like(list.body.find((m: { id: string }) => m.id === posted.body.id), { author: me.body.sub, via: 'poster' });
+
+  const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: poster.client_id, client_secret: poster.client_secret });
+  t.is(refreshed.status, 200);
+  const refreshedClaims = decodeJwt(refreshed.body.access_token);
+  t.deepEqual(refreshedClaims.authorization_details, claims.authorization_details, 'a refreshed token keeps the same limits');
+  t.deepEqual(refreshedClaims.act, { sub: 'poster' });
+  t.is((await api(server, 'POST', '/groups/hiking/messages', refreshed.body.access_token, { text: 'after refresh' })).status, 201);
+});
+
+test.serial('a tampered webhook body fails signature verification', async (t) => {
+  const { received } = await addApp(t, t.context.poster.client_id, 'hiking', ['messages:post']);
+  const verifier = new Webhook(t.context.poster.webhook_secret);
+  const tampered = received.body.replace('"hiking"', '"chess"');
+  t.throws(() => verifier.verify(tampered, received.headers as Record<string, string>));
+  t.throws(() => new Webhook(t.context.other.webhook_secret).verify(received.body, received.headers as Record<string, string>), undefined, 'another secret does not verify it');
+});
+
+test.serial('a replayed ticket is refused and revokes what the first redemption issued', async (t) => {
+  const { server, poster } = t.context;
+  const { ticket } = await addApp(t, poster.client_id, 'hiking', ['messages:post']);
+  const first = await redeemTicket(server, poster, ticket);
+  t.is(first.status, 200);
+  t.is((await api(server, 'POST', '/groups/hiking/messages', first.body.access_token, { text: 'one' })).status, 201);
+  const replay = await redeemTicket(server, poster, ticket);
+  t.is(replay.status, 400);
+  t.is(replay.body.error, 'invalid_grant');
+  t.regex(replay.body.error_description, /already used/);
+  const after = await api(server, 'POST', '/groups/hiking/messages', first.body.access_token, { text: 'two' });
+  expectProblem(t, after, 401);
+  const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: poster.client_id, client_secret: poster.client_secret });
+  t.is(refresh.body.error, 'invalid_grant');
+});
+
+test.serial('parallel redemptions of one ticket: exactly one token', async (t) => {
+  const { server, poster } = t.context;
+  const { ticket } = await addApp(t, poster.client_id, 'hiking', ['messages:post']);
+  const results = await Promise.all(Array.from({ length: 6 }, () => redeemTicket(server, poster, ticket)));
+  t.is(results.filter((r) => r.status === 200).length, 1);
+  t.true(results.filter((r) => r.status !== 200).every((r) => r.body.error === 'invalid_grant'));
+});
+
+test.serial('expired, unknown and foreign tickets are invalid_grant; a foreign attempt does not burn the ticket', async (t) => {
+  const { server, poster, other } = t.context;
+  const { ticket } = await addApp(t, poster.client_id, 'hiking', ['messages:post']);
+  const foreign = await redeemTicket(server, other, ticket);
+  t.is(foreign.body.error, 'invalid_grant');
+  t.regex(foreign.body.error_description, /another client/);
+  t.is((await redeemTicket(server, poster, ticket)).status, 200, 'the right client still can');
+
+  t.is((await redeemTicket(server, poster, 'at_made-up')).body.error, 'invalid_grant');
+
+  const expiring = (await addApp(t, poster.client_id, 'hiking', ['messages:post'])).ticket;
+  const tickets = server.plaza.store.collection<{ id: string; expiresAt?: number | null }>({ name: 'action_tickets' });
+  t.truthy(await tickets.update(createHash('sha256').update(expiring).digest('base64url'), { expiresAt: Date.now() - 1 }));
+  const expired = await redeemTicket(server, poster, expiring);
+  t.is(expired.body.error, 'invalid_grant');
+  t.regex(expired.body.error_description, /unknown or expired/);
+});
+
+test.serial('token exchange: unsupported token types and missing parameters are invalid_request', async (t) => {
+  const { server, poster } = t.context;
+  const base = { grant_type: TOKEN_EXCHANGE, client_id: poster.client_id, client_secret: poster.client_secret };
+  const unsupported = await tokenRequest(server, { ...base, subject_token: 'x', subject_token_type: 'urn:example:unknown' });
+  t.is(unsupported.body.error, 'invalid_request');
+  t.regex(unsupported.body.error_description, /unsupported subject_token_type/);
+  t.is((await tokenRequest(server, { ...base, subject_token_type: ACTION_TICKET })).body.error, 'invalid_request');
+  t.is((await tokenRequest(server, { ...base, subject_token: 'x' })).body.error, 'invalid_request');
+  const wrongRequested = await tokenRequest(server, { ...base, subject_token: 'x', subject_token_type: ACTION_TICKET, requested_token_type: 'urn:ietf:params:oauth:token-type:id_token' });
+  t.is(wrongRequested.body.error, 'invalid_request');
+});
+
+test.serial('the app can act only in that group, only for those actions', async (t) => {
+  const { server } = t.context;
+  const token = (await actionToken(t, 'hiking', ['messages:post'])).access_token;
+  expectProblem(t, await api(server, 'POST', '/groups/chess/messages', token, { text: 'wrong group' }), 403);
+  const read = await api(server, 'GET', '/groups/hiking/messages', token);
+  expectProblem(t, read, 403);
+  t.is(read.body.code, 'insufficient_scope');
+  expectProblem(t, await api(server, 'GET', '/groups', token), 403);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', token, { client_id: 'poster', actions: ['messages:read'] }), 403);
+  const reader = (await actionToken(t, 'hiking', ['messages:read'])).access_token;
+  t.is((await api(server, 'GET', '/groups/hiking/messages', reader)).status, 200);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', reader, { text: 'cannot post' }), 403);
+});
+
+test.serial('removing the app revokes its tokens at once', async (t) => {
+  const { server } = t.context;
+  const tokens = await actionToken(t, 'chess', ['messages:post']);
+  t.is((await api(server, 'POST', '/groups/chess/messages', tokens.access_token, { text: 'before' })).status, 201);
+  const apps = await api(server, 'GET', '/groups/chess/apps', t.context.alice);
+  t.true(apps.body.some((a: { client_id: string }) => a.client_id === 'poster'));
+  t.is((await api(server, 'DELETE', '/groups/chess/apps/poster', t.context.alice)).status, 204);
+  // RFC 6750: a revoked token is invalid_token (401).
+  expectProblem(t, await api(server, 'POST', '/groups/chess/messages', tokens.access_token, { text: 'after' }), 401);
+  t.is((await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'poster', client_secret: t.context.poster.client_secret })).body.error, 'invalid_grant');
+  expectProblem(t, await api(server, 'DELETE', '/groups/chess/apps/poster', t.context.alice), 404);
+});
+
+test.serial('a user who left the group takes the app\'s access with them', async (t) => {
+  const { server } = t.context;
+  const bobToken = t.context.bob;
+  const hook = t.context.receiver.next();
+  t.is((await api(server, 'POST', '/groups/hiking/apps', bobToken, { client_id: 'poster', actions: ['messages:post'] })).status, 201);
+  const ticket = JSON.parse((await hook).body).data.ticket;
+  const tokens = await redeemTicket(server, t.context.poster, ticket);
+  t.is((await api(server, 'POST', '/groups/hiking/messages', tokens.body.access_token, { text: 'bob via app' })).status, 201);
+  t.true(await server.plaza.admin.removeMember('hiking', BOB.username));
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', tokens.body.access_token, { text: 'after leaving' }), 403);
+  await server.plaza.admin.upsertGroup({ id: 'hiking', name: 'Weekend Hiking', members: [BOB.username] });
+});
+
+test.serial('a DPoP proof at redemption binds the token; it is then useless as Bearer or with another key', async (t) => {
+  const { server, poster } = t.context;
+  const { ticket } = await addApp(t, poster.client_id, 'hiking', ['messages:post']);
+  const key = await dpopKey();
+  const tokens = await redeemTicket(server, poster, ticket, { dpop: await dpopProof(key, 'POST', `${server.url}/token`) });
+  t.is(tokens.status, 200);
+  t.is(tokens.body.token_type, 'DPoP');
+  const at = tokens.body.access_token;
+  t.deepEqual(decodeJwt(at).cnf, { jkt: key.jkt });
+  const url = `${server.url}/api/groups/hiking/messages`;
+  const withProof = async (k: typeof key, extra: Record<string, unknown> = {}) => ({ authorization: `DPoP ${at}`, dpop: await dpopProof(k, 'POST', url, { ath: athOf(at), ...extra }) });
+  const ok = await fetch(url, { method: 'POST', headers: { ...await withProof(key), 'content-type': 'application/json' }, body: JSON.stringify({ text: 'bound' }) });
+  t.is(ok.status, 201);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', at, { text: 'as bearer' }), 401);
+  const other = await fetch(url, { method: 'POST', headers: { ...await withProof(await dpopKey()), 'content-type': 'application/json' }, body: JSON.stringify({ text: 'other key' }) });
+  t.is(other.status, 401);
+  const wrongAth = await fetch(url, { method: 'POST', headers: { ...await withProof(key, { ath: 'x' }), 'content-type': 'application/json' }, body: JSON.stringify({ text: 'wrong ath' }) });
+  t.is(wrongAth.status, 401);
+  const badProof = await redeemTicket(server, poster, (await addApp(t, poster.client_id, 'hiking', ['messages:post'])).ticket, { dpop: 'not-a-jwt' });
+  t.is(badProof.body.error, 'invalid_dpop_proof');
+});
+
+test.serial('adding an app: bad input gets a problem document', async (t) => {
+  const { server, alice } = t.context;
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'nobody', actions: ['messages:post'] }), 400);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'web', actions: ['messages:post'] }), 400);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'poster', actions: ['admin'] }), 400);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'poster', actions: [] }), 400);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: { $ne: null }, actions: ['messages:post'] }), 400);
+  expectProblem(t, await api(server, 'POST', '/groups/nope/apps', alice, { client_id: 'poster', actions: ['messages:post'] }), 403);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, { text: '' }), 400);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, { text: 'x'.repeat(2001) }), 400);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, [1]), 400);
+  expectProblem(t, await api(server, 'GET', '/nothing', alice), 404);
+});
+
+test.serial('the protected API refuses missing, foreign and machine tokens', async (t) => {
+  const { server } = t.context;
+  const none = await api(server, 'GET', '/me', undefined);
+  expectProblem(t, none, 401);
+  t.regex(none.headers.get('www-authenticate')!, /Bearer/);
+  expectProblem(t, await api(server, 'GET', '/me', 'not.a.jwt'), 401);
+  const cc = await tokenRequest(server, { grant_type: 'client_credentials', client_id: 'service', client_secret: 'service-secret-0123456789-012345', scope: 'groups:read' });
+  expectProblem(t, await api(server, 'GET', '/groups', cc.body.access_token), 403);
+  const admin = await tokenRequest(server, { grant_type: 'client_credentials', client_id: 'admin-tool', client_secret: 'admin-secret-0123456789-01234567', scope: 'admin' });
+  expectProblem(t, await api(server, 'GET', '/me', admin.body.access_token), 401);
+  const { code, verifier } = await codeFor(server, WEB, { scope: 'openid profile' });
+  const idToken = (await redeemCode(server, code, verifier)).body.id_token;
+  expectProblem(t, await api(server, 'GET', '/me', idToken), 401);
+  const me = await api(server, 'GET', '/me', t.context.alice);
+  t.like(me.body, { username: ALICE.username, name: ALICE.name });
+});
+
+test.serial('the audit log records what was done on the user\'s behalf, and through which app', async (t) => {
+  const { server } = t.context;
+  const token = (await actionToken(t, 'hiking', ['messages:post'])).access_token;
+  await api(server, 'POST', '/groups/hiking/messages', token, { text: 'audited' });
+  const me = await api(server, 'GET', '/me', t.context.alice);
+  const entries = await server.plaza.store.collection<{ id: string; sub: string; via: string | null; action: string }>({ name: 'audit' }).find({ sub: me.body.sub });
+  t.true(entries.some((e) => e.action === 'message.posted' && e.via === 'poster'));
+  t.true(entries.some((e) => e.action === 'app.added'));
+  t.true(entries.some((e) => e.action === 'app.token_issued' && e.via === 'poster'));
+});
