@@ -14,6 +14,7 @@ const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
   clients remove <client_id>
   groups add --id G [--name N] [--member USERNAME ...]
   groups list
+  groups remove-member --id G --member USERNAME
   keys rotate                                   (running servers pick up new keys on restart)
   seed <file.json>`;
 
@@ -98,6 +99,12 @@ async function run(): Promise<void> {
       case 'groups add': {
         const group = await admin.upsertGroup({ id: opts.id, name: opts.name, members: opts.member ?? [] });
         return print(group, () => `group ${group.id} (${group.name}): ${group.members.join(', ') || 'no members'}`);
+      }
+      case 'groups remove-member': {
+        const [username] = opts.member ?? [];
+        if (!opts.id || !username) throw new UsageError('groups remove-member needs --id and --member');
+        if (!await admin.removeMember(opts.id, username)) throw new UsageError(`${username} is not a member of ${opts.id}`);
+        return print({ removed: username, group: opts.id }, () => `removed ${username} from ${opts.id}`);
       }
       case 'groups list': {
         const groups = await admin.listGroups();

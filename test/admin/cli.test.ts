@@ -42,6 +42,11 @@ test('seed, list and create through the CLI, with --json output', async (t) => {
   const groups = JSON.parse((await admin(dir, 'groups', 'list', '--json')).stdout);
   t.deepEqual(groups, [{ id: 'g1', name: 'Group One', members: ['erin'] }]);
 
+  const removed = await admin(dir, 'groups', 'remove-member', '--id', 'g1', '--member', 'erin');
+  t.is(removed.code, 0, removed.stderr);
+  t.deepEqual(JSON.parse((await admin(dir, 'groups', 'list', '--json')).stdout)[0].members, []);
+  t.is((await admin(dir, 'groups', 'remove-member', '--id', 'g1', '--member', 'erin')).code, 2);
+
   const added = await admin(dir, 'users', 'add', '--username', 'frank', '--password', 'frank-password-1');
   t.is(added.code, 0);
   t.regex(added.stdout, /created user frank/);
