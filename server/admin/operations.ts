@@ -1,4 +1,5 @@
 // What an operator can do. The CLI and the admin HTTP API both call these, so they behave the same.
+import { InputError } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
 import { AccountInputError, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
 import { GroupInputError, type Groups } from '../social/index.ts';
@@ -22,10 +23,8 @@ export interface SeedSummary {
   groups: number;
 }
 
-export class SeedError extends Error {
+export class SeedError extends InputError {
   override name = 'SeedError';
-  readonly status = 400;
-  readonly expose = true;
 }
 
 export class AdminOperations {

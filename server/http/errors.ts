@@ -28,6 +28,13 @@ export class HttpError extends Error implements ClientError {
   }
 }
 
+/** Bad input from a client: a 400 with the message shown as is. Each capability names its own subclass. */
+export class InputError extends Error {
+  override name = 'InputError';
+  readonly status = 400;
+  readonly expose = true;
+}
+
 export function clientErrorOf(err: unknown): ClientError | undefined {
   if (!(err instanceof Error)) return undefined;
   const e = err as Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; code?: string; error_description?: string; headers?: Record<string, string> };

@@ -12,7 +12,7 @@ export { Views, seeOther } from './views.ts';
 export { siteRoutes } from './site.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
-export { HttpError, problemJson, type Report } from './errors.ts';
+export { HttpError, InputError, problemJson, type Report } from './errors.ts';
 
 /** Form bodies for Plaza's own pages only: oidc-provider parses the bodies of its endpoints itself. */
 export function formBody(): Middleware {

@@ -1,6 +1,7 @@
 // Local accounts: username + password, hashed with Argon2id (@node-rs/argon2).
 import { randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
+import { InputError } from '../http/index.ts';
 import type { Doc, Store } from '../store/index.ts';
 
 export interface Account extends Doc {
@@ -17,10 +18,8 @@ export interface AccountView {
   created_at: string;
 }
 
-export class AccountInputError extends Error {
+export class AccountInputError extends InputError {
   override name = 'AccountInputError';
-  readonly status = 400;
-  readonly expose = true;
 }
 
 const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;

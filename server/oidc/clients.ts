@@ -1,15 +1,14 @@
 // The client registry: RFC 7591 metadata, validated by oidc-provider itself, kept in the Client model's collection.
 import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
+import { InputError } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
 import { modelCollection } from './adapter.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
-export class ClientInputError extends Error {
+export class ClientInputError extends InputError {
   override name = 'ClientInputError';
-  readonly status = 400;
-  readonly expose = true;
   readonly error = 'invalid_client_metadata';
 }
 

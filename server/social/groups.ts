@@ -1,4 +1,5 @@
 // Groups and their members. The social API and its grant checks build on this.
+import { InputError } from '../http/index.ts';
 import type { Doc, Store } from '../store/index.ts';
 
 export interface Group extends Doc {
@@ -12,10 +13,8 @@ export interface Membership extends Doc {
   joinedAt: number;
 }
 
-export class GroupInputError extends Error {
+export class GroupInputError extends InputError {
   override name = 'GroupInputError';
-  readonly status = 400;
-  readonly expose = true;
 }
 
 const GROUP_ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,5 +1,6 @@
 // Messages in groups. Each records who wrote it (`author`) and through which app (`via`, null on Plaza's own pages).
 import { randomUUID } from 'node:crypto';
+import { InputError } from '../http/index.ts';
 import type { Doc, Store } from '../store/index.ts';
 
 export interface Message extends Doc {
@@ -19,10 +20,8 @@ export interface MessageView {
   created_at: string;
 }
 
-export class MessageInputError extends Error {
+export class MessageInputError extends InputError {
   override name = 'MessageInputError';
-  readonly status = 400;
-  readonly expose = true;
 }
 
 export const MAX_TEXT = 2000;
