@@ -15,6 +15,8 @@ const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
   groups add --id G [--name N] [--member USERNAME ...]
   groups list
   groups remove-member --id G --member USERNAME
+  hosts add --metadata '<JSON: id, kind (code2session|jwt), ...>'   (or --file host.json)
+  hosts list
   keys rotate                                   (running servers pick up new keys on restart)
   seed <file.json>`;
 
@@ -110,6 +112,16 @@ async function run(): Promise<void> {
         const groups = await admin.listGroups();
         return print(groups, () => table(groups as never, ['id', 'name', 'members']));
       }
+      case 'hosts add': {
+        const input = opts.file ? await readJson(opts.file) : opts.metadata ? parseJson(opts.metadata) : undefined;
+        if (!input) throw new UsageError('hosts add needs --metadata or --file');
+        const host = await admin.addHost(input as Record<string, unknown>);
+        return print(host, () => `registered host ${host.id} (${host.kind})`);
+      }
+      case 'hosts list': {
+        const hosts = await admin.listHosts();
+        return print(hosts, () => table(hosts as never, ['id', 'kind', 'platform', 'url', 'issuer']));
+      }
       case 'keys rotate': {
         const result = await admin.rotateKeys();
         return print(result, () => `added keys ${result.added.join(', ')}; kept ${result.kept.length} older keys for verification. Restart Plaza to sign with the new keys.`);
@@ -123,6 +135,7 @@ async function run(): Promise<void> {
           ...Object.entries(summary.clients.secrets).map(([id, secret]) => `  client_secret for ${id} (shown once): ${secret}`),
           ...Object.entries(summary.clients.webhook_secrets).map(([id, secret]) => `  webhook_secret for ${id} (shown once): ${secret}`),
           `groups: ${summary.groups}`,
+          `hosts: ${summary.hosts}`,
         ].join('\n'));
       }
       default:

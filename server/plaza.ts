@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { PlazaConfig } from './config/index.ts';
-import { openStore, startSweeper, type Store } from './store/index.ts';
+import { openStore, SecretBox, startSweeper, type Store } from './store/index.ts';
+import { createHosts } from './hosts/index.ts';
 import { createOidc, type Oidc } from './oidc/index.ts';
 import { AdminOperations, adminApi } from './admin/index.ts';
 import { AuditLog, GrantCheck, Groups, Messages, socialApi, socialPages } from './social/index.ts';
@@ -59,11 +60,11 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const report = options.report ?? defaultReport;
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
-  const oidc = await createOidc({ config, store, views, report: (err) => report(err, undefined as never) });
+  const dpop = new DpopVerifier(store, { iatWindowSeconds: config.dpopIatWindow });
+  const oidc = await createOidc({ config, store, views, dpop, report: (err) => report(err, undefined as never) });
   const groups = new Groups(store);
   const messages = new Messages(store);
   const audit = new AuditLog(store);
-  const dpop = new DpopVerifier(store, { iatWindowSeconds: config.dpopIatWindow });
   const check = new GrantCheck({
     verifyToken: (token) => oidc.verifyAccessToken(token, oidc.resources.api),
     grantExists: oidc.grantExists,
@@ -73,11 +74,12 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   });
   oidc.onGrantRevoked((grantId) => check.forget(grantId));
   const actions = createActions({
-    config, store, oidc, groups, audit, dpop,
+    config, store, oidc, groups, audit,
     webhooks: new WebhookSender({ timeoutMs: config.webhookTimeoutMs }),
     report: (err) => report(err, undefined as never),
   });
-  const admin = new AdminOperations({ store, oidc, groups });
+  const hosts = createHosts({ config, store, oidc, audit, views, box: SecretBox.open(config.dataDir, config.secretKey) });
+  const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms });
   const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };
   const app = assembleApp(oidc.provider, {
     views, report,
@@ -88,6 +90,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
       siteRoutes(views, VIEWS_DIR, { issuer: config.issuer, demo: !config.production }),
       ...oidc.routers,
       socialPages({ ...social, session: oidc.session, views, clients: oidc.clients, grantableActions: GRANTABLE_ACTIONS }),
+      hosts.pages,
     ],
   });
   return {

@@ -1,6 +1,5 @@
 // S1: a user's action in a group grants an app a token to act as that user, only there, only for those actions.
 import type { WebhookSender } from '../async/index.ts';
-import type { DpopVerifier } from '../binding/index.ts';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import type { AuditLog, Groups } from '../social/index.ts';
@@ -22,7 +21,6 @@ export interface ActionsDeps {
   groups: Groups;
   audit: AuditLog;
   webhooks: WebhookSender;
-  dpop: DpopVerifier;
   report(err: unknown): void;
 }
 

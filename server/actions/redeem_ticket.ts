@@ -1,8 +1,7 @@
 // RFC 8693 exchange of an action ticket for an access token that acts as the user, in one group, for the
 // actions the user allowed: `act` names the app, `authorization_details` the group and the actions.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { DpopProofError, type DpopVerifier } from '../binding/index.ts';
-import { TOKEN_TYPES, type Oidc } from '../oidc/index.ts';
+import { exchangeError, TOKEN_TYPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
 import type { AuditLog, Groups } from '../social/index.ts';
 import { GROUP_MESSAGES } from '../social/index.ts';
 import type { ActionGrant, GroupApps } from './group_apps.ts';
@@ -16,34 +15,24 @@ export interface RedeemDeps {
   apps: GroupApps;
   groups: Groups;
   audit: AuditLog;
-  dpop: DpopVerifier;
 }
 
-/** oidc-provider's InvalidGrant hides its detail; an app redeeming a ticket deserves to know what was wrong. */
-const invalidGrant = (description: string) => new errors.CustomOIDCProviderError('invalid_grant', description);
+const invalidGrant = (description: string) => exchangeError('invalid_grant', description);
 
 export function detailsOf(grant: Pick<ActionGrant, 'groupId' | 'actions'>) {
   return [{ type: GROUP_MESSAGES, group_id: grant.groupId, actions: grant.actions }];
 }
 
 export function redeemTicketHandler(deps: RedeemDeps) {
-  return async (ctx: KoaContextWithOIDC): Promise<void> => {
+  return async (ctx: KoaContextWithOIDC, { subjectToken, proof }: ExchangeRequest): Promise<void> => {
     const params = ctx.oidc.params as Record<string, string | undefined>;
     const client = ctx.oidc.client!;
     if (params.requested_token_type && params.requested_token_type !== TOKEN_TYPES.accessToken) {
       throw new errors.InvalidRequest('an action ticket can only be exchanged for an access token');
     }
-    let proof;
-    try {
-      proof = await deps.dpop.verify({ header: ctx.headers.dpop, method: ctx.method, url: ctx.oidc.urlFor('token') });
-    } catch (err) {
-      if (err instanceof DpopProofError) throw new errors.InvalidDpopProof(err.message);
-      throw err;
-    }
-
     let ticket;
     try {
-      ticket = await deps.tickets.redeem(params.subject_token!, client.clientId);
+      ticket = await deps.tickets.redeem(subjectToken, client.clientId);
     } catch (err) {
       if (!(err instanceof TicketRejected)) throw err;
       if (err.firstGrantId) await deps.oidc.revokeGrant(err.firstGrantId);

@@ -43,6 +43,11 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
     if (!await admin.removeMember(ctx.params.id, ctx.params.username)) throw new HttpError(404, 'no such member');
     ctx.status = 204;
   });
+  router.get('/hosts', async (ctx) => { ctx.body = await admin.listHosts(); });
+  router.post('/hosts', async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await admin.addHost(jsonBody(ctx));
+  });
   router.post('/keys/rotate', async (ctx) => { ctx.body = await admin.rotateKeys(); });
   router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx) as never); });
 

@@ -3,6 +3,7 @@ import { InputError } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
 import { AccountInputError, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
 import { GroupInputError, type Groups } from '../social/index.ts';
+import type { HostPlatforms, HostView } from '../hosts/index.ts';
 
 export interface GroupView {
   id: string;
@@ -14,13 +15,14 @@ export interface SeedFile {
   users?: { username: string; password: string; name?: string }[];
   clients?: Record<string, unknown>[];
   groups?: { id: string; name?: string; members?: string[] }[];
-  hosts?: unknown[];
+  hosts?: Record<string, unknown>[];
 }
 
 export interface SeedSummary {
   users: { created: number; updated: number };
   clients: { created: number; updated: number; secrets: Record<string, string>; webhook_secrets: Record<string, string> };
   groups: number;
+  hosts: number;
 }
 
 export class SeedError extends InputError {
@@ -31,11 +33,21 @@ export class AdminOperations {
   readonly #store: Store;
   readonly #oidc: Oidc;
   readonly #groups: Groups;
+  readonly #hosts: HostPlatforms;
 
-  constructor(deps: { store: Store; oidc: Oidc; groups: Groups }) {
+  constructor(deps: { store: Store; oidc: Oidc; groups: Groups; hosts: HostPlatforms }) {
     this.#store = deps.store;
     this.#oidc = deps.oidc;
     this.#groups = deps.groups;
+    this.#hosts = deps.hosts;
+  }
+
+  async addHost(input: Record<string, unknown>): Promise<HostView> {
+    return this.#hosts.upsert(input);
+  }
+
+  async listHosts(): Promise<HostView[]> {
+    return this.#hosts.list();
   }
 
   async createUser(input: { username: unknown; password: unknown; name?: unknown }): Promise<AccountView> {
@@ -97,13 +109,16 @@ export class AdminOperations {
     return rotateKeys(this.#store);
   }
 
-  /** Loads users, then clients, then groups; running the same file again changes nothing. */
+  /** Loads hosts, users, clients, then groups; running the same file again changes nothing. */
   async seed(file: SeedFile): Promise<SeedSummary> {
     if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new SeedError('a seed file is a JSON object');
     const lists = ['users', 'clients', 'groups', 'hosts'] as const;
     for (const key of lists) if (file[key] !== undefined && !Array.isArray(file[key])) throw new SeedError(`"${key}" must be a list`);
-    if (file.hosts?.length) throw new SeedError('"hosts" are not supported yet');
-    const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {}, webhook_secrets: {} }, groups: 0 };
+    const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {}, webhook_secrets: {} }, groups: 0, hosts: 0 };
+    for (const host of file.hosts ?? []) {
+      await this.#hosts.upsert(host);
+      summary.hosts += 1;
+    }
     for (const user of file.users ?? []) {
       try {
         const { created } = await this.#oidc.accounts.upsert(user);

@@ -29,6 +29,10 @@ export interface PlazaConfig {
   grantCacheMs: number;
   dpopIatWindow: number;
   webhookTimeoutMs: number;
+  /** The least time between two fetches of one host's JWKS, even for an unknown kid, ms. */
+  hostJwksCooldownMs: number;
+  /** Encrypts secrets at rest; generated into DATA_DIR/secret.key when unset. */
+  secretKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -102,5 +106,7 @@ export function loadConfig(env: Env = process.env): PlazaConfig {
     grantCacheMs: integer(env, 'GRANT_CACHE_MS', 0),
     dpopIatWindow: integer(env, 'DPOP_IAT_WINDOW', 60, 1),
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100),
+    hostJwksCooldownMs: integer(env, 'HOST_JWKS_COOLDOWN_MS', 30_000),
+    secretKey: env.PLAZA_SECRET_KEY || undefined,
   };
 }

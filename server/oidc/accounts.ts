@@ -7,7 +7,8 @@ import type { Doc, Store } from '../store/index.ts';
 export interface Account extends Doc {
   username: string;
   name: string;
-  passwordHash: string;
+  /** Null for accounts created from an external identity: they cannot sign in with a password until one is set. */
+  passwordHash: string | null;
   createdAt: number;
 }
 
@@ -87,11 +88,25 @@ export class Accounts {
     return (await this.upsert(input)).account;
   }
 
+  /** An account for someone who first arrived through another platform (just-in-time), without a password. */
+  async createExternal(input: { name?: unknown; usernamePrefix: string }): Promise<Account> {
+    const prefix = normalizeUsername(input.usernamePrefix) ?? 'user';
+    const username = `${prefix.slice(0, 40)}-${randomUUID().slice(0, 8)}`;
+    const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 200) : username;
+    const account: Account = { id: randomUUID(), username, name, passwordHash: null, createdAt: Date.now() };
+    await this.#docs.put(account);
+    return account;
+  }
+
+  async remove(sub: string): Promise<void> {
+    await this.#docs.delete(sub);
+  }
+
   async authenticate(username: unknown, password: unknown): Promise<Account | undefined> {
     const account = typeof username === 'string' ? await this.findByUsername(username) : undefined;
     const pw = typeof password === 'string' && password.length <= MAX_PASSWORD ? password : '';
     const ok = await verify(account?.passwordHash ?? await this.#decoy, pw);
-    return account && ok ? account : undefined;
+    return account?.passwordHash && ok ? account : undefined;
   }
 
   async list(): Promise<Account[]> {

@@ -41,7 +41,7 @@ export function apiResourceServer(config: PlazaConfig): ResourceServer {
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
-/** `callback_uri`: https, or http on a loopback address when insecure callbacks are allowed. `webhook_secret`: whsec_ + base64. */
+/** `callback_uri`: https, or http on loopback when insecure callbacks are allowed; `webhook_secret`: whsec_ + base64; `plaza_hosts`: host ids. */
 function validateCallbackMetadata(key: string, value: unknown, allowInsecure: boolean): void {
   if (value === undefined) return;
   if (key === 'callback_uri') {
@@ -50,6 +50,9 @@ function validateCallbackMetadata(key: string, value: unknown, allowInsecure: bo
     if (!url || url.hash || url.username || url.password || (url.protocol !== 'https:' && !insecureOk)) {
       throw new errors.InvalidClientMetadata('callback_uri must be an https URL (http on loopback only when ALLOW_INSECURE_CALLBACKS=1)');
     }
+  }
+  if (key === 'plaza_hosts' && (!Array.isArray(value) || value.some((h) => typeof h !== 'string'))) {
+    throw new errors.InvalidClientMetadata('plaza_hosts must be a list of host ids');
   }
   if (key === 'webhook_secret' && (typeof value !== 'string' || !WEBHOOK_SECRET.test(value))) {
     throw new errors.InvalidClientMetadata('webhook_secret must be "whsec_" followed by 24 to 64 base64-encoded bytes');
@@ -73,7 +76,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret'],
+      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts'],
       validator: (_ctx, key, value) => validateCallbackMetadata(key, value, config.allowInsecureCallbacks),
     },
     // The grant id lets the API check that the grant was not revoked, even for self-contained JWTs.

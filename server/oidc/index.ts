@@ -5,6 +5,7 @@ import type Router from '@koa/router';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
+import type { DpopVerifier } from '../binding/index.ts';
 import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
@@ -24,7 +25,7 @@ export { rotateKeys } from './keys.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE } from './scopes.ts';
 export { bearerToken, InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
-export { TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler } from './token_exchange.ts';
+export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
 export type { BrowserSession } from './session.ts';
 export { Accounts, Clients };
@@ -50,7 +51,7 @@ export interface Oidc {
   grantExists(grantId: string): Promise<boolean>;
 }
 
-export async function createOidc(deps: { config: PlazaConfig; store: Store; views: Views; report: (err: unknown) => void }): Promise<Oidc> {
+export async function createOidc(deps: { config: PlazaConfig; store: Store; views: Views; dpop: DpopVerifier; report: (err: unknown) => void }): Promise<Oidc> {
   const { config, store, views } = deps;
   const accounts = new Accounts(store);
   const keys = await loadKeys(store);
@@ -78,7 +79,7 @@ export async function createOidc(deps: { config: PlazaConfig; store: Store; view
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
 
-  const tokenExchange = new TokenExchange();
+  const tokenExchange = new TokenExchange(deps.dpop);
   provider.registerGrantType(TOKEN_EXCHANGE, tokenExchange.handle, EXCHANGE_PARAMETERS, ['audience', 'resource']);
 
   const session = new BrowserSession(provider, accounts, config.issuer);
@@ -104,7 +105,7 @@ export async function createOidc(deps: { config: PlazaConfig; store: Store; view
     provider, accounts, session, routers, resources, tokenExchange,
     clients: new Clients(store, provider),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
-    apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config)),
+    apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },
     revokeGrant: revoke,

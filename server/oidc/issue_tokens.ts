@@ -1,6 +1,7 @@
 // Issues Plaza API tokens for grants Plaza creates itself (token exchange), the same way oidc-provider's own
 // grants do: a Grant in the store, an RFC 9068 access token, and a refresh token when the client may have one.
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
+import type { Accounts } from './accounts.ts';
 import { TOKEN_EXCHANGE, TOKEN_TYPES } from './token_exchange.ts';
 
 export interface IssueRequest {
@@ -10,6 +11,8 @@ export interface IssueRequest {
   /** Binds the tokens to this DPoP key thumbprint. */
   dpopJkt?: string;
   refresh: boolean;
+  /** OpenID scopes for an ID token ("openid profile"); none when empty. */
+  idTokenScope?: string;
   /** Extra members of the token response (e.g. `authorization_details`). */
   response?: Record<string, unknown>;
 }
@@ -17,16 +20,27 @@ export interface IssueRequest {
 export class ApiTokenIssuer {
   readonly #resource: string;
   readonly #server: ResourceServer;
+  readonly #accounts: Accounts;
 
-  constructor(resource: string, server: ResourceServer) {
+  constructor(resource: string, server: ResourceServer, accounts: Accounts) {
     this.#resource = resource;
     this.#server = server;
+    this.#accounts = accounts;
   }
 
-  async createGrant(ctx: KoaContextWithOIDC, accountId: string, scope: string): Promise<string> {
+  async createGrant(ctx: KoaContextWithOIDC, accountId: string, scope: string, oidcScope = ''): Promise<string> {
     const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client!.clientId });
     grant.addResourceScope(this.#resource, scope);
+    if (oidcScope) grant.addOIDCScope(oidcScope);
     return grant.save();
+  }
+
+  async #idToken(ctx: KoaContextWithOIDC, accountId: string, scope: string): Promise<string | undefined> {
+    const account = await this.#accounts.find(accountId);
+    if (!account) return undefined;
+    const token = new ctx.oidc.provider.IdToken({ sub: account.id, name: account.name, preferred_username: account.username }, { ctx });
+    (token as unknown as { scope: string }).scope = scope;
+    return token.issue({ use: 'idtoken' });
   }
 
   async issue(ctx: KoaContextWithOIDC, request: IssueRequest): Promise<Record<string, unknown>> {
@@ -44,12 +58,13 @@ export class ApiTokenIssuer {
     if (request.refresh && client.grantTypeAllowed('refresh_token')) {
       const rt = new provider.RefreshToken({
         accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE,
-        scope: request.scope, resource: this.#resource,
+        scope: [request.idTokenScope, request.scope].filter(Boolean).join(' '), resource: this.#resource,
       });
       // A public client's refresh token is bound to the same key as its access token.
       if (request.dpopJkt && client.clientAuthMethod === 'none') rt.jkt = request.dpopJkt;
       refreshToken = await rt.save();
     }
+    const idToken = request.idTokenScope ? await this.#idToken(ctx, request.accountId, request.idTokenScope) : undefined;
     return {
       access_token: accessToken,
       issued_token_type: TOKEN_TYPES.accessToken,
@@ -57,6 +72,7 @@ export class ApiTokenIssuer {
       expires_in: at.expiration,
       ...(request.scope ? { scope: request.scope } : {}),
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      ...(idToken ? { id_token: idToken } : {}),
       ...request.response,
     };
   }

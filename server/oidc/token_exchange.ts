@@ -1,6 +1,7 @@
 // RFC 8693 token exchange at the token endpoint. Each capability registers the subject token types it accepts;
 // this module only checks the common parameters and dispatches.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { DpopProofError, type DpopProof, type DpopVerifier } from '../binding/index.ts';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -16,10 +17,26 @@ export const EXCHANGE_PARAMETERS = [
   'subject_issuer', 'actor_token', 'actor_token_type',
 ];
 
-export type ExchangeHandler = (ctx: KoaContextWithOIDC) => Promise<void>;
+/** An OAuth error with a description the client can act on (oidc-provider's own InvalidGrant hides its detail). */
+export function exchangeError(error: string, description: string): Error {
+  return new errors.CustomOIDCProviderError(error, description);
+}
+
+export interface ExchangeRequest {
+  subjectToken: string;
+  /** The checked DPoP proof, when the client sent one: the issued tokens are bound to its key. */
+  proof?: DpopProof;
+}
+
+export type ExchangeHandler = (ctx: KoaContextWithOIDC, request: ExchangeRequest) => Promise<void>;
 
 export class TokenExchange {
   readonly #handlers = new Map<string, ExchangeHandler>();
+  readonly #dpop: DpopVerifier;
+
+  constructor(dpop: DpopVerifier) {
+    this.#dpop = dpop;
+  }
 
   register(subjectTokenType: string, handler: ExchangeHandler): void {
     this.#handlers.set(subjectTokenType, handler);
@@ -31,6 +48,13 @@ export class TokenExchange {
     if (typeof type !== 'string' || !type) throw new errors.InvalidRequest('missing required parameter subject_token_type');
     const handler = this.#handlers.get(type);
     if (!handler) throw new errors.InvalidRequest(`unsupported subject_token_type ${type}`);
-    await handler(ctx);
+    let proof;
+    try {
+      proof = await this.#dpop.verify({ header: ctx.headers.dpop, method: ctx.method, url: ctx.oidc.urlFor('token') });
+    } catch (err) {
+      if (err instanceof DpopProofError) throw new errors.InvalidDpopProof(err.message);
+      throw err;
+    }
+    await handler(ctx, { subjectToken: token, proof });
   };
 }

@@ -3,6 +3,7 @@ import { SqliteStore } from './sqlite/index.ts';
 import type { Store } from './port.ts';
 
 export * from './port.ts';
+export { SecretBox, SecretKeyError } from './secret_box.ts';
 
 export interface StoreConfig {
   dataDir: string;

@@ -1,0 +1,86 @@
+// RFC 8693 exchange of a host's login code or identity token for Plaza tokens. Plaza's API only ever sees
+// Plaza tokens: the host's token is checked here and goes no further.
+import { decodeJwt } from 'jose';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { API_SCOPES, exchangeError, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
+import type { AuditLog } from '../social/index.ts';
+import { HostLoginError, type HostIdentity } from './host_login.ts';
+import type { ExternalIdentities } from './identities.ts';
+import type { HostPlatform, HostPlatforms } from './platforms.ts';
+
+export const HOST_LOGIN_CODE = 'urn:plaza:token-type:host-login-code';
+
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
+
+export interface HostExchangeDeps {
+  oidc: Oidc;
+  platforms: HostPlatforms;
+  identities: ExternalIdentities;
+  audit: AuditLog;
+  identify(host: HostPlatform, token: string): Promise<HostIdentity>;
+}
+
+/** A client may use a host only if its metadata lists it in `plaza_hosts`. */
+function checkClientMayUse(ctx: KoaContextWithOIDC, host: HostPlatform): void {
+  const allowed = (ctx.oidc.client as unknown as Record<string, unknown>).plaza_hosts;
+  if (!Array.isArray(allowed) || !allowed.includes(host.id)) {
+    throw exchangeError('unauthorized_client', `this client is not registered for host ${host.id}`);
+  }
+}
+
+function requestedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string } {
+  const requested = [...new Set(String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean))];
+  const allowList = ctx.oidc.client!.scope?.split(' ');
+  for (const scope of requested) {
+    if (!OIDC_SCOPES.has(scope) && !API_SCOPES.includes(scope)) throw exchangeError('invalid_scope', `unknown scope ${scope}`);
+    if (allowList && !allowList.includes(scope)) throw exchangeError('invalid_scope', `scope ${scope} is not allowed for this client`);
+  }
+  return { api: requested.filter((s) => API_SCOPES.includes(s)).join(' '), oidc: requested.filter((s) => OIDC_SCOPES.has(s)).join(' ') };
+}
+
+async function hostOfJwt(deps: HostExchangeDeps, ctx: KoaContextWithOIDC, token: string): Promise<HostPlatform> {
+  let iss: unknown;
+  try {
+    ({ iss } = decodeJwt(token));
+  } catch {
+    throw exchangeError('invalid_grant', 'subject_token is not a JWT');
+  }
+  const host = typeof iss === 'string' ? await deps.platforms.byIssuer(iss) : undefined;
+  if (!host) throw exchangeError('invalid_request', 'no registered host issues this token');
+  const named = ctx.oidc.params?.subject_issuer;
+  if (named !== undefined && named !== host.id) throw exchangeError('invalid_request', 'subject_issuer does not match the token issuer');
+  return host;
+}
+
+async function hostOfCode(deps: HostExchangeDeps, ctx: KoaContextWithOIDC): Promise<HostPlatform> {
+  const id = ctx.oidc.params?.subject_issuer;
+  if (typeof id !== 'string' || !id) throw exchangeError('invalid_request', 'subject_issuer (the host id) is required with a host login code');
+  const host = await deps.platforms.get(id);
+  if (!host || host.kind !== 'code2session') throw exchangeError('invalid_request', `no code2session host ${id}`);
+  return host;
+}
+
+export function hostExchangeHandler(deps: HostExchangeDeps, kind: 'code' | 'jwt') {
+  return async (ctx: KoaContextWithOIDC, { subjectToken, proof }: ExchangeRequest): Promise<void> => {
+    const host = kind === 'code' ? await hostOfCode(deps, ctx) : await hostOfJwt(deps, ctx, subjectToken);
+    checkClientMayUse(ctx, host);
+    const scopes = requestedScopes(ctx);
+    let identity: HostIdentity;
+    try {
+      identity = await deps.identify(host, subjectToken);
+    } catch (err) {
+      if (!(err instanceof HostLoginError)) throw err;
+      throw exchangeError(err.problem === 'unavailable' ? 'temporarily_unavailable' : 'invalid_grant', err.message);
+    }
+    const { sub, created } = await deps.identities.resolve(host, identity);
+    const client = ctx.oidc.client!;
+    const openid = scopes.oidc.split(' ').includes('openid');
+    const grantId = await deps.oidc.apiTokens.createGrant(ctx, sub, scopes.api, scopes.oidc);
+    ctx.body = await deps.oidc.apiTokens.issue(ctx, {
+      grantId, accountId: sub, scope: scopes.api, dpopJkt: proof?.jkt,
+      refresh: scopes.oidc.includes('offline_access') || !openid,
+      idTokenScope: openid ? scopes.oidc.replace(/\s*offline_access/, '') : undefined,
+    });
+    await deps.audit.record({ sub, via: client.clientId, action: created ? 'host.account_created' : 'host.signed_in', detail: host.id });
+  };
+}

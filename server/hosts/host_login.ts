@@ -1,0 +1,86 @@
+// Asking a host who the user is: a code2session call with the login code, or the host's signed identity token.
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { HostPlatform } from './platforms.ts';
+
+/** Who the host says the user is. The host's session_key is never kept or passed on. */
+export interface HostIdentity {
+  subject: string;
+  unionid?: string;
+  name?: string;
+}
+
+export type HostLoginProblem = 'rejected' | 'unavailable';
+
+export class HostLoginError extends Error {
+  override name = 'HostLoginError';
+  readonly problem: HostLoginProblem;
+  constructor(problem: HostLoginProblem, message: string) {
+    super(message);
+    this.problem = problem;
+  }
+}
+
+const MAX_BODY = 64 * 1024;
+const CLOCK_SKEW_SECONDS = 30;
+
+/** WeChat-style code2session: GET url?appid&secret&js_code&grant_type=authorization_code. */
+export async function code2session(host: HostPlatform, appSecret: string, code: string): Promise<HostIdentity> {
+  const url = new URL(host.url!);
+  url.search = new URLSearchParams({ appid: host.appId!, secret: appSecret, js_code: code, grant_type: 'authorization_code' }).toString();
+  let body: Record<string, unknown>;
+  try {
+    const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(host.timeoutMs) });
+    const raw = await res.text();
+    if (raw.length > MAX_BODY) throw new HostLoginError('unavailable', `host ${host.id} answered with an oversized body`);
+    body = JSON.parse(raw);
+    if (typeof body !== 'object' || body === null) throw new SyntaxError('not an object');
+  } catch (err) {
+    if (err instanceof HostLoginError) throw err;
+    const what = (err as Error).name === 'TimeoutError' ? `did not answer within ${host.timeoutMs} ms` : err instanceof SyntaxError ? 'answered with something other than JSON' : 'could not be reached';
+    throw new HostLoginError('unavailable', `host ${host.id} ${what}`);
+  }
+  if (typeof body.errcode === 'number' && body.errcode !== 0) {
+    const message = typeof body.errmsg === 'string' ? body.errmsg.slice(0, 200) : 'no message';
+    throw new HostLoginError('rejected', `host ${host.id} rejected the login code (errcode ${body.errcode}: ${message})`);
+  }
+  if (typeof body.openid !== 'string' || !body.openid) throw new HostLoginError('unavailable', `host ${host.id} answered without an openid`);
+  return { subject: body.openid, unionid: typeof body.unionid === 'string' && body.unionid ? body.unionid : undefined };
+}
+
+/** Verifies host-signed identity tokens against each host's JWKS; jose caches the keys and refetches on an unknown kid. */
+export class JwtHostVerifier {
+  readonly #keySets = new Map<string, { uri: string; keys: JWTVerifyGetKey }>();
+  readonly #cooldownMs: number;
+
+  constructor(options: { cooldownMs: number }) {
+    this.#cooldownMs = options.cooldownMs;
+  }
+
+  #keysOf(host: HostPlatform): JWTVerifyGetKey {
+    const cached = this.#keySets.get(host.id);
+    if (cached && cached.uri === host.jwksUri) return cached.keys;
+    const keys = createRemoteJWKSet(new URL(host.jwksUri!), { timeoutDuration: host.timeoutMs, cooldownDuration: this.#cooldownMs, cacheMaxAge: 10 * 60_000 });
+    this.#keySets.set(host.id, { uri: host.jwksUri!, keys });
+    return keys;
+  }
+
+  async verify(host: HostPlatform, token: string): Promise<HostIdentity> {
+    try {
+      const { payload } = await jwtVerify(token, this.#keysOf(host), {
+        issuer: host.issuer, audience: host.audience, algorithms: host.algorithms, clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ['sub', 'exp', 'iat'], maxTokenAge: '1 day',
+      });
+      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new joseErrors.JWTClaimValidationFailed('"iat" is in the future', payload, 'iat');
+      return {
+        subject: payload.sub!,
+        unionid: typeof payload.unionid === 'string' ? payload.unionid : undefined,
+        name: typeof payload.name === 'string' ? payload.name : undefined,
+      };
+    } catch (err) {
+      if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) throw new HostLoginError('unavailable', `host ${host.id} keys could not be fetched`);
+      if (err instanceof joseErrors.JOSEError) throw new HostLoginError('rejected', `the identity token from host ${host.id} is not valid: ${err.message}`);
+      if ((err as Error).name === 'TimeoutError' || err instanceof TypeError) throw new HostLoginError('unavailable', `host ${host.id} keys could not be fetched`);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// S4: mini-program logins from host super-apps become Plaza identities and Plaza tokens.
+import type { PlazaConfig } from '../config/index.ts';
+import type { Views } from '../http/index.ts';
+import { TOKEN_TYPES, type Oidc } from '../oidc/index.ts';
+import type { AuditLog } from '../social/index.ts';
+import type { SecretBox, Store } from '../store/index.ts';
+import { HOST_LOGIN_CODE, hostExchangeHandler } from './exchange.ts';
+import { code2session, JwtHostVerifier } from './host_login.ts';
+import { ExternalIdentities } from './identities.ts';
+import { identityPages } from './pages.ts';
+import { HostPlatforms, type HostPlatform } from './platforms.ts';
+
+export { HostPlatforms, HostInputError, type HostView } from './platforms.ts';
+export { HOST_LOGIN_CODE } from './exchange.ts';
+
+export interface HostsDeps {
+  config: PlazaConfig;
+  store: Store;
+  box: SecretBox;
+  oidc: Oidc;
+  audit: AuditLog;
+  views: Views;
+}
+
+export function createHosts(deps: HostsDeps) {
+  const platforms = new HostPlatforms(deps.store, deps.box, { allowInsecure: deps.config.allowInsecureCallbacks });
+  const identities = new ExternalIdentities(deps.store, deps.oidc.accounts);
+  const jwtHosts = new JwtHostVerifier({ cooldownMs: deps.config.hostJwksCooldownMs });
+  const identify = (host: HostPlatform, token: string) => (host.kind === 'code2session'
+    ? code2session(host, platforms.appSecret(host), token)
+    : jwtHosts.verify(host, token));
+  const exchange = { oidc: deps.oidc, platforms, identities, audit: deps.audit, identify };
+  deps.oidc.tokenExchange.register(HOST_LOGIN_CODE, hostExchangeHandler(exchange, 'code'));
+  deps.oidc.tokenExchange.register(TOKEN_TYPES.jwt, hostExchangeHandler(exchange, 'jwt'));
+  deps.oidc.tokenExchange.register(TOKEN_TYPES.idToken, hostExchangeHandler(exchange, 'jwt'));
+  const pages = identityPages({ session: deps.oidc.session, views: deps.views, platforms, identities, audit: deps.audit, identify });
+  return { platforms, pages };
+}

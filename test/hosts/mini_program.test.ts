@@ -1,0 +1,203 @@
+// S4 over HTTP against fake hosts: a mini-program's host login code or host-signed token becomes a Plaza
+// identity and ordinary Plaza tokens; every failure is a clear OAuth error.
+import anyTest, { type TestFn } from 'ava';
+import { decodeJwt, SignJWT } from 'jose';
+import { startServer, type TestServer } from '../helpers/harness.ts';
+import { FakeCode2Session, FakeJwtHost } from '../helpers/fake_hosts.ts';
+import { Browser, csrfOf, tokenRequest } from '../helpers/oauth.ts';
+import { api, TOKEN_EXCHANGE } from '../helpers/social.ts';
+import { codeFor, seedBasics, ALICE, WEB } from '../helpers/fixtures.ts';
+
+const HOST_CODE = 'urn:plaza:token-type:host-login-code';
+const JWT = 'urn:ietf:params:oauth:token-type:jwt';
+const ID_TOKEN = 'urn:ietf:params:oauth:token-type:id_token';
+
+const MINI = {
+  client_id: 'mini', client_secret: 'mini-secret-0123456789-0123456789', client_name: 'Hiking Mini-Program',
+  grant_types: [TOKEN_EXCHANGE, 'refresh_token'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post',
+  plaza_hosts: ['wx-a', 'wx-b', 'wx-slow', 'signer', 'rotating'],
+};
+const NOT_ALLOWED = { ...MINI, client_id: 'mini-other', client_secret: 'mini-other-secret-0123456789-0123', plaza_hosts: ['wx-b'] };
+
+const test = anyTest as TestFn<{ server: TestServer; wx: FakeCode2Session; signer: FakeJwtHost; rotating: FakeJwtHost }>;
+
+test.before(async (t) => {
+  const wx = await new FakeCode2Session().start();
+  wx.apps.set('wxa-app', 'wxa-secret-value');
+  wx.apps.set('wxb-app', 'wxb-secret-value');
+  const signer = await new FakeJwtHost().start();
+  const rotating = await new FakeJwtHost('https://rotating.example').start();
+  const server = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1', HOST_JWKS_COOLDOWN_MS: '0' } });
+  await seedBasics(server);
+  await server.plaza.admin.seed({
+    hosts: [
+      { id: 'wx-a', kind: 'code2session', platform: 'wechat', url: wx.url, app_id: 'wxa-app', app_secret: 'wxa-secret-value' },
+      { id: 'wx-b', kind: 'code2session', platform: 'wechat', url: wx.url, app_id: 'wxb-app', app_secret: 'wxb-secret-value' },
+      { id: 'wx-slow', kind: 'code2session', url: wx.url, app_id: 'wxa-app', app_secret: 'wxa-secret-value', timeout_ms: 300 },
+      { id: 'signer', kind: 'jwt', issuer: signer.issuer, jwks_uri: signer.jwksUri, audience: 'plaza-at-host', algorithms: ['ES256'] },
+      { id: 'rotating', kind: 'jwt', issuer: rotating.issuer, jwks_uri: rotating.jwksUri, audience: 'plaza-at-host', algorithms: ['ES256'] },
+    ],
+    clients: [MINI, NOT_ALLOWED],
+  });
+  t.context = { server, wx, signer, rotating };
+});
+test.after.always(async (t) => {
+  await t.context.server.stop();
+  await t.context.wx.stop();
+  await t.context.signer.stop();
+  await t.context.rotating.stop();
+});
+test.afterEach((t) => { t.deepEqual(t.context.server.serverErrors, [], 'no unhandled server errors'); });
+
+function exchange(server: TestServer, params: Record<string, string>, client: { client_id: string; client_secret: string } = MINI) {
+  return tokenRequest(server, { grant_type: TOKEN_EXCHANGE, client_id: client.client_id, client_secret: client.client_secret, ...params });
+}
+
+const withCode = (server: TestServer, code: string, host = 'wx-a', extra: Record<string, string> = {}, client = MINI) =>
+  exchange(server, { subject_token: code, subject_token_type: HOST_CODE, subject_issuer: host, scope: 'openid profile groups:read', ...extra }, client);
+
+test('the first login creates the account, the next maps to the same sub, and the Plaza token works', async (t) => {
+  const { server, wx } = t.context;
+  const first = await withCode(server, wx.code('openid-1'));
+  t.is(first.status, 200, JSON.stringify(first.body));
+  t.is(first.body.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
+  t.is(first.body.token_type, 'Bearer');
+  t.truthy(first.body.expires_in);
+  t.is(first.body.scope, 'groups:read');
+  t.falsy(JSON.stringify(first.body).includes('sk-'), 'the host session_key never leaves Plaza');
+  const idToken = decodeJwt(first.body.id_token);
+  const at = decodeJwt(first.body.access_token);
+  t.is(idToken.sub, at.sub);
+  t.is(idToken.aud, 'mini');
+  t.is(at.aud, `${server.url}/api`);
+
+  const second = await withCode(server, wx.code('openid-1'));
+  t.is(decodeJwt(second.body.access_token).sub, at.sub);
+  const other = await withCode(server, wx.code('openid-2'));
+  t.not(decodeJwt(other.body.access_token).sub, at.sub);
+
+  const me = await api(server, 'GET', '/me', first.body.access_token);
+  t.is(me.status, 200);
+  t.is(me.body.sub, at.sub);
+  t.is((await api(server, 'GET', '/groups', first.body.access_token)).status, 200);
+  t.is((await api(server, 'GET', '/me', 'code-not-a-token')).status, 401, 'a host code is no Plaza token');
+});
+
+test('the same unionid from two mini-programs of one platform is one Plaza account', async (t) => {
+  const { server, wx } = t.context;
+  const a = await withCode(server, wx.code('openid-in-a', 'union-42'), 'wx-a');
+  const b = await withCode(server, wx.code('openid-in-b', 'union-42'), 'wx-b');
+  t.is(decodeJwt(b.body.access_token).sub, decodeJwt(a.body.access_token).sub);
+  const c = await withCode(server, wx.code('openid-in-b-2', 'union-43'), 'wx-b');
+  t.not(decodeJwt(c.body.access_token).sub, decodeJwt(a.body.access_token).sub);
+});
+
+test('code2session failures: reused, bad, host error, garbage, timeout', async (t) => {
+  const { server, wx } = t.context;
+  const code = wx.code('openid-3');
+  t.is((await withCode(server, code)).status, 200);
+  const reused = await withCode(server, code);
+  t.is(reused.body.error, 'invalid_grant');
+  t.regex(reused.body.error_description, /errcode 40029/);
+  t.is((await withCode(server, 'made-up')).body.error, 'invalid_grant');
+  const busy = await withCode(server, 'busy');
+  t.is(busy.body.error, 'invalid_grant');
+  t.regex(busy.body.error_description, /system busy/);
+  t.is((await withCode(server, 'garbage')).body.error, 'temporarily_unavailable');
+  const slow = await withCode(server, 'slow', 'wx-slow');
+  t.is(slow.body.error, 'temporarily_unavailable');
+  t.regex(slow.body.error_description, /did not answer within 300 ms/);
+  for (const res of [reused, busy, slow]) t.false(JSON.stringify(res.body).includes('secret-value'), 'the app secret never appears');
+});
+
+test('unknown host, missing subject_issuer, or a client not registered for the host', async (t) => {
+  const { server, wx } = t.context;
+  t.is((await withCode(server, wx.code('x'), 'nope')).body.error, 'invalid_request');
+  t.is((await exchange(server, { subject_token: wx.code('x'), subject_token_type: HOST_CODE })).body.error, 'invalid_request');
+  const refused = await withCode(server, wx.code('x'), 'wx-a', {}, NOT_ALLOWED);
+  t.is(refused.body.error, 'unauthorized_client');
+  t.is((await withCode(server, wx.code('x'), 'wx-a', { scope: 'admin' })).body.error, 'invalid_scope');
+});
+
+test('a host-signed JWT becomes Plaza tokens; bad signature, audience, issuer, expiry and algorithm are refused', async (t) => {
+  const { server, signer } = t.context;
+  const ok = await exchange(server, { subject_token: await signer.token({ sub: 'host-user-1', name: 'Hana' }), subject_token_type: JWT, scope: 'openid profile' });
+  t.is(ok.status, 200, JSON.stringify(ok.body));
+  t.is(decodeJwt(ok.body.id_token).name, 'Hana');
+  t.is((await api(server, 'GET', '/me', ok.body.access_token)).body.name, 'Hana');
+  const asIdToken = await exchange(server, { subject_token: await signer.token({ sub: 'host-user-1' }), subject_token_type: ID_TOKEN, subject_issuer: 'signer' });
+  t.is(decodeJwt(asIdToken.body.access_token).sub, decodeJwt(ok.body.access_token).sub);
+
+  const hostToken = await signer.token({ sub: 'host-user-1' });
+  t.is((await api(server, 'GET', '/me', hostToken)).status, 401, 'the host token itself is refused by the API');
+
+  const cases: [string, Promise<string>, string][] = [
+    ['foreign key', signer.token({ sub: 'u' }, { key: 'foreign' }), 'invalid_grant'],
+    ['wrong audience', signer.token({ sub: 'u', aud: 'someone-else' }), 'invalid_grant'],
+    ['expired', signer.token({ sub: 'u' }, { expiresIn: '-5m' }), 'invalid_grant'],
+    ['unregistered issuer', signer.token({ sub: 'u', iss: 'https://other.example' }), 'invalid_request'],
+    ['HS256', new SignJWT({ sub: 'u', iss: signer.issuer, aud: 'plaza-at-host' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('5m').sign(new Uint8Array(32)), 'invalid_grant'],
+    ['not a JWT', Promise.resolve('not-a-jwt'), 'invalid_grant'],
+  ];
+  for (const [name, token, error] of cases) {
+    const res = await exchange(server, { subject_token: await token, subject_token_type: JWT });
+    t.is(res.body.error, error, name);
+    t.is(typeof res.body.error_description, 'string', name);
+  }
+  const mismatch = await exchange(server, { subject_token: await signer.token({ sub: 'u' }), subject_token_type: JWT, subject_issuer: 'wx-a' });
+  t.is(mismatch.body.error, 'invalid_request');
+});
+
+test('a rotated host key is picked up from the JWKS', async (t) => {
+  const { server, rotating: signer } = t.context;
+  t.is((await exchange(server, { subject_token: await signer.token({ sub: 'rot-1' }), subject_token_type: JWT })).status, 200);
+  const before = signer.jwksRequests;
+  await signer.rotate();
+  const after = await exchange(server, { subject_token: await signer.token({ sub: 'rot-1' }), subject_token_type: JWT });
+  t.is(after.status, 200, JSON.stringify(after.body));
+  t.true(signer.jwksRequests > before, 'the unknown kid made Plaza fetch the JWKS again');
+});
+
+test('the mini-program grant is an ordinary grant on My apps; the app secret is sealed at rest', async (t) => {
+  const { server, wx } = t.context;
+  const browser = new Browser();
+  await codeFor(server, WEB, {}, { browser });
+  const alicePage = await (await browser.fetch(`${server.url}/account/identities`)).text();
+  const linked = await browser.postForm(`${server.url}/account/identities/link`, { _csrf: csrfOf(alicePage), host: 'wx-a', token: wx.code('alice-in-wx') });
+  t.is(linked.status, 303);
+  const page = await (await browser.fetch(`${server.url}/account/identities`)).text();
+  t.regex(page, /alice-in-wx/);
+
+  const res = await withCode(server, wx.code('alice-in-wx'));
+  const aliceSub = (await server.plaza.oidc.accounts.findByUsername(ALICE.username))!.id;
+  t.is(decodeJwt(res.body.access_token).sub, aliceSub, 'the mini-program now signs alice into her own account');
+  const apps = await (await browser.fetch(`${server.url}/account/apps`)).text();
+  t.regex(apps, /<h2>Hiking Mini-Program<\/h2>/);
+
+  const taken = await browser.postForm(`${server.url}/account/identities/link`, { _csrf: csrfOf(page), host: 'wx-a', token: wx.code('openid-1') });
+  t.is(taken.status, 409, 'an identity already linked to another account cannot be taken over');
+  const unlinked = await browser.postForm(`${server.url}/account/identities/unlink`, { _csrf: csrfOf(page), host: 'wx-a', subject: 'alice-in-wx' });
+  t.is(unlinked.status, 303);
+  const fresh = await withCode(server, wx.code('alice-in-wx'));
+  t.not(decodeJwt(fresh.body.access_token).sub, aliceSub);
+
+  const stored = JSON.stringify(await server.plaza.store.collection<{ id: string }>({ name: 'hosts' }).find({}));
+  t.false(stored.includes('wxa-secret-value'));
+  t.true(wx.seenSecrets.includes('wxa-secret-value'), 'but the host receives the real secret');
+  const hosts = await server.plaza.admin.listHosts();
+  t.false(JSON.stringify(hosts).includes('secret'));
+});
+
+test('bad host registrations are refused with a clear message', async (t) => {
+  const { admin } = t.context.server.plaza;
+  const bad: Record<string, unknown>[] = [
+    { id: 'x', kind: 'other' },
+    { id: 'Bad Id', kind: 'jwt' },
+    { id: 'x', kind: 'code2session', url: 'ftp://host.example', app_id: 'a', app_secret: 's' },
+    { id: 'x', kind: 'code2session', url: 'https://host.example' },
+    { id: 'x', kind: 'jwt', issuer: 'https://i.example', jwks_uri: 'https://i.example/jwks', audience: 'a', algorithms: ['none'] },
+    { id: 'x', kind: 'jwt', issuer: t.context.signer.issuer, jwks_uri: 'https://i.example/jwks', audience: 'a' },
+    { id: 'x', kind: 'code2session', url: 'https://h.example', app_id: 'a', app_secret: 's', timeout_ms: 60_000 },
+  ];
+  for (const host of bad) await t.throwsAsync(admin.addHost(host), { name: 'HostInputError' }, JSON.stringify(host));
+});
