@@ -53,6 +53,13 @@ function parseJson(text: string): Record<string, unknown> {
   }
 }
 
+/** The JSON object given with --file or --metadata. */
+async function jsonInput(command: string): Promise<Record<string, unknown>> {
+  const input = opts.file ? await readJson(opts.file) : opts.metadata ? parseJson(opts.metadata) : undefined;
+  if (!input) throw new UsageError(`${command} needs --metadata or --file`);
+  return input as Record<string, unknown>;
+}
+
 function table(rows: Record<string, unknown>[], columns: string[]): string {
   if (!rows.length) return '(none)';
   return rows.map((r) => columns.map((c) => `${c}=${Array.isArray(r[c]) ? (r[c] as unknown[]).join(',') : r[c] ?? ''}`).join('  ')).join('\n');
@@ -79,9 +86,7 @@ async function run(): Promise<void> {
         return print(users, () => table(users as never, ['username', 'name', 'sub']));
       }
       case 'clients add': {
-        const metadata = opts.file ? await readJson(opts.file) : opts.metadata ? parseJson(opts.metadata) : undefined;
-        if (!metadata) throw new UsageError('clients add needs --metadata or --file');
-        const client = await admin.createClient(metadata as Record<string, unknown>);
+        const client = await admin.createClient(await jsonInput('clients add'));
         return print(client, () => [
           `registered client ${client.client_id}`,
           ...(client.client_secret ? [`client_secret (shown once): ${client.client_secret}`] : []),
@@ -113,9 +118,7 @@ async function run(): Promise<void> {
         return print(groups, () => table(groups as never, ['id', 'name', 'members']));
       }
       case 'hosts add': {
-        const input = opts.file ? await readJson(opts.file) : opts.metadata ? parseJson(opts.metadata) : undefined;
-        if (!input) throw new UsageError('hosts add needs --metadata or --file');
-        const host = await admin.addHost(input as Record<string, unknown>);
+        const host = await admin.addHost(await jsonInput('hosts add'));
         return print(host, () => `registered host ${host.id} (${host.kind})`);
       }
       case 'hosts list': {

@@ -95,3 +95,12 @@ test('seeding over the API is idempotent', async (t) => {
   const groups = await (await call(t, 'GET', '/groups')).json() as { id: string; members: string[] }[];
   t.deepEqual(groups.find((g) => g.id === 'dave-group')!.members, ['dave']);
 });
+
+test('hosts through the API: registered, listed without their secret, bad ones refused', async (t) => {
+  const created = await call(t, 'POST', '/hosts', { id: 'wx', kind: 'code2session', url: 'https://h.example/s', app_id: 'a', app_secret: 'very-secret' });
+  t.is(created.status, 201);
+  const hosts = await (await call(t, 'GET', '/hosts')).json();
+  t.like((hosts as { id: string }[])[0], { id: 'wx', kind: 'code2session' });
+  t.false(JSON.stringify(hosts).includes('very-secret'));
+  await problem(t, await call(t, 'POST', '/hosts', { id: 'wx', kind: 'jwt' }), 400);
+});

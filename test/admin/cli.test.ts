@@ -60,6 +60,15 @@ test('seed, list and create through the CLI, with --json output', async (t) => {
   t.deepEqual(clients.map((c: { client_id: string }) => c.client_id), ['cli-app', 'm2m']);
   t.true(clients.every((c: { client_secret?: string }) => c.client_secret === undefined));
 
+  const host = await admin(dir, 'hosts', 'add', '--metadata', '{"id":"wx","kind":"code2session","url":"https://h.example/s","app_id":"a","app_secret":"very-secret"}', '--json');
+  t.is(host.code, 0, host.stderr);
+  const hosts = JSON.parse((await admin(dir, 'hosts', 'list', '--json')).stdout);
+  t.like(hosts[0], { id: 'wx', kind: 'code2session', app_id: 'a' });
+  t.false(JSON.stringify(hosts).includes('very-secret'));
+  const badHost = await admin(dir, 'hosts', 'add', '--metadata', '{"id":"wx","kind":"nope"}');
+  t.is(badHost.code, 2);
+  t.regex(badHost.stderr, /kind must be/);
+
   const rotated = JSON.parse((await admin(dir, 'keys', 'rotate', '--json')).stdout);
   t.is(rotated.added.length, 4);
   t.is(rotated.kept.length, 4);
