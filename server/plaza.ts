@@ -11,9 +11,9 @@ import { createOidc, type Oidc } from './oidc/index.ts';
 import { AdminOperations, adminApi } from './admin/index.ts';
 import { AuditLog, GrantCheck, Groups, Messages, socialApi, socialPages } from './social/index.ts';
 import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/index.ts';
-import { DpopVerifier } from './binding/index.ts';
+import { createBinding, DpopVerifier, h5Client } from './binding/index.ts';
 import { WebhookSender } from './async/index.ts';
-import { assembleApp, siteRoutes, Views, type Report } from './http/index.ts';
+import { assembleApp, siteRoutes, staticFiles, Views, type Report } from './http/index.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
 
@@ -60,8 +60,8 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const report = options.report ?? defaultReport;
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
-  const dpop = new DpopVerifier(store, { iatWindowSeconds: config.dpopIatWindow });
-  const oidc = await createOidc({ config, store, views, dpop, report: (err) => report(err, undefined as never) });
+  const dpop = await DpopVerifier.create(store, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
+  const oidc = await createOidc({ config, store, views, dpop, staticClients: [h5Client()], report: (err) => report(err, undefined as never) });
   const groups = new Groups(store);
   const messages = new Messages(store);
   const audit = new AuditLog(store);
@@ -79,19 +79,23 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     report: (err) => report(err, undefined as never),
   });
   const hosts = createHosts({ config, store, oidc, audit, views, box: SecretBox.open(config.dataDir, config.secretKey) });
-  const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms });
+  const binding = createBinding({ config, store, oidc, views, report: (err) => report(err, undefined as never) });
+  const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals });
   const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };
   const app = assembleApp(oidc.provider, {
     views, report,
     hsts: config.issuer.startsWith('https:'),
     health: health(store),
+    assets: staticFiles(VIEWS_DIR),
     apis: [adminApi({ oidc, admin, report }), socialApi({ ...social, issuer: config.issuer, check, report })],
     pages: [
-      siteRoutes(views, VIEWS_DIR, { issuer: config.issuer, demo: !config.production }),
+      siteRoutes(views, { issuer: config.issuer, demo: !config.production }),
       ...oidc.routers,
       socialPages({ ...social, session: oidc.session, views, clients: oidc.clients, grantableActions: GRANTABLE_ACTIONS }),
       hosts.pages,
+      ...binding.pages,
     ],
+    observers: [binding.observer],
   });
   return {
     config, store, oidc, admin, actions, app,

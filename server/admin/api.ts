@@ -43,6 +43,15 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
     if (!await admin.removeMember(ctx.params.id, ctx.params.username)) throw new HttpError(404, 'no such member');
     ctx.status = 204;
   });
+  router.get('/users/:username/terminals', async (ctx) => {
+    const terminals = await admin.terminalsOf(ctx.params.username);
+    if (!terminals) throw new HttpError(404, 'no such user');
+    ctx.body = terminals;
+  });
+  router.delete('/terminals/:id', async (ctx) => {
+    if (!await admin.revokeTerminal(ctx.params.id)) throw new HttpError(404, 'no such terminal');
+    ctx.status = 204;
+  });
   router.get('/hosts', async (ctx) => { ctx.body = await admin.listHosts(); });
   router.post('/hosts', async (ctx) => {
     ctx.status = 201;

@@ -4,6 +4,7 @@ import type { Store } from '../store/index.ts';
 import { AccountInputError, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
 import { GroupInputError, type Groups } from '../social/index.ts';
 import type { HostPlatforms, HostView } from '../hosts/index.ts';
+import type { TerminalAdmin, TerminalView } from '../binding/index.ts';
 
 export interface GroupView {
   id: string;
@@ -34,12 +35,23 @@ export class AdminOperations {
   readonly #oidc: Oidc;
   readonly #groups: Groups;
   readonly #hosts: HostPlatforms;
+  readonly #terminals: TerminalAdmin;
 
-  constructor(deps: { store: Store; oidc: Oidc; groups: Groups; hosts: HostPlatforms }) {
+  constructor(deps: { store: Store; oidc: Oidc; groups: Groups; hosts: HostPlatforms; terminals: TerminalAdmin }) {
+    this.#terminals = deps.terminals;
     this.#store = deps.store;
     this.#oidc = deps.oidc;
     this.#groups = deps.groups;
     this.#hosts = deps.hosts;
+  }
+
+  async terminalsOf(username: string): Promise<TerminalView[] | undefined> {
+    const account = await this.#oidc.accounts.findByUsername(username);
+    return account ? this.#terminals.listFor(account.id) : undefined;
+  }
+
+  async revokeTerminal(id: string): Promise<boolean> {
+    return this.#terminals.revoke(id);
   }
 
   async addHost(input: Record<string, unknown>): Promise<HostView> {

@@ -1,14 +1,25 @@
 // RFC 9449 DPoP proof checks, for the places oidc-provider does not cover: Plaza's own grants at the token
 // endpoint and the protected API. Seen `jti`s are kept in the store, so a replay to another process fails too.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWK } from 'jose';
-import type { Doc, Store } from '../store/index.ts';
+import { sharedSecret, type Doc, type Store } from '../store/index.ts';
 
 export const DPOP_ALGS = ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
 
 export class DpopProofError extends Error {
   override name = 'DpopProofError';
-  readonly error = 'invalid_dpop_proof';
+  readonly error: string = 'invalid_dpop_proof';
+}
+
+/** The proof needs a fresh server nonce (RFC 9449 section 8): the client retries with `nonce`. */
+export class DpopNonceError extends DpopProofError {
+  override name = 'DpopNonceError';
+  override readonly error = 'use_dpop_nonce';
+  readonly nonce: string;
+  constructor(message: string, nonce: string) {
+    super(message);
+    this.nonce = nonce;
+  }
 }
 
 export interface DpopProof {
@@ -31,7 +42,12 @@ interface SeenProof extends Doc {}
 export interface DpopConfig {
   /** How far `iat` may be from now, seconds. */
   iatWindowSeconds: number;
+  /** Whether every proof must carry a server nonce. */
+  requireNonce: boolean;
 }
+
+/** Nonces are derived from a shared secret and the time window, so any process can check any other's. */
+const NONCE_WINDOW_MS = 5 * 60_000;
 
 function withoutQuery(url: string): string | undefined {
   const parsed = URL.parse(url);
@@ -44,10 +60,34 @@ function withoutQuery(url: string): string | undefined {
 export class DpopVerifier {
   readonly #seen;
   readonly #config: DpopConfig;
+  /** Also handed to oidc-provider, so its endpoints and Plaza's accept the same nonces. */
+  readonly nonceSecret: Buffer;
 
-  constructor(store: Store, config: DpopConfig) {
+  private constructor(store: Store, config: DpopConfig, nonceSecret: Buffer) {
     this.#seen = store.collection<SeenProof>({ name: 'dpop_proofs' });
     this.#config = config;
+    this.nonceSecret = nonceSecret;
+  }
+
+  static async create(store: Store, config: DpopConfig): Promise<DpopVerifier> {
+    return new DpopVerifier(store, config, await sharedSecret(store, 'dpop-nonce'));
+  }
+
+  get requireNonce(): boolean {
+    return this.#config.requireNonce;
+  }
+
+  #nonceFor(window: number): string {
+    return createHmac('sha256', this.nonceSecret).update(String(window)).digest('base64url');
+  }
+
+  nonce(): string {
+    return this.#nonceFor(Math.floor(Date.now() / NONCE_WINDOW_MS));
+  }
+
+  #nonceValid(nonce: unknown): boolean {
+    const window = Math.floor(Date.now() / NONCE_WINDOW_MS);
+    return typeof nonce === 'string' && (nonce === this.#nonceFor(window) || nonce === this.#nonceFor(window - 1));
   }
 
   /** Verifies a proof; returns undefined when the request carried none. */
@@ -66,6 +106,9 @@ export class DpopVerifier {
     const jwk = protectedHeader.jwk as JWK;
     if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 256) throw new DpopProofError('the DPoP proof needs a jti');
     if (typeof payload.iat !== 'number') throw new DpopProofError('the DPoP proof needs an iat');
+    if (payload.nonce !== undefined || this.#config.requireNonce) {
+      if (!this.#nonceValid(payload.nonce)) throw new DpopNonceError('the DPoP proof needs a fresh server nonce', this.nonce());
+    }
     if (Math.abs(Date.now() / 1000 - payload.iat) > this.#config.iatWindowSeconds) throw new DpopProofError('the DPoP proof iat is not recent enough');
     if (payload.htm !== request.method) throw new DpopProofError('the DPoP proof htm does not match the request method');
     if (typeof payload.htu !== 'string' || withoutQuery(payload.htu) !== withoutQuery(request.url)) {

@@ -1,1 +1,46 @@
-export { DpopVerifier, DpopProofError, type DpopProof, type ProofRequest } from './dpop.ts';
+// S2 + S3: where a token may be used: on the terminal that started the authorization, or in the one H5 page
+// it was handed to.
+import type { Middleware } from 'koa';
+import type Router from '@koa/router';
+import type { PlazaConfig } from '../config/index.ts';
+import type { Views } from '../http/index.ts';
+import { TOKEN_TYPES, type Oidc } from '../oidc/index.ts';
+import type { Store } from '../store/index.ts';
+import { h5Pages } from './h5.ts';
+import { HANDOFF_CODE_TYPE, handoffExchanges } from './handoff.ts';
+import { devicePages } from './pages.ts';
+import { recordTerminals, Terminals, viewTerminal, type TerminalView } from './terminals.ts';
+
+export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest } from './dpop.ts';
+export { h5Client, H5_CLIENT_ID, HANDOFF_CODE_TYPE } from './handoff.ts';
+export type { TerminalView } from './terminals.ts';
+
+export interface TerminalAdmin {
+  listFor(sub: string): Promise<TerminalView[]>;
+  revoke(id: string): Promise<boolean>;
+}
+
+export function createBinding(deps: { config: PlazaConfig; store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void }): {
+  observer: Middleware; pages: Router[]; terminals: TerminalAdmin;
+} {
+  const { oidc } = deps;
+  const terminals = new Terminals(deps.store);
+  const revoke = async (id: string): Promise<boolean> => {
+    const terminal = await terminals.get(id);
+    if (!terminal) return false;
+    for (const grantId of terminal.grantIds) await oidc.revokeGrant(grantId);
+    await terminals.remove(id);
+    return true;
+  };
+  const handoff = handoffExchanges({ store: deps.store, oidc, codeTtl: deps.config.handoffCodeTtl, viewTokenTtl: deps.config.viewTokenTtl });
+  oidc.tokenExchange.register(TOKEN_TYPES.accessToken, handoff.issueCode);
+  oidc.tokenExchange.register(HANDOFF_CODE_TYPE, handoff.redeemCode);
+  return {
+    observer: recordTerminals(terminals, deps.report),
+    pages: [
+      devicePages({ session: oidc.session, views: deps.views, terminals, revokeTerminal: async (id) => { await revoke(id); } }),
+      h5Pages(deps.views),
+    ],
+    terminals: { listFor: async (sub) => (await terminals.listFor(sub)).map(viewTerminal), revoke },
+  };
+}

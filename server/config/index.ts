@@ -28,6 +28,9 @@ export interface PlazaConfig {
   /** How long the API may trust that a grant still exists before asking the store again, ms. Other processes see a revocation only after this. */
   grantCacheMs: number;
   dpopIatWindow: number;
+  dpopRequireNonce: boolean;
+  viewTokenTtl: number;
+  handoffCodeTtl: number;
   webhookTimeoutMs: number;
   /** The least time between two fetches of one host's JWKS, even for an unknown kid, ms. */
   hostJwksCooldownMs: number;
@@ -105,6 +108,9 @@ export function loadConfig(env: Env = process.env): PlazaConfig {
     actionTicketTtl: integer(env, 'ACTION_TICKET_TTL', 300, 1),
     grantCacheMs: integer(env, 'GRANT_CACHE_MS', 0),
     dpopIatWindow: integer(env, 'DPOP_IAT_WINDOW', 60, 1),
+    dpopRequireNonce: flag(env, 'DPOP_REQUIRE_NONCE'),
+    viewTokenTtl: integer(env, 'VIEW_TOKEN_TTL', 300, 1),
+    handoffCodeTtl: integer(env, 'HANDOFF_CODE_TTL', 60, 1),
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100),
     hostJwksCooldownMs: integer(env, 'HOST_JWKS_COOLDOWN_MS', 30_000),
     secretKey: env.PLAZA_SECRET_KEY || undefined,

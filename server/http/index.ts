@@ -9,7 +9,7 @@ import { securityHeaders } from './security_headers.ts';
 import type { Views } from './views.ts';
 
 export { Views, seeOther } from './views.ts';
-export { siteRoutes } from './site.ts';
+export { siteRoutes, staticFiles } from './site.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, InputError, problemJson, type Report } from './errors.ts';
@@ -24,15 +24,21 @@ export interface AppParts {
   report: Report;
   hsts: boolean;
   health: Middleware;
+  /** Stylesheets and scripts. */
+  assets: Middleware;
   /** JSON APIs, each answering errors as problem documents. */
   apis: Middleware[];
   /** Browser pages, whose errors are shown as an error page. */
   pages: Router[];
+  /** Middleware that watch what oidc-provider's own endpoints did (after they answered). */
+  observers: Middleware[];
 }
 
 export function assembleApp(provider: Provider, parts: AppParts): Provider {
   provider.use(securityHeaders({ hsts: parts.hsts }));
   provider.use(parts.health);
+  provider.use(parts.assets);
+  for (const observer of parts.observers) provider.use(observer);
   for (const api of parts.apis) provider.use(api);
   provider.use(errorPage(parts.views, parts.report));
   for (const router of parts.pages) provider.use(router.routes());

@@ -1,19 +1,40 @@
-// The landing page, the one stylesheet every page uses (the CSP allows no inline styles), and, outside
-// production, a callback page for trying Plaza by hand: it shows what an app would receive.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The landing page and static files: Plaza's stylesheet and scripts (the CSP allows no inline ones), and jose's
+// browser build for the H5 page. Files are read once at start, so no request path ever reaches the file system.
+// Outside production, a callback page for trying Plaza by hand shows what an app would receive.
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative } from 'node:path';
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { Views } from './views.ts';
 
-export function siteRoutes(views: Views, viewsDir: string, options: { issuer: string; demo: boolean }): Router {
-  const css = readFileSync(join(viewsDir, 'static', 'plaza.css'));
+const TYPES: Record<string, string> = { '.css': 'text/css', '.js': 'text/javascript' };
+
+function filesUnder(dir: string, urlPrefix: string, into: Map<string, { type: string; body: Buffer }>): void {
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const type = TYPES[extname(entry.name)];
+    if (!entry.isFile() || !type) continue;
+    const file = join(entry.parentPath, entry.name);
+    into.set(`${urlPrefix}/${relative(dir, file).split('\\').join('/')}`, { type, body: readFileSync(file) });
+  }
+}
+
+export function staticFiles(viewsDir: string): Middleware {
+  const files = new Map<string, { type: string; body: Buffer }>();
+  filesUnder(join(viewsDir, 'static'), '/static', files);
+  filesUnder(dirname(createRequire(import.meta.url).resolve('jose')), '/static/vendor/jose', files);
+  return async (ctx, next) => {
+    const file = ctx.method === 'GET' ? files.get(ctx.path) : undefined;
+    if (!file) return next();
+    ctx.type = file.type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = file.body;
+  };
+}
+
+export function siteRoutes(views: Views, options: { issuer: string; demo: boolean }): Router {
   const router = new Router();
   router.get('/', (ctx) => views.page(ctx, 'home', { title: 'Welcome to Plaza' }));
-  router.get('/static/plaza.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = css;
-  });
   if (options.demo) {
     router.get('/demo/callback', (ctx) => {
       const param = (name: string) => (typeof ctx.query[name] === 'string' ? ctx.query[name] : '');

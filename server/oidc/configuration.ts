@@ -16,6 +16,7 @@ export type TokenClaimSource = (grantId: string) => Promise<Record<string, unkno
 
 export interface OidcSetup {
   config: PlazaConfig;
+  dpopNonceSecret: Buffer;
   tokenClaimSources: TokenClaimSource[];
   adapter: Configuration['adapter'];
   keys: JWK[];
@@ -26,6 +27,12 @@ export interface OidcSetup {
 
 export function resourceIndicators(issuer: string) {
   return { api: `${issuer}/api`, admin: `${issuer}/admin/api` };
+}
+
+/** Native public clients, and any client registered with plaza_terminal_bound, bind everything to a terminal key. */
+export function isTerminalBound(metadata: Record<string, unknown>): boolean {
+  if (metadata.plaza_terminal_bound === true) return true;
+  return metadata.application_type === 'native' && metadata.token_endpoint_auth_method === 'none';
 }
 
 export function apiResourceServer(config: PlazaConfig): ResourceServer {
@@ -76,8 +83,24 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts'],
-      validator: (_ctx, key, value) => validateCallbackMetadata(key, value, config.allowInsecureCallbacks),
+      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_terminal_bound'],
+      validator(_ctx, key, value, metadata) {
+        if (key === 'plaza_terminal_bound') {
+          if (value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('plaza_terminal_bound must be a boolean');
+          // A terminal-bound client gets DPoP-bound tokens only; oidc-provider then refuses a token request without a proof.
+          if (isTerminalBound(metadata)) metadata.dpop_bound_access_tokens = true;
+          return;
+        }
+        validateCallbackMetadata(key, value, config.allowInsecureCallbacks);
+      },
+    },
+    extraParams: {
+      // dpop_jkt names the terminal's key on the front channel; a terminal-bound client may not leave it out.
+      dpop_jkt(_ctx, value, client) {
+        if (!value && isTerminalBound(client.metadata())) {
+          throw new errors.InvalidRequest('dpop_jkt is required: this client\'s tokens are bound to the key of the terminal that asks');
+        }
+      },
     },
     // The grant id lets the API check that the grant was not revoked, even for self-contained JWTs.
     async extraTokenClaims(_ctx, token) {
@@ -132,7 +155,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       revocation: { enabled: true },
       userinfo: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
-      dPoP: { enabled: true },
+      dPoP: { enabled: true, nonceSecret: setup.dpopNonceSecret, requireNonce: () => config.dpopRequireNonce },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx, form) => pages.logout(ctx, form),

@@ -1,6 +1,6 @@
 // The OpenID Provider: oidc-provider configured on Plaza's store, with Plaza's accounts, pages and keys.
 // Other capabilities plug in through `tokenExchange`, `addTokenClaims` and `addGrantDescriber`.
-import Provider from 'oidc-provider';
+import Provider, { type ClientMetadata } from 'oidc-provider';
 import type Router from '@koa/router';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
@@ -51,7 +51,17 @@ export interface Oidc {
   grantExists(grantId: string): Promise<boolean>;
 }
 
-export async function createOidc(deps: { config: PlazaConfig; store: Store; views: Views; dpop: DpopVerifier; report: (err: unknown) => void }): Promise<Oidc> {
+export interface OidcDeps {
+  config: PlazaConfig;
+  store: Store;
+  views: Views;
+  dpop: DpopVerifier;
+  /** Plaza's own clients, registered in code. */
+  staticClients: ClientMetadata[];
+  report: (err: unknown) => void;
+}
+
+export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const { config, store, views } = deps;
   const accounts = new Accounts(store);
   const keys = await loadKeys(store);
@@ -64,6 +74,7 @@ export async function createOidc(deps: { config: PlazaConfig; store: Store; view
   };
   const configuration = buildConfiguration({
     config,
+    dpopNonceSecret: deps.dpop.nonceSecret,
     accounts,
     tokenClaimSources,
     adapter: createAdapter(store),
@@ -75,7 +86,7 @@ export async function createOidc(deps: { config: PlazaConfig; store: Store; view
       loggedOut: (ctx) => views.page(ctx, 'logged_out', { title: 'Signed out', client: ctx.oidc.client?.clientName ?? '' }),
     },
   });
-  configuration.clients = [accountClient(config.issuer)];
+  configuration.clients = [accountClient(config.issuer), ...deps.staticClients];
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
 

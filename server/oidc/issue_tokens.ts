@@ -11,6 +11,8 @@ export interface IssueRequest {
   /** Binds the tokens to this DPoP key thumbprint. */
   dpopJkt?: string;
   refresh: boolean;
+  /** Lifetime of the access token, seconds, when shorter than the API's default. */
+  ttl?: number;
   /** OpenID scopes for an ID token ("openid profile"); none when empty. */
   idTokenScope?: string;
   /** Extra members of the token response (e.g. `authorization_details`). */
@@ -49,7 +51,7 @@ export class ApiTokenIssuer {
     const at = new provider.AccessToken({
       accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE, scope: request.scope || undefined,
     });
-    at.resourceServer = new provider.ResourceServer(this.#resource, this.#server);
+    at.resourceServer = new provider.ResourceServer(this.#resource, request.ttl ? { ...this.#server, accessTokenTTL: request.ttl } : this.#server);
     if (request.dpopJkt) at.setThumbprint('jkt', request.dpopJkt);
     ctx.oidc.entity('AccessToken', at);
     const accessToken = await at.save();

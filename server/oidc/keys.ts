@@ -2,7 +2,7 @@
 // The newest key of each kind stands first: oidc-provider signs with the first key that fits.
 import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import type { Doc, Store } from '../store/index.ts';
+import { getOrCreateMeta, type Doc, type Store } from '../store/index.ts';
 
 export interface KeySet extends Doc {
   keys: JWK[];
@@ -37,24 +37,15 @@ function metaCollection<T extends Doc>(store: Store) {
   return store.collection<T>({ name: 'meta' });
 }
 
-/** Reads a shared secret document, creating it when absent; the first process to insert wins any race. */
-async function getOrCreate<T extends Doc>(store: Store, id: string, create: () => Promise<T>): Promise<T> {
-  const meta = metaCollection<T>(store);
-  const existing = await meta.get(id);
-  if (existing) return existing;
-  await meta.insert(await create());
-  return (await meta.get(id))!;
-}
-
 export async function loadKeys(store: Store): Promise<JWK[]> {
-  const set = await getOrCreate<KeySet>(store, KEY_SET_ID, async () => ({ id: KEY_SET_ID, keys: await generateKeys(), version: 1 }));
+  const set = await getOrCreateMeta<KeySet>(store, KEY_SET_ID, async () => ({ id: KEY_SET_ID, keys: await generateKeys(), version: 1 }));
   return set.keys;
 }
 
 /** Cookie signing keys: from the environment when given, otherwise generated once and kept in the store. */
 export async function loadCookieKeys(store: Store, configured: string[] | undefined): Promise<string[]> {
   if (configured?.length) return configured;
-  const doc = await getOrCreate<CookieKeys>(store, 'cookie-keys', async () => ({ id: 'cookie-keys', keys: [randomBytes(32).toString('base64url')] }));
+  const doc = await getOrCreateMeta<CookieKeys>(store, 'cookie-keys', async () => ({ id: 'cookie-keys', keys: [randomBytes(32).toString('base64url')] }));
   return doc.keys;
 }
 

@@ -1,7 +1,7 @@
 // RFC 8693 token exchange at the token endpoint. Each capability registers the subject token types it accepts;
 // this module only checks the common parameters and dispatches.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { DpopProofError, type DpopProof, type DpopVerifier } from '../binding/index.ts';
+import { DpopNonceError, DpopProofError, type DpopProof, type DpopVerifier } from '../binding/index.ts';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -14,7 +14,7 @@ export const TOKEN_TYPES = {
 
 export const EXCHANGE_PARAMETERS = [
   'audience', 'resource', 'scope', 'requested_token_type', 'subject_token', 'subject_token_type',
-  'subject_issuer', 'actor_token', 'actor_token_type',
+  'subject_issuer', 'actor_token', 'actor_token_type', 'response_encryption_jwk',
 ];
 
 /** An OAuth error with a description the client can act on (oidc-provider's own InvalidGrant hides its detail). */
@@ -52,6 +52,10 @@ export class TokenExchange {
     try {
       proof = await this.#dpop.verify({ header: ctx.headers.dpop, method: ctx.method, url: ctx.oidc.urlFor('token') });
     } catch (err) {
+      if (err instanceof DpopNonceError) {
+        ctx.set('DPoP-Nonce', err.nonce);
+        throw new errors.UseDpopNonce(err.message);
+      }
       if (err instanceof DpopProofError) throw new errors.InvalidDpopProof(err.message);
       throw err;
     }

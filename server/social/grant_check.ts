@@ -3,7 +3,7 @@
 // authorization_details naming the operation, and membership of the group.
 import { HttpError } from '../http/index.ts';
 import { InvalidTokenError, type AccessTokenClaims } from '../oidc/index.ts';
-import { DpopProofError, type DpopVerifier } from '../binding/index.ts';
+import { DpopNonceError, DpopProofError, type DpopVerifier } from '../binding/index.ts';
 
 export const GROUP_MESSAGES = 'group_messages';
 
@@ -133,7 +133,9 @@ export class GrantCheck {
       return jkt;
     } catch (err) {
       if (err instanceof DpopProofError) {
-        throw new HttpError(401, err.message, { code: 'invalid_dpop_proof', headers: { 'WWW-Authenticate': `DPoP error="invalid_dpop_proof", error_description="${err.message}"` } });
+        const headers: Record<string, string> = { 'WWW-Authenticate': `DPoP error="${err.error}", error_description="${err.message}"` };
+        if (err instanceof DpopNonceError) headers['DPoP-Nonce'] = err.nonce;
+        throw new HttpError(401, err.message, { code: err.error, headers });
       }
       throw err;
     }

@@ -4,6 +4,7 @@ import type { Store } from './port.ts';
 
 export * from './port.ts';
 export { SecretBox, SecretKeyError } from './secret_box.ts';
+export { getOrCreateMeta, sharedSecret } from './shared_secret.ts';
 
 export interface StoreConfig {
   dataDir: string;

@@ -1,0 +1,123 @@
+// S2: a backend hands a user's session to an H5 page without a bearer token in any URL. The backend trades its
+// access token for a one-time handoff code; the page trades the code, with proof of its own key, for a short
+// view token that is bound to that key and sent back encrypted to the page's ECDH key.
+import { createHash, randomBytes } from 'node:crypto';
+import { CompactEncrypt, importJWK, type JWK } from 'jose';
+import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
+import { exchangeError, TOKEN_TYPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
+import type { Doc, Store } from '../store/index.ts';
+
+export const HANDOFF_CODE_TYPE = 'urn:plaza:token-type:handoff-code';
+export const H5_CLIENT_ID = 'plaza-h5';
+
+/** Plaza's own H5 page, registered in code: a public client that only redeems handoff codes. */
+export function h5Client(): ClientMetadata {
+  return {
+    client_id: H5_CLIENT_ID, client_name: 'Plaza group page', token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'], response_types: [], redirect_uris: [],
+    dpop_bound_access_tokens: true,
+  };
+}
+
+interface HandoffCode extends Doc {
+  sub: string;
+  audience: string;
+  scope: string;
+  fromClient: string;
+  usedAt?: number;
+}
+
+const hashOf = (code: string) => createHash('sha256').update(code).digest('base64url');
+const invalidGrant = (description: string) => exchangeError('invalid_grant', description);
+
+export interface HandoffDeps {
+  store: Store;
+  oidc: Oidc;
+  codeTtl: number;
+  viewTokenTtl: number;
+}
+
+function params(ctx: KoaContextWithOIDC): Record<string, string | undefined> {
+  return ctx.oidc.params as Record<string, string | undefined>;
+}
+
+/** The page's ECDH public key: P-256 only, and certainly not a private key. */
+async function responseKey(raw: string | undefined) {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(raw ?? '');
+  } catch {
+    throw exchangeError('invalid_request', 'response_encryption_jwk must be a JSON Web Key');
+  }
+  if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string' || 'd' in jwk) {
+    throw exchangeError('invalid_request', 'response_encryption_jwk must be a public EC P-256 key');
+  }
+  try {
+    return await importJWK({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, 'ECDH-ES+A256KW');
+  } catch {
+    throw exchangeError('invalid_request', 'response_encryption_jwk is not a valid P-256 point');
+  }
+}
+
+export function handoffExchanges(deps: HandoffDeps) {
+  const codes = deps.store.collection<HandoffCode>({ name: 'handoff_codes' });
+  const { oidc } = deps;
+
+  /** The backend's step: its access token for the user becomes a one-time code for the H5 client. */
+  async function issueCode(ctx: KoaContextWithOIDC, { subjectToken, proof }: ExchangeRequest): Promise<void> {
+    const p = params(ctx);
+    if (p.requested_token_type !== HANDOFF_CODE_TYPE) {
+      throw exchangeError('invalid_request', `an access token can only be exchanged for a handoff code (requested_token_type=${HANDOFF_CODE_TYPE})`);
+    }
+    let claims;
+    try {
+      claims = await oidc.verifyAccessToken(subjectToken, oidc.resources.api);
+    } catch {
+      throw invalidGrant('subject_token is not a valid Plaza access token');
+    }
+    const client = ctx.oidc.client!;
+    if (claims.client_id !== client.clientId) throw invalidGrant('subject_token was issued to another client');
+    if (!claims.grant_id || claims.sub === claims.client_id || !await oidc.grantExists(claims.grant_id)) throw invalidGrant('subject_token does not act for a user, or its grant was revoked');
+    if (claims.cnf?.jkt && claims.cnf.jkt !== proof?.jkt) throw exchangeError('invalid_dpop_proof', 'subject_token is DPoP-bound: prove its key');
+
+    const audience = p.audience;
+    const target = audience ? await ctx.oidc.provider.Client.find(audience) : undefined;
+    if (!target || target.clientAuthMethod !== 'none') throw exchangeError('invalid_target', 'audience must be the client_id of a registered H5 (public) client');
+    const held = new Set(claims.scope?.split(' ') ?? []);
+    const wanted = p.scope ? p.scope.split(' ') : [...held];
+    if (!wanted.length || wanted.some((s) => !held.has(s))) throw exchangeError('invalid_scope', 'the handoff scope must be part of the subject token\'s scope');
+
+    const code = `hc_${randomBytes(32).toString('base64url')}`;
+    await codes.put({
+      id: hashOf(code), sub: claims.sub!, audience: target.clientId, scope: wanted.join(' '), fromClient: client.clientId,
+      expiresAt: Date.now() + deps.codeTtl * 1000,
+    });
+    ctx.body = { access_token: code, issued_token_type: HANDOFF_CODE_TYPE, token_type: 'N_A', expires_in: deps.codeTtl, scope: wanted.join(' ') };
+  }
+
+  /** The page's step: the code, a DPoP proof and the page's ECDH key give an encrypted, key-bound view token. */
+  async function redeemCode(ctx: KoaContextWithOIDC, { subjectToken, proof }: ExchangeRequest): Promise<void> {
+    const p = params(ctx);
+    if (p.requested_token_type && p.requested_token_type !== TOKEN_TYPES.accessToken) throw exchangeError('invalid_request', 'a handoff code can only be exchanged for an access token');
+    if (!proof) throw exchangeError('invalid_dpop_proof', 'a DPoP proof by the page\'s key is required');
+    const key = await responseKey(p.response_encryption_jwk);
+    const client = ctx.oidc.client!;
+    const id = hashOf(subjectToken);
+    const doc = await codes.get(id);
+    if (!doc) throw invalidGrant('the handoff code is unknown, expired or already used');
+    if (doc.audience !== client.clientId) throw invalidGrant('the handoff code was issued for another client');
+    if (!await codes.update(id, { usedAt: Date.now() }, { usedAt: null })) throw invalidGrant('the handoff code is unknown, expired or already used');
+    await codes.delete(id);
+
+    const grantId = await oidc.apiTokens.createGrant(ctx, doc.sub, doc.scope);
+    const response = await oidc.apiTokens.issue(ctx, {
+      grantId, accountId: doc.sub, scope: doc.scope, dpopJkt: proof.jkt, refresh: false, ttl: deps.viewTokenTtl,
+    });
+    ctx.type = 'application/jose';
+    ctx.body = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(response)))
+      .setProtectedHeader({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM', cty: 'json' })
+      .encrypt(key);
+  }
+
+  return { issueCode, redeemCode };
+}
