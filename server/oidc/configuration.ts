@@ -145,6 +145,13 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // Plaza's own pages (the H5 page) may call its endpoints; public clients from their redirect URIs' origins.
+    clientBasedCORS(ctx, origin, client) {
+      if (origin === new URL(config.issuer).origin) return true;
+      if (origin === 'null') return false;
+      if (ctx.oidc.route !== 'userinfo' && client.clientAuthMethod !== 'none') return false;
+      return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
+    },
     features: {
       devInteractions: { enabled: false },
       // Publishes and uses the `use: enc` keys (encrypted request objects now, encrypted API calls later).

@@ -6,8 +6,8 @@ export const REDIRECT_URI = 'https://app.example/cb';
 
 export const WEB = {
   client_id: 'web', client_secret: 'web-secret-0123456789-0123456789', client_name: 'Web App',
-  redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
-  token_endpoint_auth_method: 'client_secret_post', post_logout_redirect_uris: ['https://app.example/bye'],
+  redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+  response_types: ['code'], token_endpoint_auth_method: 'client_secret_post', post_logout_redirect_uris: ['https://app.example/bye'],
 };
 
 export const OTHER_WEB = { ...WEB, client_id: 'other', client_secret: 'other-secret-0123456789-01234567', client_name: 'Other App' };

@@ -1,0 +1,59 @@
+// The real H5 page in Chromium: WebCrypto keys, the encrypted token response, the decrypted view token, the
+// group's messages; and the view token, copied out of the page, is useless without the page's key.
+import test from 'ava';
+import { startServer } from '../helpers/harness.ts';
+import { launchChromium, screenshot } from '../helpers/chromium.ts';
+import { dpopKey, dpopProof, athOf, tokenRequest } from '../helpers/oauth.ts';
+import { seedBasics, WEB } from '../helpers/fixtures.ts';
+import { api, userApiToken, TOKEN_EXCHANGE } from '../helpers/social.ts';
+
+test('the H5 page redeems a handoff code with its own keys and shows the group', async (t) => {
+  const plaza = await startServer({ env: { DPOP_REQUIRE_NONCE: '1' } });
+  const browser = await launchChromium();
+  t.teardown(async () => {
+    await browser.close();
+    await plaza.stop();
+  });
+  await seedBasics(plaza);
+  await plaza.plaza.admin.seed({ groups: [{ id: 'hiking', name: 'Weekend Hiking', members: ['alice'] }] });
+  const backendToken = await userApiToken(plaza, undefined, 'messages:read messages:post');
+  t.is((await api(plaza, 'POST', '/groups/hiking/messages', backendToken, { text: 'Meet at the trailhead at 8' })).status, 201);
+
+  // The backend's side: its access token becomes a one-time code for the page.
+  const handoff = await tokenRequest(plaza, {
+    grant_type: TOKEN_EXCHANGE, client_id: WEB.client_id, client_secret: WEB.client_secret, subject_token: backendToken,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', requested_token_type: 'urn:plaza:token-type:handoff-code',
+    audience: 'plaza-h5', scope: 'messages:read',
+  });
+  t.is(handoff.status, 200);
+
+  const page = await browser.newPage();
+  const tokenResponse = page.waitForResponse((r) => r.url().endsWith('/token'));
+  await page.goto(`${plaza.url}/h5/groups/hiking#code=${handoff.body.access_token}`);
+  await page.locator('body[data-ready]').waitFor();
+  t.is(await page.locator('body').getAttribute('data-ready'), 'true', await page.locator('#status').innerText());
+  await page.getByText('Meet at the trailhead at 8').waitFor();
+  await screenshot(page, '20-h5-group');
+  t.false(page.url().includes('code='), 'the code left the address bar');
+  const first = await tokenResponse;
+  t.is(first.status(), 400, 'the first try was asked for a DPoP nonce');
+  t.is(first.headers()['dpop-nonce'] !== undefined, true);
+
+  const viewToken = await page.evaluate(() => (window as unknown as { plazaH5: { viewToken: string } }).plazaH5.viewToken);
+  t.regex(viewToken, /^eyJ/);
+  t.is((await api(plaza, 'GET', '/groups/hiking/messages', viewToken)).status, 401, 'copied out: useless as Bearer');
+  const thief = await dpopKey();
+  const url = `${plaza.url}/api/groups/hiking/messages`;
+  const challenge = await fetch(url, { headers: { authorization: `DPoP ${viewToken}`, dpop: await dpopProof(thief, 'GET', url, { ath: athOf(viewToken) }) } });
+  const nonce = challenge.headers.get('dpop-nonce')!;
+  const stolen = await fetch(url, { headers: { authorization: `DPoP ${viewToken}`, dpop: await dpopProof(thief, 'GET', url, { ath: athOf(viewToken), nonce }) } });
+  t.is(stolen.status, 401, 'copied out: useless with another key');
+  t.regex(await stolen.text(), /another key/);
+
+  const replay = await browser.newPage();
+  await replay.goto(`${plaza.url}/h5/groups/hiking#code=${handoff.body.access_token}`);
+  await replay.locator('body[data-ready]').waitFor();
+  t.regex(await replay.locator('#status').innerText(), /unknown, expired or already used/);
+  await screenshot(replay, '21-h5-replayed-code');
+  t.deepEqual(plaza.serverErrors, []);
+});
