@@ -9,11 +9,11 @@ import { openStore, SecretBox, startSweeper, type Store } from './store/index.ts
 import { createHosts } from './hosts/index.ts';
 import { createOidc, type Oidc } from './oidc/index.ts';
 import { AdminOperations, adminApi } from './admin/index.ts';
-import { AuditLog, GrantCheck, Groups, Messages, socialApi, socialPages } from './social/index.ts';
+import { AuditLog, GrantCheck, Groups, Messages, socialApiRoutes, socialPages } from './social/index.ts';
 import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/index.ts';
 import { createBinding, DpopVerifier, h5Client } from './binding/index.ts';
-import { WebhookSender } from './async/index.ts';
-import { assembleApp, siteRoutes, staticFiles, Views, type Report } from './http/index.ts';
+import { createAsync, type AsyncCapability } from './async/index.ts';
+import { assembleApp, jsonApi, siteRoutes, staticFiles, Views, type Report } from './http/index.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
 
@@ -23,6 +23,7 @@ export interface Plaza {
   oidc: Oidc;
   admin: AdminOperations;
   actions: GroupActions;
+  async: AsyncCapability;
   app: Provider;
   close(): Promise<void>;
 }
@@ -73,13 +74,11 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     cacheMs: config.grantCacheMs,
   });
   oidc.onGrantRevoked((grantId) => check.forget(grantId));
-  const actions = createActions({
-    config, store, oidc, groups, audit,
-    webhooks: new WebhookSender({ timeoutMs: config.webhookTimeoutMs }),
-    report: (err) => report(err, undefined as never),
-  });
+  const reportError = (err: unknown) => report(err, undefined as never);
+  const async = createAsync({ config, store, oidc, check, groups, messages, audit, report: reportError });
+  const actions = createActions({ config, store, oidc, groups, audit, callbacks: async.callbacks });
   const hosts = createHosts({ config, store, oidc, audit, views, box: SecretBox.open(config.dataDir, config.secretKey) });
-  const binding = createBinding({ config, store, oidc, views, report: (err) => report(err, undefined as never) });
+  const binding = createBinding({ config, store, oidc, views, report: reportError });
   const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals });
   const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };
   const app = assembleApp(oidc.provider, {
@@ -87,7 +86,10 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     hsts: config.issuer.startsWith('https:'),
     health: health(store),
     assets: staticFiles(VIEWS_DIR),
-    apis: [adminApi({ oidc, admin, report }), socialApi({ ...social, issuer: config.issuer, check, report })],
+    apis: [
+      adminApi({ oidc, admin, report }),
+      jsonApi('/api', [async.router, socialApiRoutes({ ...social, issuer: config.issuer, check })], report),
+    ],
     pages: [
       siteRoutes(views, { issuer: config.issuer, demo: !config.production }),
       ...oidc.routers,
@@ -97,13 +99,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     ],
     observers: [binding.observer],
   });
-  return {
-    config, store, oidc, admin, actions, app,
-    async close() {
-      await actions.settled();
-      await store.close();
-    },
-  };
+  return { config, store, oidc, admin, actions, async, app, close: () => store.close() };
 }
 
 export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}): Promise<RunningPlaza> {
@@ -116,6 +112,8 @@ export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  const worker = config.runWorker ? plaza.async.newWorker() : undefined;
+  worker?.start();
   return {
     ...plaza,
     server,
@@ -123,6 +121,7 @@ export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}
     async close() {
       stopSweeper();
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await worker?.stop();
       await plaza.close();
     },
   };

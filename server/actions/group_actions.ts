@@ -1,6 +1,6 @@
 // The user action itself: a member adds an app to a group with the actions it may take there. Plaza mints an
 // action ticket and delivers it to the app's callback; removing the app revokes every grant it got that way.
-import type { WebhookSender } from '../async/index.ts';
+import type { CallbackQueue } from '../async/index.ts';
 import { HttpError } from '../http/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import { ForbiddenError, type AuditLog, type Groups } from '../social/index.ts';
@@ -16,7 +16,6 @@ export interface GroupAppView {
   client_name: string;
   actions: string[];
   added_at: string;
-  delivery?: GroupApp['lastDelivery'];
 }
 
 export interface GroupActionsDeps {
@@ -25,8 +24,7 @@ export interface GroupActionsDeps {
   audit: AuditLog;
   apps: GroupApps;
   tickets: ActionTickets;
-  webhooks: WebhookSender;
-  report(err: unknown): void;
+  callbacks: CallbackQueue;
 }
 
 function parseActions(value: unknown): string[] {
@@ -38,8 +36,6 @@ function parseActions(value: unknown): string[] {
 
 export class GroupActions {
   readonly #deps: GroupActionsDeps;
-  /** Deliveries still in flight, so shutdown and tests can wait for them. */
-  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(deps: GroupActionsDeps) {
     this.#deps = deps;
@@ -54,12 +50,12 @@ export class GroupActions {
     const client = await this.#deps.oidc.clients.get(app.clientId);
     return {
       group_id: app.groupId, client_id: app.clientId, client_name: String(client?.client_name ?? app.clientId),
-      actions: app.actions, added_at: new Date(app.addedAt).toISOString(), ...(app.lastDelivery ? { delivery: app.lastDelivery } : {}),
+      actions: app.actions, added_at: new Date(app.addedAt).toISOString(),
     };
   }
 
   async addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; via: string | null }): Promise<GroupAppView> {
-    const { oidc, apps, tickets, audit, webhooks } = this.#deps;
+    const { oidc, apps, tickets, audit, callbacks } = this.#deps;
     await this.#assertMember(input.groupId, input.sub);
     if (typeof input.clientId !== 'string' || !input.clientId) throw new HttpError(400, 'client_id is required', { code: 'invalid_client_id' });
     const actions = parseActions(input.actions);
@@ -70,13 +66,10 @@ export class GroupActions {
     const { ticket, expiresAt } = await tickets.mint({ sub: input.sub, clientId: input.clientId, groupId: input.groupId, actions });
     await audit.record({ sub: input.sub, via: input.via, action: 'app.added', groupId: input.groupId, detail: `${target.name}: ${actions.join(' ')}` });
 
-    const delivery = webhooks.send(target, {
-      type: 'action.granted',
+    await callbacks.enqueue({
+      clientId: target.clientId, type: 'action.granted',
       data: { ticket, user: input.sub, group_id: input.groupId, actions, expires_at: new Date(expiresAt).toISOString() },
-    }).then((attempt) => apps.noteDelivery(app, { at: attempt.at, delivered: attempt.delivered, status: attempt.status, error: attempt.error }))
-      .catch(this.#deps.report)
-      .finally(() => { this.#inFlight.delete(delivery); });
-    this.#inFlight.add(delivery);
+    });
     return this.#view(app);
   }
 
@@ -94,9 +87,5 @@ export class GroupActions {
     for (const grantId of grantIds) await oidc.revokeGrant(grantId);
     if (removed || grantIds.length) await audit.record({ sub: input.sub, via: input.via, action: 'app.removed', groupId: input.groupId, detail: input.clientId });
     return removed || grantIds.length > 0;
-  }
-
-  async settled(): Promise<void> {
-    await Promise.all([...this.#inFlight]);
   }
 }

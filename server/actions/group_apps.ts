@@ -7,7 +7,6 @@ export interface GroupApp extends Doc {
   clientId: string;
   actions: string[];
   addedAt: number;
-  lastDelivery?: { at: number; delivered: boolean; status?: number; error?: string };
 }
 
 /** A grant created by redeeming an action ticket: what the app may do, where, for whom. */
@@ -37,10 +36,6 @@ export class GroupApps {
 
   async get(groupId: string, sub: string, clientId: string): Promise<GroupApp | undefined> {
     return this.#apps.get(idOf(groupId, sub, clientId));
-  }
-
-  async noteDelivery(app: GroupApp, delivery: GroupApp['lastDelivery']): Promise<void> {
-    await this.#apps.update(app.id, { lastDelivery: delivery });
   }
 
   async listFor(groupId: string, sub: string): Promise<GroupApp[]> {

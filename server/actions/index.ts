@@ -1,5 +1,5 @@
 // S1: a user's action in a group grants an app a token to act as that user, only there, only for those actions.
-import type { WebhookSender } from '../async/index.ts';
+import type { CallbackQueue } from '../async/index.ts';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import type { AuditLog, Groups } from '../social/index.ts';
@@ -20,8 +20,7 @@ export interface ActionsDeps {
   oidc: Oidc;
   groups: Groups;
   audit: AuditLog;
-  webhooks: WebhookSender;
-  report(err: unknown): void;
+  callbacks: CallbackQueue;
 }
 
 /** Builds the capability and plugs it into the OP: the ticket exchange, the token claims, the words on My apps. */

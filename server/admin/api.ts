@@ -60,5 +60,5 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
   router.post('/keys/rotate', async (ctx) => { ctx.body = await admin.rotateKeys(); });
   router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx) as never); });
 
-  return jsonApi('/admin/api', router, deps.report, [requireAdminToken(deps.oidc)]);
+  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps.oidc)]);
 }

@@ -1,1 +1,61 @@
-export { WebhookSender, type DeliveryAttempt, type WebhookMessage, type WebhookTarget } from './webhooks.ts';
+// S0: encrypted asynchronous API calls, a durable job queue and callback outbox, and the workers that run them.
+import type Router from '@koa/router';
+import type { PlazaConfig } from '../config/index.ts';
+import type { Oidc } from '../oidc/index.ts';
+import type { AuditLog, GrantCheck, Groups, Messages } from '../social/index.ts';
+import type { Store } from '../store/index.ts';
+import { asyncApiRoutes } from './api.ts';
+import { Deliveries } from './deliveries.ts';
+import { Jobs } from './jobs.ts';
+import { asyncOperations } from './operations.ts';
+import { parseSchedule } from './schedule.ts';
+import { WebhookSender } from './webhooks.ts';
+import { Worker } from './worker.ts';
+
+export { checkTarget, OutboundRefused } from './outbound.ts';
+export { parseSchedule, ScheduleError } from './schedule.ts';
+export type { Worker } from './worker.ts';
+
+/** Queues a callback to a client; delivered by a worker with retries. */
+export interface CallbackQueue {
+  enqueue(input: { clientId: string; type: string; data: Record<string, unknown> }): Promise<unknown>;
+}
+
+export interface AsyncDeps {
+  config: PlazaConfig;
+  store: Store;
+  oidc: Oidc;
+  check: GrantCheck;
+  groups: Groups;
+  messages: Messages;
+  audit: AuditLog;
+  report(err: unknown): void;
+}
+
+export interface AsyncCapability {
+  router: Router;
+  callbacks: CallbackQueue;
+  deliveries: Deliveries;
+  jobs: Jobs;
+  newWorker(): Worker;
+}
+
+export function createAsync(deps: AsyncDeps): AsyncCapability {
+  const { config } = deps;
+  const jobs = new Jobs(deps.store);
+  const deliveries = new Deliveries(deps.store);
+  const operations = asyncOperations(deps);
+  const schedule = parseSchedule(config.callbackRetrySchedule);
+  const sender = new WebhookSender({ timeoutMs: config.webhookTimeoutMs, allowLoopback: config.allowInsecureCallbacks });
+  return {
+    jobs,
+    deliveries,
+    callbacks: { enqueue: (input) => deliveries.enqueue({ ...input, initialDelayMs: schedule[0] }) },
+    router: asyncApiRoutes({ issuer: config.issuer, check: deps.check, jobs, deliveries, operations, decryptionKeys: deps.oidc.decryptionKeys }),
+    newWorker: () => new Worker({
+      jobs, deliveries, operations, sender, schedule, report: deps.report,
+      target: (clientId) => deps.oidc.clients.callbackOf(clientId),
+      leaseMs: config.jobLeaseMs, pollMs: config.workerPollMs,
+    }),
+  };
+}

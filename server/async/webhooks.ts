@@ -1,56 +1,72 @@
-// The one way Plaza calls an app back: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature
-// with HMAC-SHA256 over "id.timestamp.body" and the client's whsec_ secret). Bounded in time; redirects not followed.
-import { randomUUID } from 'node:crypto';
+// How Plaza calls an app back: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature with
+// HMAC-SHA256 over "id.timestamp.body" and the client's whsec_ secret); the body encrypted as a JWE to the
+// client's encryption key when it registered one. Every request goes through the outbound guard.
 import { Webhook } from 'standardwebhooks';
+import { CompactEncrypt, importJWK, type JWK } from 'jose';
+import { OutboundRefused, postChecked } from './outbound.ts';
 
 export interface WebhookTarget {
   clientId: string;
   callbackUri: string;
   webhookSecret: string;
+  /** The client's `use: enc` key from its registered `jwks`, if any. */
+  encryptionKey?: JWK;
 }
 
 export interface WebhookMessage {
+  id: string;
   type: string;
   data: Record<string, unknown>;
 }
 
-export interface DeliveryAttempt {
-  webhookId: string;
+export interface SendOutcome {
   at: number;
   delivered: boolean;
   status?: number;
   error?: string;
+  /** From a 429's Retry-After, ms. */
+  retryAfterMs?: number;
+}
+
+const ENCRYPTION_ALGS: Record<string, string> = { RSA: 'RSA-OAEP-256', EC: 'ECDH-ES' };
+
+async function encryptTo(jwk: JWK, body: string): Promise<string> {
+  const alg = jwk.alg ?? ENCRYPTION_ALGS[jwk.kty ?? ''];
+  if (!alg) throw new Error('unsupported callback encryption key');
+  const key = await importJWK(jwk, alg);
+  return new CompactEncrypt(new TextEncoder().encode(body)).setProtectedHeader({ alg, enc: 'A256GCM', cty: 'json', ...(jwk.kid ? { kid: jwk.kid } : {}) }).encrypt(key);
+}
+
+function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  const seconds = /^\d+$/.test(raw) ? Number(raw) : (Date.parse(raw) - Date.now()) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 86_400) * 1000 : undefined;
 }
 
 export class WebhookSender {
-  readonly #timeoutMs: number;
+  readonly #options: { timeoutMs: number; allowLoopback: boolean };
 
-  constructor(options: { timeoutMs: number }) {
-    this.#timeoutMs = options.timeoutMs;
+  constructor(options: { timeoutMs: number; allowLoopback: boolean }) {
+    this.#options = options;
   }
 
-  async send(target: WebhookTarget, message: WebhookMessage, webhookId = `msg_${randomUUID()}`): Promise<DeliveryAttempt> {
+  async send(target: WebhookTarget, message: WebhookMessage): Promise<SendOutcome> {
     const now = new Date();
-    const body = JSON.stringify({ type: message.type, timestamp: now.toISOString(), data: message.data });
-    const signature = new Webhook(target.webhookSecret).sign(webhookId, now, body);
     const at = now.getTime();
     try {
-      const res = await fetch(target.callbackUri, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.#timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': webhookId,
-          'webhook-timestamp': String(Math.floor(at / 1000)),
-          'webhook-signature': signature,
-        },
-        body,
-      });
-      await res.body?.cancel();
-      return { webhookId, at, status: res.status, delivered: res.status >= 200 && res.status < 300 };
+      const json = JSON.stringify({ type: message.type, timestamp: now.toISOString(), data: message.data });
+      const body = target.encryptionKey ? await encryptTo(target.encryptionKey, json) : json;
+      const res = await postChecked(target.callbackUri, body, {
+        'content-type': target.encryptionKey ? 'application/jose' : 'application/json',
+        'webhook-id': message.id,
+        'webhook-timestamp': String(Math.floor(at / 1000)),
+        'webhook-signature': new Webhook(target.webhookSecret).sign(message.id, now, body),
+      }, this.#options);
+      return { at, status: res.status, delivered: res.status >= 200 && res.status < 300, retryAfterMs: res.status === 429 ? retryAfterMs(res.headers['retry-after']) : undefined };
     } catch (err) {
-      return { webhookId, at, delivered: false, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'network error' };
+      const error = err instanceof OutboundRefused ? `refused: ${err.message}` : (err as Error).message === 'timeout' ? 'timeout' : 'network error';
+      return { at, delivered: false, error };
     }
   }
 }

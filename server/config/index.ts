@@ -1,6 +1,7 @@
 // Environment parsing. Every variable read here is listed in .env.example and the README's config table.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseSchedule } from '../async/schedule.ts';
 
 export interface TtlConfig {
   accessToken: number;
@@ -32,6 +33,11 @@ export interface PlazaConfig {
   viewTokenTtl: number;
   handoffCodeTtl: number;
   webhookTimeoutMs: number;
+  callbackRetrySchedule: string;
+  /** Whether `npm start` runs a worker in the server process too. */
+  runWorker: boolean;
+  workerPollMs: number;
+  jobLeaseMs: number;
   /** The least time between two fetches of one host's JWKS, even for an unknown kid, ms. */
   hostJwksCooldownMs: number;
   /** Encrypts secrets at rest; generated into DATA_DIR/secret.key when unset. */
@@ -56,6 +62,15 @@ function flag(env: Env, name: string): boolean {
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   throw new ConfigError(`${name} must be 1 or 0, got ${JSON.stringify(raw)}`);
+}
+
+function schedule(text: string): string {
+  try {
+    parseSchedule(text);
+  } catch (err) {
+    throw new ConfigError(`CALLBACK_RETRY_SCHEDULE: ${(err as Error).message}`);
+  }
+  return text;
 }
 
 function issuerFrom(env: Env, port: number): string {
@@ -113,6 +128,10 @@ export function loadConfig(env: Env = process.env): PlazaConfig {
     handoffCodeTtl: integer(env, 'HANDOFF_CODE_TTL', 60, 1),
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100),
     hostJwksCooldownMs: integer(env, 'HOST_JWKS_COOLDOWN_MS', 30_000),
+    callbackRetrySchedule: schedule(env.CALLBACK_RETRY_SCHEDULE || '0s,5s,5m,30m,2h,5h,10h,10h'),
+    runWorker: env.RUN_WORKER === undefined || env.RUN_WORKER === '' ? true : flag(env, 'RUN_WORKER'),
+    workerPollMs: integer(env, 'WORKER_POLL_MS', 100, 1),
+    jobLeaseMs: integer(env, 'JOB_LEASE_MS', 30_000, 100),
     secretKey: env.PLAZA_SECRET_KEY || undefined,
   };
 }

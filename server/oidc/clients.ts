@@ -1,6 +1,7 @@
 // The client registry: RFC 7591 metadata, validated by oidc-provider itself, kept in the Client model's collection.
 import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
+import type { JWK } from 'jose';
 import { InputError } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
 import { modelCollection } from './adapter.ts';
@@ -26,6 +27,8 @@ export interface ClientCallback {
   name: string;
   callbackUri: string;
   webhookSecret: string;
+  /** The `use: enc` key of the client's registered `jwks`: callbacks are encrypted to it. */
+  encryptionKey?: JWK;
 }
 
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
@@ -92,7 +95,9 @@ export class Clients {
     const payload = (await this.#docs.get(clientId))?.payload;
     if (typeof payload?.callback_uri !== 'string' || typeof payload.webhook_secret !== 'string') return undefined;
     const name = typeof payload.client_name === 'string' ? payload.client_name : clientId;
-    return { clientId, name, callbackUri: payload.callback_uri, webhookSecret: payload.webhook_secret };
+    const keys = (payload.jwks as { keys?: JWK[] } | undefined)?.keys ?? [];
+    const encryptionKey = keys.find((k) => k.use === 'enc');
+    return { clientId, name, callbackUri: payload.callback_uri, webhookSecret: payload.webhook_secret, encryptionKey };
   }
 
   async list(): Promise<ClientMetadata[]> {

@@ -1,6 +1,7 @@
 // The OpenID Provider: oidc-provider configured on Plaza's store, with Plaza's accounts, pages and keys.
 // Other capabilities plug in through `tokenExchange`, `addTokenClaims` and `addGrantDescriber`.
 import Provider, { type ClientMetadata } from 'oidc-provider';
+import type { JWK } from 'jose';
 import type Router from '@koa/router';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
@@ -40,6 +41,8 @@ export interface Oidc {
   routers: Router[];
   resources: ReturnType<typeof resourceIndicators>;
   verifyAccessToken: AccessTokenVerifier;
+  /** Plaza's private `use: enc` keys, newest first. */
+  decryptionKeys: JWK[];
   tokenExchange: TokenExchange;
   apiTokens: ApiTokenIssuer;
   addTokenClaims(source: TokenClaimSource): void;
@@ -116,6 +119,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     provider, accounts, session, routers, resources, tokenExchange,
     clients: new Clients(store, provider),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
+    decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },

@@ -1,7 +1,7 @@
 // The protected API under /api. Every route names its operation; the grant check decides.
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
-import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
+import type { Context } from 'koa';
+import { HttpError, jsonBody } from '../http/index.ts';
 import type { Accounts } from '../oidc/index.ts';
 import type { AuditLog } from './audit.ts';
 import type { GrantCheck, Operation } from './grant_check.ts';
@@ -29,10 +29,9 @@ export interface SocialApiDeps {
   messages: Messages;
   audit: AuditLog;
   groupApps: GroupAppActions;
-  report: Report;
 }
 
-export function socialApi(deps: SocialApiDeps): Middleware {
+export function socialApiRoutes(deps: SocialApiDeps): Router {
   const { check, groups, messages, audit, groupApps } = deps;
   const router = new Router({ prefix: '/api' });
   const authorize = (ctx: Context, op: Operation) => check.authorize({
@@ -86,5 +85,5 @@ export function socialApi(deps: SocialApiDeps): Middleware {
     ctx.status = 204;
   });
 
-  return jsonApi('/api', router, deps.report);
+  return router;
 }

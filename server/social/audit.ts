@@ -18,8 +18,9 @@ export class AuditLog {
     this.#docs = store.collection<AuditEntry>({ name: 'audit', indexes: [{ field: 'sub' }, { field: 'at' }] });
   }
 
-  async record(entry: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
-    await this.#docs.put({ id: randomUUID(), at: Date.now(), ...entry });
+  /** Records an entry; given an id, recording it again keeps the first. */
+  async record(entry: Omit<AuditEntry, 'id' | 'at'>, id?: string): Promise<void> {
+    await this.#docs.insert({ id: id ?? randomUUID(), at: Date.now(), ...entry });
   }
 
   async listFor(sub: string, limit = 100): Promise<AuditEntry[]> {

@@ -91,16 +91,27 @@ export class GrantCheck {
   }
 
   async authorize(request: ApiRequest, op: Operation): Promise<Caller> {
+    const caller = await this.authenticate(request);
+    await this.permit(caller, op);
+    return caller;
+  }
+
+  /** Who calls, through which app, with which grant: every check but the operation's. */
+  async authenticate(request: ApiRequest): Promise<Caller> {
     const { scheme, token } = readAuthorization(request.authorization);
     const claims = await this.#deps.verifyToken(token);
     const caller = userOf(claims);
     await this.#checkGrantAlive(caller.grantId);
     caller.jkt = await this.#checkBinding(scheme, token, claims, request);
+    return caller;
+  }
+
+  /** Whether the caller's grant allows the operation, there, and the user may still do it there. */
+  async permit(caller: Caller, op: Operation): Promise<void> {
     checkPermission(caller, op);
     if (op.groupId && !await this.#deps.isMember(op.groupId, caller.sub)) {
       throw new ForbiddenError(`you are not a member of group ${op.groupId}`);
     }
-    return caller;
   }
 
   /** Called when a grant is revoked in this process, so the next request sees it at once. */

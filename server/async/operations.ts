@@ -1,0 +1,73 @@
+// The operations an app may submit asynchronously, in one table: what each needs, what input it takes, what it
+// does. Each is idempotent by job id, so a job run twice after a crash acts once.
+import { InputError } from '../http/index.ts';
+import type { AuditLog, Groups, Messages, Permission } from '../social/index.ts';
+import { MAX_TEXT, viewMessage } from '../social/index.ts';
+
+export class OperationInputError extends InputError {
+  override name = 'OperationInputError';
+}
+
+export interface OperationContext {
+  jobId: string;
+  sub: string;
+  clientId: string;
+}
+
+export interface AsyncOperation {
+  permission: Permission;
+  /** Checks `data`; returns the input the job keeps. Must name the group the operation acts in. */
+  validate(data: unknown): { group_id: string } & Record<string, unknown>;
+  run(ctx: OperationContext, input: Record<string, unknown>): Promise<unknown>;
+}
+
+function object(data: unknown): Record<string, unknown> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new OperationInputError('data must be a JSON object');
+  return data as Record<string, unknown>;
+}
+
+function groupId(data: Record<string, unknown>): string {
+  if (typeof data.group_id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(data.group_id)) throw new OperationInputError('data.group_id must be a group id');
+  return data.group_id;
+}
+
+export class OperationFailed extends Error {
+  override name = 'OperationFailed';
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export function asyncOperations(deps: { groups: Groups; messages: Messages; audit: AuditLog }): Record<string, AsyncOperation> {
+  const stillMember = async (ctx: OperationContext, group: string) => {
+    if (!await deps.groups.isMember(group, ctx.sub)) throw new OperationFailed('forbidden', `the user is no longer a member of group ${group}`);
+  };
+  return {
+    'messages.post': {
+      permission: 'messages:post',
+      validate(data) {
+        const d = object(data);
+        if (typeof d.text !== 'string' || !d.text.trim() || d.text.length > MAX_TEXT) throw new OperationInputError(`data.text must be 1 to ${MAX_TEXT} characters`);
+        return { group_id: groupId(d), text: d.text };
+      },
+      async run(ctx, input) {
+        await stillMember(ctx, String(input.group_id));
+        const message = await deps.messages.post({ id: `job-${ctx.jobId}`, groupId: String(input.group_id), author: ctx.sub, via: ctx.clientId, text: input.text });
+        await deps.audit.record({ sub: ctx.sub, via: ctx.clientId, action: 'message.posted', groupId: message.groupId, detail: message.id }, `job-${ctx.jobId}`);
+        return viewMessage(message);
+      },
+    },
+    'messages.list': {
+      permission: 'messages:read',
+      validate(data) {
+        return { group_id: groupId(object(data)) };
+      },
+      async run(ctx, input) {
+        await stillMember(ctx, String(input.group_id));
+        return (await deps.messages.list(String(input.group_id))).map(viewMessage);
+      },
+    },
+  };
+}
