@@ -79,7 +79,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const actions = createActions({ config, store, oidc, groups, audit, callbacks: async.callbacks });
   const hosts = createHosts({ config, store, oidc, audit, views, box: SecretBox.open(config.dataDir, config.secretKey) });
   const binding = createBinding({ config, store, oidc, views, report: reportError });
-  const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals });
+  const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries });
   const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };
   const app = assembleApp(oidc.provider, {
     views, report,

@@ -33,6 +33,9 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
     if (!await admin.removeClient(ctx.params.clientId)) throw new HttpError(404, 'no such client');
     ctx.status = 204;
   });
+  router.post('/clients/:clientId/callback/enable', async (ctx) => {
+    ctx.body = { client_id: ctx.params.clientId, was_disabled: await admin.enableCallback(ctx.params.clientId) };
+  });
   router.get('/groups', async (ctx) => { ctx.body = await admin.listGroups(); });
   router.post('/groups', async (ctx) => {
     const b = jsonBody(ctx);

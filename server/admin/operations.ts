@@ -36,9 +36,11 @@ export class AdminOperations {
   readonly #groups: Groups;
   readonly #hosts: HostPlatforms;
   readonly #terminals: TerminalAdmin;
+  readonly #callbacks: { enableCallback(clientId: string): Promise<boolean> };
 
-  constructor(deps: { store: Store; oidc: Oidc; groups: Groups; hosts: HostPlatforms; terminals: TerminalAdmin }) {
+  constructor(deps: { store: Store; oidc: Oidc; groups: Groups; hosts: HostPlatforms; terminals: TerminalAdmin; callbacks: { enableCallback(clientId: string): Promise<boolean> } }) {
     this.#terminals = deps.terminals;
+    this.#callbacks = deps.callbacks;
     this.#store = deps.store;
     this.#oidc = deps.oidc;
     this.#groups = deps.groups;
@@ -82,6 +84,11 @@ export class AdminOperations {
 
   async listClients(): Promise<ClientMetadata[]> {
     return this.#oidc.clients.list();
+  }
+
+  /** After a callback answered 410, deliveries to the client stop until this. */
+  async enableCallback(clientId: string): Promise<boolean> {
+    return this.#callbacks.enableCallback(clientId);
   }
 
   async removeClient(clientId: string): Promise<boolean> {

@@ -9,6 +9,8 @@ export interface ReceivedWebhook {
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   status = 204;
+  /** Answers for the next requests, in order (status, and optional headers); then `status`. */
+  readonly answers: { status: number; headers?: Record<string, string> }[] = [];
   url = '';
   #server?: Server;
   #waiters: ((w: ReceivedWebhook) => void)[] = [];
@@ -21,7 +23,8 @@ export class WebhookReceiver {
         const hook = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         this.received.push(hook);
         this.#waiters.shift()?.(hook);
-        res.writeHead(this.status).end();
+        const answer = this.answers.shift() ?? { status: this.status };
+        res.writeHead(answer.status, answer.headers).end();
       });
     });
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
