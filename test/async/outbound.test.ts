@@ -1,0 +1,50 @@
+// The SSRF guard on every outbound callback.
+import test from 'ava';
+import { checkTarget, OutboundRefused, parseSchedule, ScheduleError } from '../../server/async/index.ts';
+
+const strict = { allowLoopback: false, timeoutMs: 1000 };
+const insecure = { allowLoopback: true, timeoutMs: 1000 };
+
+test('refused: private, loopback, link-local, CGNAT, multicast, mapped, odd spellings, plain http', async (t) => {
+  const refused: [string, typeof strict][] = [
+    ['https://localhost/cb', strict],
+    ['https://127.0.0.1/cb', strict],
+    ['https://[::1]/cb', strict],
+    ['https://10.1.2.3/cb', strict],
+    ['https://192.168.0.10/cb', strict],
+    ['https://172.16.5.4/cb', strict],
+    ['https://169.254.169.254/latest/meta-data', strict],
+    ['https://100.64.0.1/cb', strict],
+    ['https://224.0.0.1/cb', strict],
+    ['https://0.0.0.0/cb', strict],
+    ['https://[fe80::1]/cb', strict],
+    ['https://[fc00::1]/cb', strict],
+    ['http://[::ffff:7f00:1]/cb', insecure],
+    ['http://[::ffff:127.0.0.1]/cb', insecure],
+    ['http://0x7f.1/cb', insecure],
+    ['http://2130706433/cb', insecure],
+    ['http://017700000001/cb', insecure],
+    ['http://127.1/cb', insecure],
+    ['http://127.0.0.2/cb', insecure],
+    ['http://93.184.216.34/cb', insecure],
+    ['http://example.com/cb', strict],
+    ['https://user:pw@93.184.216.34/cb', strict],
+    ['ftp://93.184.216.34/cb', strict],
+    ['https://no-such-host.invalid/cb', strict],
+  ];
+  for (const [url, options] of refused) await t.throwsAsync(checkTarget(url, options), { instanceOf: OutboundRefused }, url);
+});
+
+test('allowed: public https addresses, and loopback http in its plain forms only when insecure callbacks are on', async (t) => {
+  t.like(await checkTarget('https://93.184.216.34/cb', strict), { address: '93.184.216.34', family: 4 });
+  t.like(await checkTarget('https://[2606:2800:220:1:248:1893:25c8:1946]/cb', strict), { family: 6 });
+  t.like(await checkTarget('http://127.0.0.1:8080/cb', insecure), { address: '127.0.0.1' });
+  t.like(await checkTarget('http://[::1]:8080/cb', insecure), { address: '::1' });
+  t.true(['127.0.0.1', '::1'].includes((await checkTarget('http://localhost:8080/cb', insecure)).address));
+});
+
+test('retry schedules', (t) => {
+  t.deepEqual(parseSchedule('0s,5s,5m,30m,2h,5h,10h,10h'), [0, 5000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+  t.deepEqual(parseSchedule('0s, 250ms'), [0, 250]);
+  for (const bad of ['', '5', '5d', 'x,1s']) t.throws(() => parseSchedule(bad), { instanceOf: ScheduleError }, bad);
+});
