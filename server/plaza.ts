@@ -99,6 +99,8 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     ],
     observers: [binding.observer],
   });
+  // Production creates indexes with `admin db migrate`; development and tests do it here.
+  if (!config.production) await store.migrate();
   return { config, store, oidc, admin, actions, async, app, close: () => store.close() };
 }
 

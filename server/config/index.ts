@@ -19,6 +19,10 @@ export interface PlazaConfig {
   host: string;
   dataDir: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** Selects the MongoDB engine instead of the embedded SQLite one. */
+  mongodbUri: string | undefined;
+  mongodbPoolSize: number;
+  mongodbTimeoutMs: number;
   cookieKeys: string[] | undefined;
   ttl: TtlConfig;
   sweepIntervalSeconds: number;
@@ -105,6 +109,9 @@ export function loadConfig(env: Env = process.env): PlazaConfig {
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.DATA_DIR || './data'),
     sqliteSynchronous: synchronous,
+    mongodbUri: env.MONGODB_URI || undefined,
+    mongodbPoolSize: integer(env, 'MONGODB_POOL_SIZE', 20, 1),
+    mongodbTimeoutMs: integer(env, 'MONGODB_TIMEOUT_MS', 5000, 100),
     cookieKeys,
     ttl: {
       accessToken: integer(env, 'ACCESS_TOKEN_TTL', 3600, 1),

@@ -10,7 +10,7 @@ import type { DpopVerifier } from '../binding/index.ts';
 import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
-import { createAdapter, revokeGrant } from './adapter.ts';
+import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { Clients } from './clients.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
@@ -68,6 +68,8 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const { config, store, views } = deps;
   const accounts = new Accounts(store);
   const keys = await loadKeys(store);
+  // Opened now, not when oidc-provider first needs them, so their indexes exist from the start.
+  for (const model of MODELS) modelCollection(store, model);
   const tokenClaimSources: TokenClaimSource[] = [];
   const grantDescribers: GrantDescriber[] = [];
   const revocationListeners: ((grantId: string) => void)[] = [];

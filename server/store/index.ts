@@ -1,17 +1,30 @@
 import { join } from 'node:path';
 import { SqliteStore } from './sqlite/index.ts';
+import { MongoStore } from './mongo/index.ts';
 import type { Store } from './port.ts';
 
 export * from './port.ts';
 export { SecretBox, SecretKeyError } from './secret_box.ts';
 export { getOrCreateMeta, sharedSecret } from './shared_secret.ts';
 
+export { StoreUnavailableError } from './mongo/index.ts';
+
 export interface StoreConfig {
   dataDir: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  mongodbUri: string | undefined;
+  mongodbPoolSize: number;
+  mongodbTimeoutMs: number;
+  production: boolean;
 }
 
+/** MongoDB when MONGODB_URI is set, otherwise the embedded SQLite file in DATA_DIR. */
 export async function openStore(config: StoreConfig): Promise<Store> {
+  if (config.mongodbUri) {
+    return MongoStore.connect({
+      uri: config.mongodbUri, maxPoolSize: config.mongodbPoolSize, serverSelectionTimeoutMs: config.mongodbTimeoutMs,
+    });
+  }
   return new SqliteStore({ file: join(config.dataDir, 'plaza.sqlite'), synchronous: config.sqliteSynchronous });
 }
 

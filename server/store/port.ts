@@ -69,6 +69,10 @@ export interface Collection<T extends Doc> {
 export interface Store {
   readonly engine: string;
   collection<T extends Doc>(spec: CollectionSpec): Collection<T>;
+  /** Every live document of every collection, for `admin db export`. */
+  dump(): AsyncIterable<{ collection: string; doc: Doc }>;
+  /** Creates the declared indexes of every collection opened so far; returns their names. */
+  migrate(): Promise<string[]>;
   /** Removes expired documents of every collection opened so far; returns how many. */
   sweep(now?: number): Promise<number>;
   ping(): Promise<void>;

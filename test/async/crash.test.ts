@@ -15,7 +15,7 @@ const LEASE_MS = '800';
 function startWorker(server: TestServer): ChildProcess {
   return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', WORKER], {
     env: {
-      ...process.env, DATA_DIR: server.dataDir, ISSUER: server.url, ALLOW_INSECURE_CALLBACKS: '1',
+      ...process.env, ...server.env, ALLOW_INSECURE_CALLBACKS: '1',
       JOB_LEASE_MS: LEASE_MS, WORKER_POLL_MS: '10', CALLBACK_RETRY_SCHEDULE: '0s,200ms,200ms,200ms',
     },
     stdio: 'ignore',

@@ -81,7 +81,7 @@ test('DPoP negative cases at the API are all 401 with a problem body', async (t)
 
 test('a DPoP proof replayed to another Plaza process on the same store is refused', async (t) => {
   const { server, key, token } = t.context;
-  const second = await startServer({ dataDir: server.dataDir, env: { ISSUER: server.url } });
+  const second = await startServer({ storeOf: server, env: { ISSUER: server.url } });
   t.teardown(() => second.plaza.close());
   const url = `${server.url}/api/me`;
   const proof = await dpopProof(key, 'GET', url, { ath: athOf(token) });

@@ -1,4 +1,5 @@
 // Starts a real Plaza on a free loopback port with its own temporary store.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,13 @@ import { loadConfig } from '../../server/config/index.ts';
 import { startPlaza, type RunningPlaza } from '../../server/plaza.ts';
 import { openStore } from '../../server/store/index.ts';
 import { withLatency } from './latency.ts';
+
+/** A database of its own on the Mongo leg's test server. */
+export function mongoTestUri(base: string, database: string): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.href;
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -26,6 +34,8 @@ export async function tempDir(prefix = 'plaza-test-'): Promise<string> {
 export interface TestServer {
   url: string;
   dataDir: string;
+  /** The environment the server was configured from: another process on the same store uses it too. */
+  env: Record<string, string>;
   plaza: RunningPlaza;
   /** Unhandled server errors seen so far: a test of bad input expects none. */
   serverErrors: unknown[];
@@ -35,16 +45,21 @@ export interface TestServer {
 
 export interface ServerOptions {
   env?: Record<string, string>;
-  dataDir?: string;
+  /** Another server whose store this one shares (as a second process would). */
+  storeOf?: TestServer;
   /** Give every store call the latency of a networked engine, so that concurrent requests really interleave. */
   latency?: boolean;
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const dataDir = options.dataDir ?? await tempDir();
+  const dataDir = options.storeOf?.dataDir ?? await tempDir();
   const port = await freePort();
-  const env = {
+  // On the Mongo leg of the tests (PLAZA_TEST_MONGODB_URI), every server gets a database of its own.
+  const mongoBase = process.env.PLAZA_TEST_MONGODB_URI;
+  const mongo = options.storeOf?.env.MONGODB_URI ?? (mongoBase ? mongoTestUri(mongoBase, `plaza_${randomUUID().slice(0, 8)}`) : undefined);
+  const env: Record<string, string> = {
     DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`,
+    ...(mongo ? { MONGODB_URI: mongo } : {}),
     ...options.env,
   };
   const serverErrors: unknown[] = [];
@@ -56,6 +71,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const server: TestServer = {
     url: env.ISSUER,
     dataDir,
+    env,
     plaza: await start(),
     serverErrors,
     async restart() {
@@ -65,6 +81,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
       server.plaza = await start();
     },
     async stop() {
+      if (mongo && !options.storeOf) await (server.plaza.store as unknown as { dropDatabase(): Promise<void> }).dropDatabase();
       await server.plaza.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -37,6 +37,7 @@ export function storeContract(test: TestFn<ContractContext>, engine: string): vo
 
   test(`${engine}: insert refuses an existing id and a duplicate unique field`, async (t) => {
     const col = items(t.context.store, fresh());
+    await t.context.store.migrate();
     t.true(await col.insert({ id: 'a', kind: 'x', n: 1, owner: 'o1' }));
     t.false(await col.insert({ id: 'a', kind: 'z', n: 9 }));
     t.false(await col.insert({ id: 'b', kind: 'x', n: 2, owner: 'o1' }));

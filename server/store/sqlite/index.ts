@@ -111,6 +111,20 @@ export class SqliteStore implements Store {
     return new SqliteCollection<T>(this, spec.name, table);
   }
 
+  async *dump(): AsyncIterable<{ collection: string; doc: Doc }> {
+    const tables = this.statement("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 4) = 'doc_' ORDER BY name").all() as { name: string }[];
+    for (const { name } of tables) {
+      for (const row of this.statement(`SELECT doc FROM ${name} WHERE expires_at IS NULL OR expires_at > ?`).iterate(Date.now())) {
+        yield { collection: name.slice('doc_'.length), doc: JSON.parse((row as { doc: string }).doc) };
+      }
+    }
+  }
+
+  /** Indexes are created when a collection is opened; nothing is left to do. */
+  async migrate(): Promise<string[]> {
+    return [...this.#tables].map((t) => t.slice('doc_'.length));
+  }
+
   async sweep(now = Date.now()): Promise<number> {
     let removed = 0;
     for (const table of this.#tables) {
