@@ -1,6 +1,9 @@
 // `npm run -s admin -- <command>`: the operator's CLI. It opens the store directly and calls the same
 // operations as the admin HTTP API. Add --json to any command for machine-readable output.
+import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadDotEnv } from '../server/config/index.ts';
 import { createPlaza } from '../server/plaza.ts';
@@ -17,6 +20,9 @@ const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
   groups remove-member --id G --member USERNAME
   hosts add --metadata '<JSON: id, kind (code2session|jwt), ...>'   (or --file host.json)
   hosts list
+  db migrate                                    (create the store's indexes; MongoDB in production needs it)
+  db export [file.jsonl]                        (every live document, as JSON lines, to a file or stdout)
+  db import <file.jsonl>                        (into the store MONGODB_URI or DATA_DIR names)
   keys rotate                                   (running servers pick up new keys on restart)
   seed <file.json>`;
 
@@ -124,6 +130,28 @@ async function run(): Promise<void> {
       case 'hosts list': {
         const hosts = await admin.listHosts();
         return print(hosts, () => table(hosts as never, ['id', 'kind', 'platform', 'url', 'issuer']));
+      }
+      case 'db migrate': {
+        const collections = await admin.migrate();
+        return print({ collections }, () => `indexes in place for ${collections.length} collections`);
+      }
+      case 'db export': {
+        const out = arg ? createWriteStream(arg) : process.stdout;
+        let lines = 0;
+        for await (const line of admin.exportData()) {
+          if (!out.write(`${line}\n`)) await once(out, 'drain');
+          lines += 1;
+        }
+        if (arg) {
+          await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
+          print({ exported: lines, file: arg }, () => `exported ${lines} documents to ${arg}`);
+        }
+        return;
+      }
+      case 'db import': {
+        if (!arg) throw new UsageError('db import needs a file');
+        const counts = await admin.importData(createInterface({ input: createReadStream(arg), crlfDelay: Infinity }));
+        return print(counts, () => Object.entries(counts).map(([c, n]) => `${c}: ${n}`).join('\n') || 'nothing to import');
       }
       case 'keys rotate': {
         const result = await admin.rotateKeys();

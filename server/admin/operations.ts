@@ -124,6 +124,36 @@ export class AdminOperations {
     return { id, name, members: members.sort() };
   }
 
+  /** Creates every declared index (the MongoDB engine does this only here in production). */
+  async migrate(): Promise<string[]> {
+    return this.#store.migrate();
+  }
+
+  /** Every live document as JSON lines `{"c": collection, "d": document}`, to move a deployment between engines. */
+  async *exportData(): AsyncIterable<string> {
+    for await (const { collection, doc } of this.#store.dump()) yield JSON.stringify({ c: collection, d: doc });
+  }
+
+  /** Loads what `exportData` wrote; documents with the same id are replaced, so importing twice is harmless. */
+  async importData(lines: AsyncIterable<string>): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    let n = 0;
+    for await (const line of lines) {
+      n += 1;
+      if (!line.trim()) continue;
+      let entry: { c?: unknown; d?: { id?: unknown } };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        throw new SeedError(`line ${n} is not JSON`);
+      }
+      if (typeof entry.c !== 'string' || typeof entry.d?.id !== 'string') throw new SeedError(`line ${n} is not {"c": collection, "d": {"id": ...}}`);
+      await this.#store.collection({ name: entry.c }).put(entry.d as never);
+      counts[entry.c] = (counts[entry.c] ?? 0) + 1;
+    }
+    return counts;
+  }
+
   async rotateKeys() {
     return rotateKeys(this.#store);
   }

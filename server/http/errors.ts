@@ -39,7 +39,8 @@ export function clientErrorOf(err: unknown): ClientError | undefined {
   if (!(err instanceof Error)) return undefined;
   const e = err as Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; code?: string; error_description?: string; headers?: Record<string, string> };
   const status = e.status ?? e.statusCode;
-  if (typeof status !== 'number' || status < 400 || status >= 500 || e.expose === false) return undefined;
+  // Client mistakes, and the one server condition a client can act on: try again later (503).
+  if (typeof status !== 'number' || status < 400 || (status >= 500 && status !== 503) || e.expose !== true && status >= 500 || e.expose === false) return undefined;
   // oidc-provider errors carry the OAuth code in `error` and the text in `error_description`.
   return { status, message: e.error_description ?? e.message, code: e.error ?? (typeof e.code === 'string' ? e.code : undefined), headers: e.headers };
 }
