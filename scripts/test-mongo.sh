@@ -21,6 +21,7 @@ if [ ! -x "$BIN" ] || [ "$("$BIN" --version 2>/dev/null | grep -o 'v[0-9][0-9.]*
   echo "Mongo leg: building FerretDB $FERRETDB_VERSION from the Go module proxy (once)..."
   dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
   rm -rf .cache/ferretdb-src
+  mkdir -p .cache
   cp -r "$dir" .cache/ferretdb-src
   chmod -R u+w .cache/ferretdb-src
   # The module archive leaves out the generated version file that `go install` would need.
