@@ -3,7 +3,7 @@
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, type TestServer } from '../helpers/harness.ts';
+import { startServer, waitUntil, type TestServer } from '../helpers/harness.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { seedBasics } from '../helpers/fixtures.ts';
 import { appUserToken, asyncApp, encryptRequest, plazaEncryptionKey, submit } from '../helpers/async_client.ts';
@@ -27,16 +27,6 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
-}
-
-/** Waits for a condition on the store, bounded in time. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 async function setup() {
@@ -75,7 +65,7 @@ test('a job whose worker died mid-job is taken over after its lease and acts onc
   const received = JSON.parse((await hook).body);
   t.is(received.type, 'job.succeeded');
   t.is(received.data.job_id, claimed!.id);
-  await until('the job is done', async () => (await jobs.get(claimed!.id))?.state === 'succeeded');
+  await waitUntil('the job is done', async () => (await jobs.get(claimed!.id))?.state === 'succeeded');
   t.is((await jobs.get(claimed!.id))!.runs, 2, 'a second worker ran it after the lease ran out');
   t.is((await messages.find({})).filter((m) => m.text === 'survives a crash').length, 1, 'posted once, not twice');
 });
@@ -91,7 +81,7 @@ test('SIGKILL a worker process under load: a second process finishes every job e
     ids.push(res.body.job_id);
   }
   const first = startWorker(server);
-  await until('the first worker is under way', async () => (await jobs.count({ state: 'succeeded' })) >= 5);
+  await waitUntil('the first worker is under way', async () => (await jobs.count({ state: 'succeeded' })) >= 5);
   first.kill('SIGKILL');
   await new Promise((resolve) => first.once('exit', resolve));
   const doneBeforeKill = await jobs.count({ state: 'succeeded' });
@@ -99,8 +89,8 @@ test('SIGKILL a worker process under load: a second process finishes every job e
 
   const second = startWorker(server);
   t.teardown(() => stopWorker(second));
-  await until('every job succeeded', async () => (await jobs.count({ state: 'succeeded' })) === total);
-  await until('every callback was delivered', async () => (await deliveries.count({ state: 'delivered' })) === total);
+  await waitUntil('every job succeeded', async () => (await jobs.count({ state: 'succeeded' })) === total);
+  await waitUntil('every callback was delivered', async () => (await deliveries.count({ state: 'delivered' })) === total);
 
   const bulk = (await messages.find({})).filter((m) => m.text.startsWith('bulk-'));
   t.is(bulk.length, total, 'one message per job');

@@ -88,3 +88,13 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   };
   return server;
 }
+
+/** Waits for a condition, polling, bounded in time; fails with what it was waiting for. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}

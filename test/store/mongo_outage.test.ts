@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort, startServer, tempDir } from '../helpers/harness.ts';
+import { freePort, startServer, tempDir, waitUntil } from '../helpers/harness.ts';
 import { seedBasics } from '../helpers/fixtures.ts';
 import { api, userApiToken } from '../helpers/social.ts';
 
@@ -16,15 +16,6 @@ async function listening(port: number): Promise<boolean> {
     const socket = connect(port, '127.0.0.1', () => { socket.end(); resolve(true); });
     socket.on('error', () => resolve(false));
   });
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting until ${what}`);
 }
 
 if (!process.env.PLAZA_TEST_MONGODB_URI || !existsSync(FERRETDB)) {
@@ -38,7 +29,7 @@ if (!process.env.PLAZA_TEST_MONGODB_URI || !existsSync(FERRETDB)) {
     ], { stdio: 'ignore' });
     let ferret = startFerret();
     t.teardown(() => { ferret.kill('SIGKILL'); });
-    await until('FerretDB listens', () => listening(port));
+    await waitUntil('FerretDB listens', () => listening(port));
 
     const server = await startServer({ env: { MONGODB_URI: `mongodb://127.0.0.1:${port}/outage`, MONGODB_TIMEOUT_MS: '500' } });
     t.teardown(() => server.plaza.close());
@@ -55,7 +46,7 @@ if (!process.env.PLAZA_TEST_MONGODB_URI || !existsSync(FERRETDB)) {
     t.is(down.type, 'application/problem+json');
 
     ferret = startFerret();
-    await until('Plaza is ready again', async () => (await fetch(`${server.url}/healthz`)).status === 200);
+    await waitUntil('Plaza is ready again', async () => (await fetch(`${server.url}/healthz`)).status === 200);
     t.is((await api(server, 'GET', '/groups', token)).status, 200);
     // Background workers report the outage while it lasts; nothing else went wrong.
     t.true(server.serverErrors.every((err) => (err as Error).name === 'StoreUnavailableError'));

@@ -1,0 +1,22 @@
+// How Plaza's entry points run: read .env and the config, start, stop cleanly on SIGTERM/SIGINT, and say
+// plainly why when the configuration is wrong.
+import { ConfigError, loadConfig, loadDotEnv, type PlazaConfig } from './config/index.ts';
+
+export async function runProcess(what: string, start: (config: PlazaConfig) => Promise<() => Promise<void>>): Promise<void> {
+  try {
+    loadDotEnv();
+    const stop = await start(loadConfig());
+    const shutdown = async () => {
+      await stop();
+      process.exit(0);
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${what} cannot start: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
