@@ -47,12 +47,19 @@ export function clientErrorOf(err: unknown): ClientError | undefined {
 
 export type Report = (err: unknown, ctx: Context) => void;
 
+/** The client went away mid-request: nothing to answer and nothing wrong with the server. */
+function clientGone(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'ECONNRESET' || e?.message === 'aborted';
+}
+
 /** Catches what the rest of the chain throws; unknown errors are reported and answered as a bare 500. */
 function answerErrors(report: Report, answer: (ctx: Context, known: ClientError | undefined) => void): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } catch (err) {
+      if (clientGone(err)) return;
       const known = clientErrorOf(err);
       if (!known) report(err, ctx);
       for (const [name, value] of Object.entries(known?.headers ?? {})) ctx.set(name, value);
