@@ -34,10 +34,6 @@ export class GroupApps {
     return app;
   }
 
-  async get(groupId: string, sub: string, clientId: string): Promise<GroupApp | undefined> {
-    return this.#apps.get(idOf(groupId, sub, clientId));
-  }
-
   async listFor(groupId: string, sub: string): Promise<GroupApp[]> {
     return (await this.#apps.find({ sub }, { orderBy: { field: 'addedAt' } })).filter((a) => a.groupId === groupId);
   }
@@ -59,9 +55,5 @@ export class GroupApps {
     const grants = (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId && g.clientId === clientId);
     for (const g of grants) await this.#grants.delete(g.id);
     return grants.map((g) => g.id);
-  }
-
-  async grantsOf(sub: string): Promise<ActionGrant[]> {
-    return this.#grants.find({ sub });
   }
 }

@@ -63,10 +63,6 @@ export class Deliveries {
     }, { leaseOwner: owner });
   }
 
-  async get(id: string): Promise<Delivery | undefined> {
-    return this.#docs.get(id);
-  }
-
   async forJob(jobId: string): Promise<Delivery[]> {
     return this.#docs.find({ jobId }, { orderBy: { field: 'createdAt' } });
   }

@@ -66,8 +66,4 @@ export class Jobs {
       await this.#docs.update(job.id, { state: 'queued', leaseUntil: 0, leaseOwner: null }, { leaseOwner: owner, state: 'running' });
     }
   }
-
-  async count(state: JobState): Promise<number> {
-    return this.#docs.count({ state });
-  }
 }

@@ -34,7 +34,7 @@ export class Messages {
   readonly #docs;
 
   constructor(store: Store) {
-    this.#docs = store.collection<Message>({ name: 'messages', indexes: [{ field: 'groupId' }, { field: 'createdAt' }] });
+    this.#docs = store.collection<Message>({ name: 'messages', indexes: [{ field: 'groupId', sortBy: 'createdAt' }] });
   }
 
   /** Posts a message; given an id (a job's), posting again is the same message, not a second one. */

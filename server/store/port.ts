@@ -33,6 +33,8 @@ export type Where = Record<string, Scalar | Comparison | undefined>;
 
 export interface IndexSpec {
   field: string;
+  /** A second key, so that documents with one `field` value come out in this order without a sort. */
+  sortBy?: string;
   unique?: boolean;
 }
 

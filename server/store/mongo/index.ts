@@ -153,16 +153,15 @@ export class MongoStore implements Store {
     return new MongoStore(conn, typeof info.ferretdbVersion === 'string');
   }
 
-  get guardsWrites(): boolean {
-    return this.#guardWrites;
-  }
-
   model(spec: CollectionSpec): Model<Stored> {
     if (!NAME.test(spec.name)) throw new StoreError(`invalid collection name: ${spec.name}`);
     let model = this.#models.get(spec.name);
     if (!model) {
       const schema = new Schema<Stored>({ _id: String, d: Schema.Types.Mixed, x: Date }, { versionKey: false, strict: true, strictQuery: true, collection: spec.name, minimize: false });
-      for (const index of spec.indexes ?? []) schema.index({ [path(index.field)]: 1 }, { unique: index.unique ?? false, sparse: index.unique ?? false });
+      for (const index of spec.indexes ?? []) {
+        const keys = { [path(index.field)]: 1 as const, ...(index.sortBy ? { [path(index.sortBy)]: 1 as const } : {}) };
+        schema.index(keys, { unique: index.unique ?? false, sparse: index.unique ?? false });
+      }
       schema.index({ x: 1 });
       schema.add({ v: String });
       model = this.#conn.model<Stored>(spec.name, schema);

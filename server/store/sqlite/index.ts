@@ -103,8 +103,9 @@ export class SqliteStore implements Store {
       this.exec(`CREATE INDEX IF NOT EXISTS ${table}__expires ON ${table}(expires_at) WHERE expires_at IS NOT NULL`);
       for (const index of spec.indexes ?? []) {
         const unique = index.unique ? 'UNIQUE ' : '';
-        const name = `${table}__${index.field.replaceAll('.', '_')}`;
-        this.exec(`CREATE ${unique}INDEX IF NOT EXISTS ${name} ON ${table}(${column(index.field)})`);
+        const keys = [index.field, ...(index.sortBy ? [index.sortBy] : [])];
+        const name = `${table}__${keys.join('__').replaceAll('.', '_')}`;
+        this.exec(`CREATE ${unique}INDEX IF NOT EXISTS ${name} ON ${table}(${keys.map(column).join(', ')})`);
       }
       this.#tables.add(table);
     }
