@@ -2,13 +2,15 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
-import { ADMIN_SCOPE, bearerToken, InsufficientScopeError, type Oidc } from '../oidc/index.ts';
+import { ADMIN_SCOPE, bearerToken, InsufficientScopeError, InvalidTokenError, type Oidc } from '../oidc/index.ts';
 import type { AdminOperations } from './operations.ts';
 
 function requireAdminToken(oidc: Oidc): Middleware {
   return async (ctx, next) => {
     const claims = await oidc.verifyAccessToken(bearerToken(ctx.get('authorization') || undefined), oidc.resources.admin);
     if (!claims.scope?.split(' ').includes(ADMIN_SCOPE)) throw new InsufficientScopeError(ADMIN_SCOPE);
+    // A client-credentials token has no grant to revoke: the client itself must still be registered.
+    if (!await oidc.clients.get(claims.client_id)) throw new InvalidTokenError('the client of this token is no longer registered');
     ctx.state.adminClient = claims.client_id;
     await next();
   };

@@ -91,8 +91,11 @@ export class AdminOperations {
     return this.#callbacks.enableCallback(clientId);
   }
 
+  /** Removes the client and revokes every grant it holds, so its tokens stop working at once. */
   async removeClient(clientId: string): Promise<boolean> {
-    return this.#oidc.clients.remove(clientId);
+    const removed = await this.#oidc.clients.remove(clientId);
+    if (removed) await this.#oidc.revokeClientGrants(clientId);
+    return removed;
   }
 
   async upsertGroup(input: { id: unknown; name?: unknown; members?: unknown }): Promise<GroupView> {
@@ -162,7 +165,13 @@ export class AdminOperations {
   async seed(file: SeedFile): Promise<SeedSummary> {
     if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new SeedError('a seed file is a JSON object');
     const lists = ['users', 'clients', 'groups', 'hosts'] as const;
-    for (const key of lists) if (file[key] !== undefined && !Array.isArray(file[key])) throw new SeedError(`"${key}" must be a list`);
+    for (const key of lists) {
+      const list = file[key];
+      if (list === undefined) continue;
+      if (!Array.isArray(list) || list.some((entry) => typeof entry !== 'object' || entry === null || Array.isArray(entry))) {
+        throw new SeedError(`"${key}" must be a list of objects`);
+      }
+    }
     const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {}, webhook_secrets: {} }, groups: 0, hosts: 0 };
     for (const host of file.hosts ?? []) {
       await this.#hosts.upsert(host);

@@ -87,7 +87,7 @@ export function asyncApiRoutes(deps: AsyncApiDeps): Router {
     const request = await decrypt((await readBody(ctx)).trim());
     const r = request as { api?: unknown; user?: unknown; format?: unknown; data?: unknown };
     if (typeof r !== 'object' || r === null) throw new HttpError(400, 'the decrypted request must be a JSON object');
-    const op = typeof r.api === 'string' ? operations[r.api] : undefined;
+    const op = typeof r.api === 'string' && Object.hasOwn(operations, r.api) ? operations[r.api] : undefined;
     if (!op) throw new HttpError(400, `unknown api; one of: ${Object.keys(operations).join(', ')}`, { code: 'unknown_api' });
     if (r.format !== 'json') throw new HttpError(400, 'format must be "json"');
     if (r.user !== who.sub) throw new HttpError(403, 'user must be the subject of the access token', { code: 'user_mismatch' });
@@ -97,7 +97,7 @@ export function asyncApiRoutes(deps: AsyncApiDeps): Router {
     const key = ctx.get('idempotency-key');
     if (key.length > 255) throw new HttpError(400, 'Idempotency-Key may be at most 255 characters');
     const id = key ? createHash('sha256').update(`${who.clientId}\n${who.sub}\n${key}`).digest('base64url').slice(0, 32) : undefined;
-    const { job } = await jobs.submit({ id, clientId: who.clientId, sub: who.sub, api: r.api as string, input });
+    const { job } = await jobs.submit({ id, clientId: who.clientId, sub: who.sub, grantId: who.grantId, api: r.api as string, input });
     if (job.api !== r.api) throw new HttpError(409, 'this Idempotency-Key was already used for another request');
     const statusUrl = `${issuer}/api/async/jobs/${job.id}`;
     ctx.status = 202;

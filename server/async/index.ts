@@ -55,6 +55,7 @@ export function createAsync(deps: AsyncDeps): AsyncCapability {
     newWorker: () => new Worker({
       jobs, deliveries, operations, sender, schedule, report: deps.report,
       target: (clientId) => deps.oidc.clients.callbackOf(clientId),
+      grantExists: deps.oidc.grantExists,
       leaseMs: config.jobLeaseMs, pollMs: config.workerPollMs,
     }),
   };

@@ -8,6 +8,8 @@ export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
 export interface Job extends Doc {
   clientId: string;
   sub: string;
+  /** The grant the request came under; the job fails if it is revoked before the work is done. */
+  grantId?: string;
   api: string;
   input: Record<string, unknown>;
   state: JobState;
@@ -28,9 +30,9 @@ export class Jobs {
   }
 
   /** Queues a job; with an id (from an Idempotency-Key) a second submit returns the first job. */
-  async submit(input: { id?: string; clientId: string; sub: string; api: string; input: Record<string, unknown> }): Promise<{ job: Job; created: boolean }> {
+  async submit(input: { id?: string; clientId: string; sub: string; grantId: string; api: string; input: Record<string, unknown> }): Promise<{ job: Job; created: boolean }> {
     const job: Job = {
-      id: input.id ?? randomUUID(), clientId: input.clientId, sub: input.sub, api: input.api, input: input.input,
+      id: input.id ?? randomUUID(), clientId: input.clientId, sub: input.sub, grantId: input.grantId, api: input.api, input: input.input,
       state: 'queued', runs: 0, leaseUntil: 0, createdAt: Date.now(),
     };
     if (await this.#docs.insert(job)) return { job, created: true };

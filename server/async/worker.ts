@@ -13,6 +13,7 @@ export interface WorkerDeps {
   operations: Record<string, AsyncOperation>;
   sender: WebhookSender;
   target(clientId: string): Promise<WebhookTarget | undefined>;
+  grantExists(grantId: string): Promise<boolean>;
   /** Delays before each delivery attempt, ms. */
   schedule: number[];
   leaseMs: number;
@@ -62,8 +63,10 @@ export class Worker {
     const renew = setInterval(() => { jobs.renew(job, this.id, leaseMs).catch(this.#deps.report); }, Math.max(50, leaseMs / 3));
     let outcome: { result?: unknown; error?: Job['error'] };
     try {
-      const op = operations[job.api];
+      const op = Object.hasOwn(operations, job.api) ? operations[job.api] : undefined;
       if (!op) throw new OperationFailed('unknown_api', `no operation ${job.api}`);
+      // The grant is checked again when the work is done: a revocation in between stops it.
+      if (job.grantId && !await this.#deps.grantExists(job.grantId)) throw new OperationFailed('forbidden', 'the grant behind this request was revoked');
       outcome = { result: await op.run({ jobId: job.id, sub: job.sub, clientId: job.clientId }, job.input) };
     } catch (err) {
       if (!(err instanceof OperationFailed)) this.#deps.report(err);

@@ -21,6 +21,8 @@ export function h5Client(): ClientMetadata {
 
 interface HandoffCode extends Doc {
   sub: string;
+  /** The backend's grant: the view token lives under it, so revoking the backend's access ends the page's too. */
+  grantId: string;
   audience: string;
   scope: string;
   fromClient: string;
@@ -76,6 +78,8 @@ export function handoffExchanges(deps: HandoffDeps) {
       throw invalidGrant('subject_token is not a valid Plaza access token');
     }
     const client = ctx.oidc.client!;
+    // Only a backend hands a session off; a page (a public client) could otherwise renew its own view token forever.
+    if (client.clientAuthMethod === 'none') throw exchangeError('unauthorized_client', 'only a confidential client can hand a session off');
     if (claims.client_id !== client.clientId) throw invalidGrant('subject_token was issued to another client');
     if (!claims.grant_id || claims.sub === claims.client_id || !await oidc.grantExists(claims.grant_id)) throw invalidGrant('subject_token does not act for a user, or its grant was revoked');
     if (claims.cnf?.jkt && claims.cnf.jkt !== proof?.jkt) throw exchangeError('invalid_dpop_proof', 'subject_token is DPoP-bound: prove its key');
@@ -89,7 +93,7 @@ export function handoffExchanges(deps: HandoffDeps) {
 
     const code = `hc_${randomBytes(32).toString('base64url')}`;
     await codes.put({
-      id: hashOf(code), sub: claims.sub!, audience: target.clientId, scope: wanted.join(' '), fromClient: client.clientId,
+      id: hashOf(code), sub: claims.sub!, grantId: claims.grant_id, audience: target.clientId, scope: wanted.join(' '), fromClient: client.clientId,
       expiresAt: Date.now() + deps.codeTtl * 1000,
     });
     ctx.body = { access_token: code, issued_token_type: HANDOFF_CODE_TYPE, token_type: 'N_A', expires_in: deps.codeTtl, scope: wanted.join(' ') };
@@ -108,10 +112,10 @@ export function handoffExchanges(deps: HandoffDeps) {
     if (doc.audience !== client.clientId) throw invalidGrant('the handoff code was issued for another client');
     if (!await codes.update(id, { usedAt: Date.now() }, { usedAt: null })) throw invalidGrant('the handoff code is unknown, expired or already used');
     await codes.delete(id);
+    if (!await oidc.grantExists(doc.grantId)) throw invalidGrant('the access the handoff came from was revoked');
 
-    const grantId = await oidc.apiTokens.createGrant(ctx, doc.sub, doc.scope);
     const response = await oidc.apiTokens.issue(ctx, {
-      grantId, accountId: doc.sub, scope: doc.scope, dpopJkt: proof.jkt, refresh: false, ttl: deps.viewTokenTtl,
+      grantId: doc.grantId, accountId: doc.sub, scope: doc.scope, dpopJkt: proof.jkt, refresh: false, ttl: deps.viewTokenTtl,
     });
     ctx.type = 'application/jose';
     ctx.body = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(response)))

@@ -11,13 +11,15 @@ const notFound: Middleware = async (ctx, next) => {
   if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'no such endpoint');
 };
 
+const notAllowed = () => new HttpError(405, 'this method is not allowed here');
+
 export function jsonApi(prefix: string, routers: Router[], report: Report, before: Middleware[] = []): Middleware {
   const chain = compose<never>([
     problemJson(report),
     ...before,
     notFound,
     bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }),
-    ...routers.flatMap((router) => [router.routes(), router.allowedMethods({ throw: true })]),
+    ...routers.flatMap((router) => [router.routes(), router.allowedMethods({ throw: true, methodNotAllowed: notAllowed, notImplemented: notAllowed })]),
   ] as never[]) as Middleware;
   return (ctx, next) => (ctx.path === prefix || ctx.path.startsWith(`${prefix}/`) ? chain(ctx, async () => {}) : next());
 }

@@ -50,6 +50,8 @@ export interface Oidc {
   /** Revokes a grant and every token issued under it, and tells every listener. */
   revokeGrant(grantId: string): Promise<void>;
   onGrantRevoked(listener: (grantId: string) => void): void;
+  /** Revokes every grant a client holds (when it is removed). */
+  revokeClientGrants(clientId: string): Promise<number>;
   /** Whether a grant still exists (was neither revoked nor expired). */
   grantExists(grantId: string): Promise<boolean>;
 }
@@ -127,6 +129,11 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },
     revokeGrant: revoke,
     onGrantRevoked: (listener) => { revocationListeners.push(listener); },
+    async revokeClientGrants(clientId) {
+      const grants = await modelCollection(store, 'Grant').find({ clientId });
+      for (const grant of grants) await revoke(grant.id);
+      return grants.length;
+    },
     grantExists: async (grantId) => (await provider.Grant.find(grantId)) !== undefined,
   };
 }

@@ -88,17 +88,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (prompt.name !== 'login') return seeOther(ctx, `/interaction/${uid}`);
     const username = field(ctx, 'username');
     const ip = ctx.ip;
-    const wait = await throttle.retryAfter(username, ip);
+    const wait = await throttle.attempt(username, ip);
     if (wait > 0) {
       ctx.set('Retry-After', String(wait));
       return renderLogin(ctx, uid, params.client_id, { username, status: 429, error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).` });
     }
     const account = await accounts.authenticate(username, field(ctx, 'password'));
-    if (!account) {
-      await throttle.recordFailure(username, ip);
-      return renderLogin(ctx, uid, params.client_id, { username, status: 401, error: 'Wrong username or password.' });
-    }
-    await throttle.recordSuccess(username);
+    if (!account) return renderLogin(ctx, uid, params.client_id, { username, status: 401, error: 'Wrong username or password.' });
+    await throttle.succeeded(username, ip);
     const result: InteractionResults = { login: { accountId: account.id, amr: ['pwd'] } };
     seeOther(ctx, await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
   });

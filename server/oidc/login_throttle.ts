@@ -29,32 +29,38 @@ export class LoginThrottle {
     ];
   }
 
-  /** Seconds until another attempt is allowed, or 0. */
-  async retryAfter(username: string, ip: string): Promise<number> {
+  /**
+   * Counts an attempt before the password is checked, so that parallel attempts cannot all slip under the
+   * limit; returns the seconds to wait when over it, or 0.
+   */
+  async attempt(username: string, ip: string): Promise<number> {
     let wait = 0;
     for (const key of this.#keys(username, ip)) {
-      const doc = await this.#docs.get(key.id);
-      if (doc && doc.count >= key.limit) wait = Math.max(wait, Math.ceil(((doc.expiresAt ?? 0) - Date.now()) / 1000));
+      const doc = await this.#add(key.id, 1);
+      if (doc && doc.count > key.limit) wait = Math.max(wait, Math.ceil(((doc.expiresAt ?? 0) - Date.now()) / 1000));
     }
     return wait;
   }
 
-  async recordFailure(username: string, ip: string): Promise<void> {
-    for (const key of this.#keys(username, ip)) await this.#increment(key.id);
+  /** A right password: the account starts afresh, and the address is not charged for it. */
+  async succeeded(username: string, ip: string): Promise<void> {
+    const [account, address] = this.#keys(username, ip);
+    await this.#docs.delete(account.id);
+    await this.#add(address.id, -1);
   }
 
-  async recordSuccess(username: string): Promise<void> {
-    await this.#docs.delete(this.#keys(username, '')[0].id);
-  }
-
-  async #increment(id: string): Promise<void> {
-    for (let attempt = 0; attempt < 10; attempt += 1) {
+  async #add(id: string, delta: number): Promise<FailureCount | undefined> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
       const doc = await this.#docs.get(id);
       if (!doc) {
-        if (await this.#docs.insert({ id, count: 1, expiresAt: Date.now() + this.#config.windowSeconds * 1000 })) return;
-      } else if (await this.#docs.update(id, { count: doc.count + 1 }, { count: doc.count })) {
-        return;
+        if (delta < 0) return undefined;
+        const fresh = { id, count: delta, expiresAt: Date.now() + this.#config.windowSeconds * 1000 };
+        if (await this.#docs.insert(fresh)) return fresh;
+      } else {
+        const updated = await this.#docs.update(id, { count: Math.max(0, doc.count + delta) }, { count: doc.count });
+        if (updated) return updated;
       }
     }
+    return undefined;
   }
 }

@@ -59,6 +59,8 @@ export class TokenExchange {
       if (err instanceof DpopProofError) throw new errors.InvalidDpopProof(err.message);
       throw err;
     }
+    // oidc-provider enforces this for its own grants only.
+    if (!proof && ctx.oidc.client?.dpopBoundAccessTokens) throw new errors.InvalidDpopProof('this client must send a DPoP proof');
     await handler(ctx, { subjectToken: token, proof });
   };
 }

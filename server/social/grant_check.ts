@@ -68,7 +68,7 @@ function isGroupMessagesDetail(value: unknown): value is GroupMessagesDetail {
 function userOf(claims: AccessTokenClaims): Caller {
   const grantId = claims.grant_id;
   if (typeof claims.sub !== 'string' || typeof grantId !== 'string' || claims.sub === claims.client_id) {
-    throw new ForbiddenError('this token does not act for a user', 'invalid_token');
+    throw new InvalidTokenError('this token does not act for a user');
   }
   const details = Array.isArray(claims.authorization_details) ? claims.authorization_details.filter(isGroupMessagesDetail) : [];
   return { sub: claims.sub, clientId: claims.client_id, grantId, scopes: new Set(claims.scope?.split(' ') ?? []), details };

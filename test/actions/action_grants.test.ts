@@ -228,6 +228,7 @@ test.serial('adding an app: bad input gets a problem document', async (t) => {
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, { text: 'x'.repeat(2001) }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, [1]), 400);
   expectProblem(t, await api(server, 'GET', '/nothing', alice), 404);
+  expectProblem(t, await api(server, 'PROPFIND', '/me', alice), 405);
 });
 
 test.serial('the protected API refuses missing, foreign and machine tokens', async (t) => {
@@ -237,7 +238,8 @@ test.serial('the protected API refuses missing, foreign and machine tokens', asy
   t.regex(none.headers.get('www-authenticate')!, /Bearer/);
   expectProblem(t, await api(server, 'GET', '/me', 'not.a.jwt'), 401);
   const cc = await tokenRequest(server, { grant_type: 'client_credentials', client_id: 'service', client_secret: 'service-secret-0123456789-012345', scope: 'groups:read' });
-  expectProblem(t, await api(server, 'GET', '/groups', cc.body.access_token), 403);
+  // RFC 6750: a token the API cannot use at all is invalid_token (401), whatever its signature.
+  expectProblem(t, await api(server, 'GET', '/groups', cc.body.access_token), 401);
   const admin = await tokenRequest(server, { grant_type: 'client_credentials', client_id: 'admin-tool', client_secret: 'admin-secret-0123456789-01234567', scope: 'admin' });
   expectProblem(t, await api(server, 'GET', '/me', admin.body.access_token), 401);
   const { code, verifier } = await codeFor(server, WEB, { scope: 'openid profile' });

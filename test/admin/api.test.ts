@@ -2,7 +2,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { tokenRequest } from '../helpers/oauth.ts';
-import { seedBasics, ADMIN_TOOL, SERVICE } from '../helpers/fixtures.ts';
+import { codeFor, redeemCode, seedBasics, ADMIN_TOOL, OTHER_WEB, SERVICE } from '../helpers/fixtures.ts';
 
 const test = anyTest as TestFn<{ server: TestServer; token: string }>;
 
@@ -81,6 +81,8 @@ test('bad input gets a problem document, never a server error', async (t) => {
   await problem(t, await call(t, 'POST', '/clients', { redirect_uris: 'not-a-list' }), 400);
   await problem(t, await call(t, 'POST', '/clients', { client_id: '../../etc', redirect_uris: ['https://a.example/cb'] }), 400);
   await problem(t, await call(t, 'POST', '/seed', { users: 'nope' }), 400);
+  await problem(t, await call(t, 'POST', '/seed', { users: [null] }), 400);
+  await problem(t, await call(t, 'POST', '/seed', { groups: [null] }), 400);
   await problem(t, await call(t, 'GET', '/nothing-here'), 404);
   await problem(t, await call(t, 'PUT', '/users', {}), 405);
 });
@@ -103,4 +105,19 @@ test('hosts through the API: registered, listed without their secret, bad ones r
   t.like((hosts as { id: string }[])[0], { id: 'wx', kind: 'code2session' });
   t.false(JSON.stringify(hosts).includes('very-secret'));
   await problem(t, await call(t, 'POST', '/hosts', { id: 'wx', kind: 'jwt' }), 400);
+});
+
+test('removing a client ends its access at once: its grants are revoked and its own tokens refused', async (t) => {
+  const { server } = t.context;
+  const created = await (await call(t, 'POST', '/clients', { client_id: 'short-lived', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'admin' })).json() as { client_secret: string };
+  const token = (await tokenRequest(server, { grant_type: 'client_credentials', client_id: 'short-lived', client_secret: created.client_secret, scope: 'admin' })).body.access_token;
+  t.is((await call(t, 'GET', '/users', undefined, token)).status, 200);
+  const { code, verifier } = await codeFor(server, OTHER_WEB, { scope: 'groups:read', resource: `${server.url}/api` });
+  const userToken = (await redeemCode(server, code, verifier, OTHER_WEB, { resource: `${server.url}/api` })).body.access_token;
+  t.is((await fetch(`${server.url}/api/groups`, { headers: { authorization: `Bearer ${userToken}` } })).status, 200);
+
+  t.is((await call(t, 'DELETE', '/clients/short-lived')).status, 204);
+  await problem(t, await call(t, 'GET', '/users', undefined, token), 401);
+  t.is((await call(t, 'DELETE', `/clients/${OTHER_WEB.client_id}`)).status, 204);
+  t.is((await fetch(`${server.url}/api/groups`, { headers: { authorization: `Bearer ${userToken}` } })).status, 401);
 });

@@ -95,6 +95,7 @@ test('every bad request is refused with a problem document, and nothing is queue
     ['not a JWE at all', submit(server, token, 'garbage'), 400],
     ['alg RSA-OAEP (SHA-1)', submit(server, token, await encryptRequest(rsa, post(sub, 'x'), { alg: 'RSA-OAEP' })), 400],
     ['unknown api', submit(server, token, await encryptRequest(rsa, { ...post(sub, 'x'), api: 'accounts.delete' })), 400],
+    ['api named like an object property', submit(server, token, await encryptRequest(rsa, { ...post(sub, 'x'), api: 'constructor' })), 400],
     ['user is not the token subject', submit(server, token, await encryptRequest(rsa, post('someone-else', 'x'))), 403],
     ['format other than json', submit(server, token, await encryptRequest(rsa, { ...post(sub, 'x'), format: 'xml' })), 400],
     ['data that does not fit', submit(server, token, await encryptRequest(rsa, { ...post(sub, 'x'), data: { group_id: 'hiking' } })), 400],
@@ -195,4 +196,29 @@ test('another client cannot see or redeliver a job', async (t) => {
   t.is((await jobStatus(server, theirs.token, res.body.job_id)).status, 404);
   const redeliver = await fetch(`${server.url}/api/async/jobs/${res.body.job_id}/redeliver`, { method: 'POST', headers: { authorization: `Bearer ${theirs.token}` } });
   t.is(redeliver.status, 404);
+});
+
+test('a grant revoked between submit and work: the job fails, nothing is posted', async (t) => {
+  const server = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1', RUN_WORKER: '0' } });
+  t.teardown(() => server.stop());
+  await seedBasics(server);
+  await server.plaza.admin.seed({ groups: [{ id: 'hiking', name: 'Weekend Hiking', members: ['alice'] }] });
+  const receiver = await new WebhookReceiver().start();
+  t.context.receivers.push(receiver);
+  const app = asyncApp(receiver, 'revoked-app');
+  await server.plaza.admin.seed({ clients: [app] });
+  const token = await appUserToken(server, app);
+  const key = (await (await fetch(`${server.url}/jwks`)).json() as { keys: JWK[] }).keys.find((k) => k.use === 'enc' && k.alg === 'RSA-OAEP-256')!;
+  const res = await submit(server, token, await encryptRequest(key, post(decodeJwt(token).sub as string, 'too late')));
+  t.is(res.status, 202);
+  await server.plaza.oidc.revokeGrant(decodeJwt(token).grant_id as string);
+  const hook = receiver.next();
+  const worker = server.plaza.async.newWorker();
+  worker.start();
+  t.teardown(() => worker.stop());
+  const body = JSON.parse((await hook).body);
+  t.is(body.type, 'job.failed');
+  t.is(body.data.error.code, 'forbidden');
+  const messages = await server.plaza.store.collection<{ id: string; text: string }>({ name: 'messages' }).find({});
+  t.false(messages.some((m) => m.text === 'too late'));
 });

@@ -112,3 +112,22 @@ test('handoff refusals', async (t) => {
   for (const doc of await codes.find({})) await codes.update(doc.id, { expiresAt: Date.now() - 1 });
   t.regex((await redeem(server, expiring, await pageKeys())).text, /unknown, expired or already used/);
 });
+
+test('a page cannot hand its own view token off again, and revoking the backend ends the page\'s access', async (t) => {
+  const { server } = t.context;
+  const backendToken = await userApiToken(server, undefined, 'messages:read');
+  const code = (await handoff(server, backendToken)).body.access_token;
+  const keys = await pageKeys();
+  const res = await redeem(server, code, keys);
+  const view = JSON.parse(new TextDecoder().decode((await compactDecrypt(res.text, keys.ecdhPrivate)).plaintext));
+  const renew = await tokenRequest(server, {
+    grant_type: TOKEN_EXCHANGE, client_id: 'plaza-h5', subject_token: view.access_token, subject_token_type: ACCESS, requested_token_type: HANDOFF, audience: 'plaza-h5',
+  }, { dpop: await dpopProof(keys.dpop, 'POST', `${server.url}/token`) });
+  t.is(renew.body.error, 'unauthorized_client');
+
+  const url = `${server.url}/api/groups/hiking/messages`;
+  const read = async () => (await fetch(url, { headers: { authorization: `DPoP ${view.access_token}`, dpop: await dpopProof(keys.dpop, 'GET', url, { ath: athOf(view.access_token) }) } })).status;
+  t.is(await read(), 200);
+  await server.plaza.oidc.revokeGrant(decodeJwt(backendToken).grant_id as string);
+  t.is(await read(), 401);
+});

@@ -18,6 +18,7 @@ const MINI = {
   plaza_hosts: ['wx-a', 'wx-b', 'wx-slow', 'signer', 'rotating'],
 };
 const NOT_ALLOWED = { ...MINI, client_id: 'mini-other', client_secret: 'mini-other-secret-0123456789-0123', plaza_hosts: ['wx-b'] };
+const BOUND = { ...MINI, client_id: 'mini-bound', client_secret: 'mini-bound-secret-0123456789-0123', dpop_bound_access_tokens: true };
 
 const test = anyTest as TestFn<{ server: TestServer; wx: FakeCode2Session; signer: FakeJwtHost; rotating: FakeJwtHost }>;
 
@@ -37,7 +38,7 @@ test.before(async (t) => {
       { id: 'signer', kind: 'jwt', issuer: signer.issuer, jwks_uri: signer.jwksUri, audience: 'plaza-at-host', algorithms: ['ES256'] },
       { id: 'rotating', kind: 'jwt', issuer: rotating.issuer, jwks_uri: rotating.jwksUri, audience: 'plaza-at-host', algorithms: ['ES256'] },
     ],
-    clients: [MINI, NOT_ALLOWED],
+    clients: [MINI, NOT_ALLOWED, BOUND],
   });
   t.context = { server, wx, signer, rotating };
 });
@@ -117,6 +118,7 @@ test('unknown host, missing subject_issuer, or a client not registered for the h
   const refused = await withCode(server, wx.code('x'), 'wx-a', {}, NOT_ALLOWED);
   t.is(refused.body.error, 'unauthorized_client');
   t.is((await withCode(server, wx.code('x'), 'wx-a', { scope: 'admin' })).body.error, 'invalid_scope');
+  t.is((await withCode(server, wx.code('x'), 'wx-a', {}, BOUND)).body.error, 'invalid_dpop_proof', 'a DPoP-bound client gets no Bearer tokens');
 });
 
 test('a host-signed JWT becomes Plaza tokens; bad signature, audience, issuer, expiry and algorithm are refused', async (t) => {

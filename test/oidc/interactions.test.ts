@@ -120,3 +120,14 @@ test('prompt=login asks a signed-in user to sign in again', async (t) => {
   t.regex(again.pages[0], /asks you to sign in/);
   t.truthy(again.callback.searchParams.get('code'));
 });
+
+test('parallel wrong passwords cannot get past the limit', async (t) => {
+  const server = await startServer({ env: { LOGIN_MAX_FAILURES: '3' } });
+  t.teardown(() => server.stop());
+  await seedBasics(server);
+  const pages = await Promise.all(Array.from({ length: 10 }, () => loginPage(server)));
+  const answers = await Promise.all(pages.map(({ browser, uid, csrf }, i) => browser.postForm(`${server.url}/interaction/${uid}/login`, { _csrf: csrf, username: 'bob', password: `guess-${i}` })));
+  const statuses = answers.map((r) => r.status);
+  t.true(statuses.filter((s) => s === 401).length <= 3, statuses.join(','));
+  t.true(statuses.filter((s) => s === 429).length >= 7, statuses.join(','));
+});
