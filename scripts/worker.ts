@@ -8,7 +8,7 @@ await runProcess('Plaza workers', async (config) => {
   const plaza = await createPlaza(config);
   const workers = Array.from({ length: count }, () => plaza.async.newWorker());
   for (const worker of workers) worker.start();
-  console.log(JSON.stringify({ level: 'info', msg: 'Plaza workers started', workers: workers.map((w) => w.id), dataDir: config.dataDir }));
+  plaza.logger.info({ workers: workers.map((w) => w.id), dataDir: config.dataDir }, 'Plaza workers started');
   return async () => {
     await Promise.all(workers.map((w) => w.stop()));
     await plaza.close();

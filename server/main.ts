@@ -4,6 +4,6 @@ import { startPlaza } from './plaza.ts';
 
 await runProcess('Plaza', async (config) => {
   const plaza = await startPlaza(config);
-  console.log(JSON.stringify({ level: 'info', msg: 'Plaza started', issuer: config.issuer, listening: plaza.url, store: plaza.store.engine, dataDir: config.dataDir }));
+  plaza.logger.info({ issuer: config.issuer, listening: plaza.url, store: plaza.store.engine, dataDir: config.dataDir }, 'Plaza started');
   return () => plaza.close();
 });

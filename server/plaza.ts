@@ -13,7 +13,9 @@ import { AuditLog, GrantCheck, Groups, Messages, socialApiRoutes, socialPages } 
 import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/index.ts';
 import { createBinding, DpopVerifier, h5Client } from './binding/index.ts';
 import { createAsync, type AsyncCapability } from './async/index.ts';
-import { assembleApp, jsonApi, siteRoutes, staticFiles, Views, type Report } from './http/index.ts';
+import { assembleApp, createLogger, createMetrics, jsonApi, requestLog, siteRoutes, staticFiles, Views, type Metrics, type Report } from './http/index.ts';
+import type { DestinationStream, Logger } from 'pino';
+import { Gauge } from 'prom-client';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
 
@@ -25,6 +27,7 @@ export interface Plaza {
   actions: GroupActions;
   async: AsyncCapability;
   app: Provider;
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -33,32 +36,46 @@ export interface RunningPlaza extends Plaza {
   server: Server;
 }
 
-const defaultReport: Report = (err) => {
-  console.error(JSON.stringify({ level: 'error', msg: 'unhandled error', err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }));
-};
-
-function health(store: Store): Middleware {
+/** /healthz: the process answers. /readyz: the store answers and the keys are loaded. /metrics: Prometheus. */
+function health(store: Store, metrics: Metrics): Middleware {
   return async (ctx, next) => {
-    if (ctx.path !== '/healthz') return next();
-    try {
-      await store.ping();
+    if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
-    } catch {
-      ctx.status = 503;
-      ctx.body = { status: 'unavailable' };
+      return;
     }
+    if (ctx.path === '/readyz') {
+      try {
+        await store.ping();
+        ctx.body = { status: 'ready', store: store.engine };
+      } catch {
+        ctx.status = 503;
+        ctx.body = { status: 'unavailable', store: store.engine };
+      }
+      return;
+    }
+    if (ctx.path === '/metrics' && ctx.method === 'GET') {
+      ctx.type = metrics.registry.contentType;
+      ctx.body = await metrics.registry.metrics();
+      return;
+    }
+    await next();
   };
 }
 
 export interface PlazaOptions {
+  /** Where unexpected errors go; by default the log. */
   report?: Report;
   /** An already open store; by default the engine the config names is opened. */
   store?: Store;
+  /** Where log lines go; by default stdout. */
+  logDestination?: DestinationStream;
 }
 
 /** Builds Plaza without listening: the admin CLI uses the same objects as the server. */
 export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {}): Promise<Plaza> {
-  const report = options.report ?? defaultReport;
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const metrics = createMetrics();
+  const report: Report = options.report ?? ((err, ctx) => (ctx?.state?.log ?? logger).error({ err }, 'unexpected error'));
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
   const dpop = await DpopVerifier.create(store, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
@@ -75,7 +92,9 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   });
   oidc.onGrantRevoked((grantId) => check.forget(grantId));
   const reportError = (err: unknown) => report(err, undefined as never);
-  const async = createAsync({ config, store, oidc, check, groups, messages, audit, report: reportError });
+  const async = createAsync({ config, store, oidc, check, groups, messages, audit, report: reportError, observeDelivery: (outcome) => metrics.deliveries.inc({ outcome }) });
+  oidc.provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
+  new Gauge({ name: 'plaza_jobs_queued', help: 'Jobs waiting for a worker', registers: [metrics.registry], async collect() { this.set(await async.jobs.queued()); } });
   const actions = createActions({ config, store, oidc, groups, audit, callbacks: async.callbacks });
   const hosts = createHosts({ config, store, oidc, audit, views, box: SecretBox.open(config.dataDir, config.secretKey) });
   const binding = createBinding({ config, store, oidc, views, report: reportError });
@@ -84,7 +103,8 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const app = assembleApp(oidc.provider, {
     views, report,
     hsts: config.issuer.startsWith('https:'),
-    health: health(store),
+    health: health(store, metrics),
+    requestLog: requestLog(logger, metrics),
     assets: staticFiles(VIEWS_DIR),
     apis: [
       adminApi({ oidc, admin, report }),
@@ -101,14 +121,17 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   });
   // Production creates indexes with `admin db migrate`; development and tests do it here.
   if (!config.production) await store.migrate();
-  return { config, store, oidc, admin, actions, async, app, close: () => store.close() };
+  return { config, store, oidc, admin, actions, async, app, logger, close: () => store.close() };
 }
 
 export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}): Promise<RunningPlaza> {
-  const report = options.report ?? defaultReport;
   const plaza = await createPlaza(config, options);
+  const report = options.report ?? ((err: unknown) => plaza.logger.error({ err }, 'sweep failed'));
   const stopSweeper = startSweeper(plaza.store, config.sweepIntervalSeconds * 1000, (err) => report(err, undefined as never));
   const server = plaza.app.listen(config.port, config.host);
+  // Slow clients (slowloris) get a bounded time for their headers and their whole request.
+  server.headersTimeout = config.headersTimeoutMs;
+  server.requestTimeout = config.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -30,6 +30,7 @@ export interface AsyncDeps {
   messages: Messages;
   audit: AuditLog;
   report(err: unknown): void;
+  observeDelivery(outcome: string): void;
 }
 
 export interface AsyncCapability {
@@ -56,6 +57,7 @@ export function createAsync(deps: AsyncDeps): AsyncCapability {
       jobs, deliveries, operations, sender, schedule, report: deps.report,
       target: (clientId) => deps.oidc.clients.callbackOf(clientId),
       grantExists: deps.oidc.grantExists,
+      observe: deps.observeDelivery,
       leaseMs: config.jobLeaseMs, pollMs: config.workerPollMs,
     }),
   };

@@ -62,6 +62,10 @@ export class Jobs {
     return (await this.#docs.update(job.id, patch, { leaseOwner: owner, state: 'running' })) !== undefined;
   }
 
+  async queued(): Promise<number> {
+    return this.#docs.count({ state: 'queued' });
+  }
+
   /** On a clean shutdown: hands this worker's jobs back at once instead of waiting for their leases. */
   async releaseAll(owner: string): Promise<void> {
     for (const job of await this.#docs.find({ leaseOwner: owner, state: 'running' })) {

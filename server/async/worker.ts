@@ -14,6 +14,8 @@ export interface WorkerDeps {
   sender: WebhookSender;
   target(clientId: string): Promise<WebhookTarget | undefined>;
   grantExists(grantId: string): Promise<boolean>;
+  /** Told the outcome of every delivery attempt (for metrics). */
+  observe(outcome: 'delivered' | 'failed' | 'disabled' | 'dead'): void;
   /** Delays before each delivery attempt, ms. */
   schedule: number[];
   leaseMs: number;
@@ -93,12 +95,17 @@ export class Worker {
     if (!target) return deliveries.record(delivery, this.id, { at: Date.now(), error: 'the client has no callback_uri' }, { state: 'dead' });
     const outcome = await sender.send(target, { id: delivery.id, type: delivery.type, data: delivery.data });
     const attempt = { at: outcome.at, status: outcome.status, error: outcome.error };
-    if (outcome.delivered) return deliveries.record(delivery, this.id, attempt, { state: 'delivered' });
+    if (outcome.delivered) {
+      this.#deps.observe('delivered');
+      return deliveries.record(delivery, this.id, attempt, { state: 'delivered' });
+    }
     if (outcome.status === 410) {
+      this.#deps.observe('disabled');
       await deliveries.disableCallback(delivery.clientId);
       return deliveries.record(delivery, this.id, attempt, { state: 'disabled' });
     }
     const next = delivery.round + 1;
+    this.#deps.observe(next >= schedule.length ? 'dead' : 'failed');
     if (next >= schedule.length) return deliveries.record(delivery, this.id, attempt, { state: 'dead' });
     const delay = Math.max(withJitter(schedule[next]), outcome.retryAfterMs ?? 0);
     return deliveries.record(delivery, this.id, attempt, { state: 'pending', nextAt: Date.now() + delay });

@@ -44,6 +44,10 @@ export interface PlazaConfig {
   jobLeaseMs: number;
   /** The least time between two fetches of one host's JWKS, even for an unknown kid, ms. */
   hostJwksCooldownMs: number;
+  logLevel: string;
+  /** Slow clients: the time allowed for a request's headers, and for the whole request. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** Encrypts secrets at rest; generated into DATA_DIR/secret.key when unset. */
   secretKey: string | undefined;
 }
@@ -66,6 +70,13 @@ function flag(env: Env, name: string): boolean {
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
   if (raw === '1' || raw === 'true') return true;
   throw new ConfigError(`${name} must be 1 or 0, got ${JSON.stringify(raw)}`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(level: string): string {
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
 }
 
 function schedule(text: string): string {
@@ -96,7 +107,23 @@ export function loadDotEnv(file = '.env'): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
+/** Production refuses settings that are only safe on a developer's machine. */
+function refuseInsecureProduction(config: PlazaConfig): PlazaConfig {
+  if (!config.production) return config;
+  const issuer = new URL(config.issuer);
+  if (issuer.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname)) {
+    throw new ConfigError('NODE_ENV=production needs an https ISSUER');
+  }
+  if (!config.secretKey) throw new ConfigError('NODE_ENV=production needs PLAZA_SECRET_KEY (32 bytes, hex or base64)');
+  if (config.allowInsecureCallbacks) throw new ConfigError('NODE_ENV=production refuses ALLOW_INSECURE_CALLBACKS=1');
+  return config;
+}
+
 export function loadConfig(env: Env = process.env): PlazaConfig {
+  return refuseInsecureProduction(readConfig(env));
+}
+
+function readConfig(env: Env): PlazaConfig {
   const port = integer(env, 'PORT', 3000);
   const synchronous = (env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new ConfigError('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
@@ -140,5 +167,8 @@ export function loadConfig(env: Env = process.env): PlazaConfig {
     workerPollMs: integer(env, 'WORKER_POLL_MS', 100, 1),
     jobLeaseMs: integer(env, 'JOB_LEASE_MS', 30_000, 100),
     secretKey: env.PLAZA_SECRET_KEY || undefined,
+    logLevel: logLevel(env.LOG_LEVEL || 'info'),
+    headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100),
+    requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),
   };
 }

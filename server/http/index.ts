@@ -11,6 +11,7 @@ import type { Views } from './views.ts';
 export { Views, seeOther } from './views.ts';
 export { siteRoutes, staticFiles } from './site.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
+export { createLogger, createMetrics, requestLog, type Metrics } from './observability.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, InputError, problemJson, type Report } from './errors.ts';
 
@@ -24,6 +25,8 @@ export interface AppParts {
   report: Report;
   hsts: boolean;
   health: Middleware;
+  /** Logs and measures every request; first, so that it sees every answer. */
+  requestLog: Middleware;
   /** Stylesheets and scripts. */
   assets: Middleware;
   /** JSON APIs, each answering errors as problem documents. */
@@ -35,6 +38,7 @@ export interface AppParts {
 }
 
 export function assembleApp(provider: Provider, parts: AppParts): Provider {
+  provider.use(parts.requestLog);
   provider.use(securityHeaders({ hsts: parts.hsts }));
   provider.use(parts.health);
   provider.use(parts.assets);

@@ -26,3 +26,12 @@ test('bad values are refused with a message naming the variable', (t) => {
   ];
   for (const [env, message] of cases) t.throws(() => loadConfig(env), { instanceOf: ConfigError, message });
 });
+
+test('production refuses an http issuer, a missing secret key and insecure callbacks', (t) => {
+  const prod = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', PLAZA_SECRET_KEY: 'a'.repeat(64) };
+  t.true(loadConfig(prod).production);
+  t.throws(() => loadConfig({ ...prod, ISSUER: 'http://id.example.com' }), { message: /https ISSUER/ });
+  t.throws(() => loadConfig({ ...prod, PLAZA_SECRET_KEY: '' }), { message: /PLAZA_SECRET_KEY/ });
+  t.throws(() => loadConfig({ ...prod, ALLOW_INSECURE_CALLBACKS: '1' }), { message: /ALLOW_INSECURE_CALLBACKS/ });
+  t.notThrows(() => loadConfig({ ...prod, ISSUER: 'http://localhost:3000' }));
+});

@@ -49,6 +49,8 @@ export interface ServerOptions {
   storeOf?: TestServer;
   /** Give every store call the latency of a networked engine, so that concurrent requests really interleave. */
   latency?: boolean;
+  /** Collects the server's log lines (set LOG_LEVEL in env to see them). */
+  logLines?: string[];
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
@@ -58,7 +60,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const mongoBase = process.env.PLAZA_TEST_MONGODB_URI;
   const mongo = options.storeOf?.env.MONGODB_URI ?? (mongoBase ? mongoTestUri(mongoBase, `plaza_${randomUUID().slice(0, 8)}`) : undefined);
   const env: Record<string, string> = {
-    DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`,
+    DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent',
     ...(mongo ? { MONGODB_URI: mongo } : {}),
     ...options.env,
   };
@@ -66,7 +68,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const start = async () => {
     const config = loadConfig(env);
     const store = options.latency ? withLatency(await openStore(config)) : undefined;
-    return startPlaza(config, { store, report: (err) => { serverErrors.push(err); } });
+    const logDestination = options.logLines ? { write: (line: string) => { options.logLines!.push(line); } } : undefined;
+    return startPlaza(config, { store, logDestination, report: (err) => { serverErrors.push(err); } });
   };
   const server: TestServer = {
     url: env.ISSUER,

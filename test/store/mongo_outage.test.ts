@@ -35,18 +35,18 @@ if (!process.env.PLAZA_TEST_MONGODB_URI || !existsSync(FERRETDB)) {
     t.teardown(() => server.plaza.close());
     await seedBasics(server);
     const token = await userApiToken(server, undefined, 'groups:read');
-    t.is((await fetch(`${server.url}/healthz`)).status, 200);
+    t.is((await fetch(`${server.url}/readyz`)).status, 200);
     t.is((await api(server, 'GET', '/groups', token)).status, 200);
 
     ferret.kill('SIGKILL');
     await new Promise((resolve) => ferret.once('exit', resolve));
-    t.is((await fetch(`${server.url}/healthz`)).status, 503);
+    t.is((await fetch(`${server.url}/readyz`)).status, 503);
     const down = await api(server, 'GET', '/groups', token);
     t.is(down.status, 503);
     t.is(down.type, 'application/problem+json');
 
     ferret = startFerret();
-    await waitUntil('Plaza is ready again', async () => (await fetch(`${server.url}/healthz`)).status === 200);
+    await waitUntil('Plaza is ready again', async () => (await fetch(`${server.url}/readyz`)).status === 200);
     t.is((await api(server, 'GET', '/groups', token)).status, 200);
     // Background workers report the outage while it lasts; nothing else went wrong.
     t.true(server.serverErrors.every((err) => (err as Error).name === 'StoreUnavailableError'));
