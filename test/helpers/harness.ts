@@ -61,6 +61,8 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const mongo = options.storeOf?.env.MONGODB_URI ?? (mongoBase ? mongoTestUri(mongoBase, `plaza_${randomUUID().slice(0, 8)}`) : undefined);
   const env: Record<string, string> = {
     DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent',
+    // Many tests sign the same user in at once from one address; the throttling tests set their own limits.
+    LOGIN_MAX_FAILURES: '100',
     ...(mongo ? { MONGODB_URI: mongo } : {}),
     ...options.env,
   };
