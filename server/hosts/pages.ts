@@ -2,7 +2,7 @@
 // to their Plaza account, and sees and unlinks the ones linked.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { csrfToken, formBody, HttpError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
+import { csrfToken, formBody, formText, HttpError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
 import type { BrowserSession } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
 import { HostLoginError, type HostIdentity } from './host_login.ts';
@@ -18,10 +18,7 @@ export interface IdentityPageDeps {
   identify(host: HostPlatform, token: string): Promise<HostIdentity>;
 }
 
-function field(ctx: Context, name: string): string {
-  const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value.trim() : '';
-}
+const field = (ctx: Context, name: string) => formText(ctx, name).trim();
 
 export function identityPages(deps: IdentityPageDeps): Router {
   const { session, views, platforms, identities, audit } = deps;

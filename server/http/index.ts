@@ -20,6 +20,17 @@ export function formBody(): Middleware {
   return bodyParser({ enableTypes: ['form'], formLimit: '64kb', encoding: 'utf-8' });
 }
 
+/** A field of a parsed form body, as sent (a string, a list for repeated fields, or undefined). */
+export function formField(ctx: { request: { body?: unknown } }, name: string): unknown {
+  return (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+}
+
+/** A form field that must be text; anything else reads as empty. */
+export function formText(ctx: { request: { body?: unknown } }, name: string): string {
+  const value = formField(ctx, name);
+  return typeof value === 'string' ? value : '';
+}
+
 export interface AppParts {
   views: Views;
   report: Report;

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
-import { csrfToken, formBody, seeOther, verifyCsrf, type Views } from '../http/index.ts';
+import { csrfToken, formBody, formText, seeOther, verifyCsrf, type Views } from '../http/index.ts';
 import type { Accounts } from './accounts.ts';
 import type { LoginThrottle } from './login_throttle.ts';
 import { describeClaim, describeScope } from './scopes.ts';
@@ -21,11 +21,6 @@ interface ConsentDetails {
   missingOIDCScope?: string[];
   missingOIDCClaims?: string[];
   missingResourceScopes?: Record<string, string[]>;
-}
-
-function field(ctx: Context, name: string): string {
-  const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
 }
 
 export function interactionRoutes(deps: InteractionDeps): Router {
@@ -86,14 +81,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     verifyCsrf(ctx);
     const { uid, prompt, params } = await provider.interactionDetails(ctx.req, ctx.res);
     if (prompt.name !== 'login') return seeOther(ctx, `/interaction/${uid}`);
-    const username = field(ctx, 'username');
+    const username = formText(ctx, 'username');
     const ip = ctx.ip;
     const wait = await throttle.attempt(username, ip);
     if (wait > 0) {
       ctx.set('Retry-After', String(wait));
       return renderLogin(ctx, uid, params.client_id, { username, status: 429, error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).` });
     }
-    const account = await accounts.authenticate(username, field(ctx, 'password'));
+    const account = await accounts.authenticate(username, formText(ctx, 'password'));
     if (!account) return renderLogin(ctx, uid, params.client_id, { username, status: 401, error: 'Wrong username or password.' });
     await throttle.succeeded(username, ip);
     const result: InteractionResults = { login: { accountId: account.id, amr: ['pwd'] } };

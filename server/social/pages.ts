@@ -2,7 +2,7 @@
 // They call the same code as the API; here the user acts directly, so nothing is `via` an app.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { csrfToken, formBody, HttpError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
+import { csrfToken, formBody, formField, HttpError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
 import type { Accounts, BrowserSession, Clients } from '../oidc/index.ts';
 import type { GroupAppActions } from './api.ts';
 import type { AuditLog } from './audit.ts';
@@ -19,10 +19,6 @@ export interface SocialPageDeps {
   audit: AuditLog;
   groupApps: GroupAppActions;
   grantableActions: string[];
-}
-
-function field(ctx: Context, name: string): unknown {
-  return (ctx.request.body as Record<string, unknown> | undefined)?.[name];
 }
 
 export function socialPages(deps: SocialPageDeps): Router {
@@ -77,7 +73,7 @@ export function socialPages(deps: SocialPageDeps): Router {
     verifyCsrf(ctx);
     const found = await member(ctx);
     if (!found) return;
-    const message = await messages.post({ groupId: found.group.id, author: found.account.id, via: null, text: field(ctx, 'text') });
+    const message = await messages.post({ groupId: found.group.id, author: found.account.id, via: null, text: formField(ctx, 'text') });
     await audit.record({ sub: found.account.id, via: null, action: 'message.posted', groupId: found.group.id, detail: message.id });
     seeOther(ctx, `/groups/${encodeURIComponent(found.group.id)}`);
   });
@@ -86,9 +82,9 @@ export function socialPages(deps: SocialPageDeps): Router {
     verifyCsrf(ctx);
     const found = await member(ctx);
     if (!found) return;
-    const actions = field(ctx, 'actions');
+    const actions = formField(ctx, 'actions');
     await groupApps.addApp({
-      sub: found.account.id, groupId: found.group.id, clientId: field(ctx, 'client_id'),
+      sub: found.account.id, groupId: found.group.id, clientId: formField(ctx, 'client_id'),
       actions: typeof actions === 'string' ? [actions] : actions ?? [], via: null,
     });
     seeOther(ctx, `/groups/${encodeURIComponent(found.group.id)}`);
