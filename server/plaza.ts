@@ -104,6 +104,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     views, report,
     hsts: config.issuer.startsWith('https:'),
     health: health(store, metrics),
+    limits: [oidc.tokenRateLimit],
     requestLog: requestLog(logger, metrics),
     assets: staticFiles(VIEWS_DIR),
     apis: [

@@ -27,6 +27,8 @@ export interface PlazaConfig {
   ttl: TtlConfig;
   sweepIntervalSeconds: number;
   loginThrottle: { maxFailures: number; windowSeconds: number };
+  /** Token requests per window per client (0: no limit). */
+  tokenRate: { limit: number; windowSeconds: number };
   /** Lets clients register http callback URIs on loopback addresses (development and tests only). */
   allowInsecureCallbacks: boolean;
   actionTicketTtl: number;
@@ -152,6 +154,10 @@ function readConfig(env: Env): PlazaConfig {
     loginThrottle: {
       maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1),
       windowSeconds: integer(env, 'LOGIN_WINDOW', 900, 1),
+    },
+    tokenRate: {
+      limit: integer(env, 'TOKEN_RATE_LIMIT', 600),
+      windowSeconds: integer(env, 'TOKEN_RATE_WINDOW', 60, 1),
     },
     allowInsecureCallbacks: flag(env, 'ALLOW_INSECURE_CALLBACKS'),
     actionTicketTtl: integer(env, 'ACTION_TICKET_TTL', 300, 1),

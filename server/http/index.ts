@@ -38,6 +38,8 @@ export interface AppParts {
   health: Middleware;
   /** Logs and measures every request; first, so that it sees every answer. */
   requestLog: Middleware;
+  /** Limits that refuse a request before any work is done on it. */
+  limits: Middleware[];
   /** Stylesheets and scripts. */
   assets: Middleware;
   /** JSON APIs, each answering errors as problem documents. */
@@ -52,6 +54,7 @@ export function assembleApp(provider: Provider, parts: AppParts): Provider {
   provider.use(parts.requestLog);
   provider.use(securityHeaders({ hsts: parts.hsts }));
   provider.use(parts.health);
+  for (const limit of parts.limits) provider.use(limit);
   provider.use(parts.assets);
   for (const observer of parts.observers) provider.use(observer);
   for (const api of parts.apis) provider.use(api);

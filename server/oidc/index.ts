@@ -3,6 +3,7 @@
 import Provider, { type ClientMetadata } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
@@ -19,6 +20,7 @@ import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
 import { LoginThrottle } from './login_throttle.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
+import { tokenRateLimit } from './token_rate_limit.ts';
 
 export { AccountInputError, viewAccount, type Account, type AccountView } from './accounts.ts';
 export { ClientInputError, type ClientMetadata, type Registered } from './clients.ts';
@@ -39,6 +41,8 @@ export interface Oidc {
   clients: Clients;
   session: BrowserSession;
   routers: Router[];
+  /** Refuses token requests from a client over its allowance (429), in front of oidc-provider. */
+  tokenRateLimit: Middleware;
   resources: ReturnType<typeof resourceIndicators>;
   verifyAccessToken: AccessTokenVerifier;
   /** Plaza's private `use: enc` keys, newest first. */
@@ -121,6 +125,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   ];
   return {
     provider, accounts, session, routers, resources, tokenExchange,
+    tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate),
     clients: new Clients(store, provider),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),

@@ -1,9 +1,5 @@
 // Counts failed logins per account and per client IP in the store, so every process sees the same counts.
-import type { Doc, Store } from '../store/index.ts';
-
-interface FailureCount extends Doc {
-  count: number;
-}
+import { secondsLeft, WindowCounters, type Store } from '../store/index.ts';
 
 export interface ThrottleConfig {
   maxFailures: number;
@@ -14,11 +10,11 @@ export interface ThrottleConfig {
 const IP_FACTOR = 4;
 
 export class LoginThrottle {
-  readonly #docs;
+  readonly #counters: WindowCounters;
   readonly #config: ThrottleConfig;
 
   constructor(store: Store, config: ThrottleConfig) {
-    this.#docs = store.collection<FailureCount>({ name: 'login_failures' });
+    this.#counters = new WindowCounters(store, 'login_failures', config.windowSeconds);
     this.#config = config;
   }
 
@@ -36,8 +32,8 @@ export class LoginThrottle {
   async attempt(username: string, ip: string): Promise<number> {
     let wait = 0;
     for (const key of this.#keys(username, ip)) {
-      const doc = await this.#add(key.id, 1);
-      if (doc && doc.count > key.limit) wait = Math.max(wait, Math.ceil(((doc.expiresAt ?? 0) - Date.now()) / 1000));
+      const count = await this.#counters.add(key.id, 1);
+      if (count && count.count > key.limit) wait = Math.max(wait, secondsLeft(count));
     }
     return wait;
   }
@@ -45,22 +41,7 @@ export class LoginThrottle {
   /** A right password: the account starts afresh, and the address is not charged for it. */
   async succeeded(username: string, ip: string): Promise<void> {
     const [account, address] = this.#keys(username, ip);
-    await this.#docs.delete(account.id);
-    await this.#add(address.id, -1);
-  }
-
-  async #add(id: string, delta: number): Promise<FailureCount | undefined> {
-    for (let attempt = 0; attempt < 20; attempt += 1) {
-      const doc = await this.#docs.get(id);
-      if (!doc) {
-        if (delta < 0) return undefined;
-        const fresh = { id, count: delta, expiresAt: Date.now() + this.#config.windowSeconds * 1000 };
-        if (await this.#docs.insert(fresh)) return fresh;
-      } else {
-        const updated = await this.#docs.update(id, { count: Math.max(0, doc.count + delta) }, { count: doc.count });
-        if (updated) return updated;
-      }
-    }
-    return undefined;
+    await this.#counters.reset(account.id);
+    await this.#counters.add(address.id, -1);
   }
 }

@@ -6,6 +6,7 @@ import type { Store } from './port.ts';
 export * from './port.ts';
 export { SecretBox, SecretKeyError } from './secret_box.ts';
 export { getOrCreateMeta, sharedSecret } from './shared_secret.ts';
+export { WindowCounters, secondsLeft, type WindowCount } from './window_counter.ts';
 
 export { StoreUnavailableError } from './mongo/index.ts';
 

@@ -1,0 +1,60 @@
+// Per-client rate limits on the token endpoint: 429 with Retry-After once a client used its allowance, counted
+// across processes, and only for requests in which the client authenticated.
+import anyTest, { type TestFn } from 'ava';
+import { startServer, type TestServer } from '../helpers/harness.ts';
+import { basicAuth, tokenRequest } from '../helpers/oauth.ts';
+import { ADMIN_TOOL, seedBasics, SERVICE } from '../helpers/fixtures.ts';
+
+const test = anyTest as TestFn<{ server: TestServer }>;
+const LIMIT = 3;
+
+test.beforeEach(async (t) => {
+  t.context.server = await startServer({ env: { TOKEN_RATE_LIMIT: String(LIMIT), TOKEN_RATE_WINDOW: '60' } });
+  await seedBasics(t.context.server);
+});
+test.afterEach.always(async (t) => { await t.context.server.stop(); });
+
+const credentials = (client: { client_id: string; client_secret: string }, secret = client.client_secret) =>
+  ({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: secret });
+
+const basic = (client: { client_id: string; client_secret: string }) => ({ authorization: basicAuth(client.client_id, client.client_secret) });
+
+test('a client over its allowance gets 429 with Retry-After; other clients are not affected', async (t) => {
+  const { server } = t.context;
+  for (let i = 0; i < LIMIT; i += 1) t.is((await tokenRequest(server, credentials(SERVICE))).status, 200);
+  const refused = await tokenRequest(server, credentials(SERVICE));
+  t.is(refused.status, 429);
+  t.is(refused.body.error, 'temporarily_unavailable');
+  t.regex(String(refused.body.error_description), /too many token requests/);
+  const retryAfter = Number(refused.headers.get('retry-after'));
+  t.true(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+  t.is(refused.headers.get('cache-control'), 'no-store');
+
+  t.is((await tokenRequest(server, { grant_type: 'client_credentials', scope: 'admin' }, basic(ADMIN_TOOL))).status, 200, 'another client still gets tokens');
+  t.deepEqual(server.serverErrors, []);
+});
+
+test('clients authenticating with HTTP Basic are counted and limited too', async (t) => {
+  const { server } = t.context;
+  const request = () => tokenRequest(server, { grant_type: 'client_credentials', scope: 'admin' }, basic(ADMIN_TOOL));
+  for (let i = 0; i < LIMIT; i += 1) t.is((await request()).status, 200);
+  t.is((await request()).status, 429);
+});
+
+test('requests that fail client authentication do not use up the named client\'s allowance', async (t) => {
+  const { server } = t.context;
+  for (let i = 0; i < LIMIT * 2; i += 1) {
+    const res = await tokenRequest(server, credentials(SERVICE, 'not-the-secret-0123456789-0123456'));
+    t.is(res.status, 401);
+    t.is(res.body.error, 'invalid_client');
+  }
+  t.is((await tokenRequest(server, credentials(SERVICE))).status, 200);
+});
+
+test('every process on one store counts against the same allowance', async (t) => {
+  const { server } = t.context;
+  const second = await startServer({ storeOf: server, env: { TOKEN_RATE_LIMIT: String(LIMIT), TOKEN_RATE_WINDOW: '60' } });
+  t.teardown(() => second.plaza.close());
+  for (let i = 0; i < LIMIT; i += 1) t.is((await tokenRequest(i % 2 ? second : server, credentials(SERVICE))).status, 200);
+  t.is((await tokenRequest(second, credentials(SERVICE))).status, 429);
+});
