@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadDotEnv } from '../server/config/index.ts';
 import { createPlaza } from '../server/plaza.ts';
+import { SecretBox, SecretKeyError } from '../server/store/index.ts';
 
 const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
 
@@ -24,6 +25,8 @@ const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
   db export [file.jsonl]                        (every live document, as JSON lines, to a file or stdout)
   db import <file.jsonl>                        (into the store MONGODB_URI or DATA_DIR names)
   keys rotate                                   (running servers pick up new keys on restart)
+  secrets rotate                                (re-seal client, webhook and host secrets under the newest
+                                                 PLAZA_SECRET_KEY, or under a new key added to DATA_DIR/secret.key)
   seed <file.json>`;
 
 class UsageError extends Error {}
@@ -78,7 +81,11 @@ async function run(): Promise<void> {
     return;
   }
   loadDotEnv();
-  const plaza = await createPlaza(loadConfig());
+  const config = loadConfig();
+  const rotatingFileKey = `${area} ${action}` === 'secrets rotate' && !config.secretKey;
+  // A development key lives in DATA_DIR/secret.key: the new key goes first there before Plaza opens it.
+  if (rotatingFileKey) SecretBox.addKeyToFile(config.dataDir);
+  const plaza = await createPlaza(config);
   const { admin } = plaza;
   const print = (value: unknown, text: () => string) => console.log(opts.json ? JSON.stringify(value, null, 2) : text());
   try {
@@ -157,6 +164,15 @@ async function run(): Promise<void> {
         const result = await admin.rotateKeys();
         return print(result, () => `added keys ${result.added.join(', ')}; kept ${result.kept.length} older keys for verification. Restart Plaza to sign with the new keys.`);
       }
+      case 'secrets rotate': {
+        const resealed = await admin.resealSecrets();
+        return print(resealed, () => [
+          `re-sealed the secrets of ${resealed.clients} clients and ${resealed.hosts} hosts under the newest key`,
+          rotatingFileKey
+            ? `(a new key was added first to ${config.dataDir}/secret.key; running processes read it when they meet it)`
+            : 'the older keys may now be removed from PLAZA_SECRET_KEY (restart every process after that)',
+        ].join('\n'));
+      }
       case 'seed': {
         if (!action) throw new UsageError('seed needs a file');
         const summary = await admin.seed(await readJson(action) as never);
@@ -181,7 +197,7 @@ try {
   await run();
 } catch (err) {
   const e = err as Error & { status?: number; expose?: boolean };
-  if (err instanceof UsageError || err instanceof ConfigError || (e.status && e.expose)) {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof SecretKeyError || (e.status && e.expose)) {
     console.error(opts.json ? JSON.stringify({ error: e.message }) : `error: ${e.message}`);
     process.exit(2);
   }

@@ -78,8 +78,9 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const report: Report = options.report ?? ((err, ctx) => (ctx?.state?.log ?? logger).error({ err }, 'unexpected error'));
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
+  const box = SecretBox.open(config.dataDir, config.secretKey);
   const dpop = await DpopVerifier.create(store, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
-  const oidc = await createOidc({ config, store, views, dpop, staticClients: [h5Client()], report: (err) => report(err, undefined as never) });
+  const oidc = await createOidc({ config, store, views, dpop, box, staticClients: [h5Client()], report: (err) => report(err, undefined as never) });
   const groups = new Groups(store);
   const messages = new Messages(store);
   const audit = new AuditLog(store);
@@ -96,7 +97,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   oidc.provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
   new Gauge({ name: 'plaza_jobs_queued', help: 'Jobs waiting for a worker', registers: [metrics.registry], async collect() { this.set(await async.jobs.queued()); } });
   const actions = createActions({ config, store, oidc, groups, audit, callbacks: async.callbacks });
-  const hosts = createHosts({ config, store, oidc, audit, views, box: SecretBox.open(config.dataDir, config.secretKey) });
+  const hosts = createHosts({ config, store, oidc, audit, views, box });
   const binding = createBinding({ config, store, oidc, views, report: reportError });
   const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries });
   const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };

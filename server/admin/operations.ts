@@ -56,6 +56,11 @@ export class AdminOperations {
     return this.#terminals.revoke(id);
   }
 
+  /** After a new secret key was put first: every sealed secret sealed again under it. */
+  async resealSecrets(): Promise<{ clients: number; hosts: number }> {
+    return { clients: await this.#oidc.clients.resealSecrets(), hosts: await this.#hosts.resealSecrets() };
+  }
+
   async addHost(input: Record<string, unknown>): Promise<HostView> {
     return this.#hosts.upsert(input);
   }

@@ -116,4 +116,14 @@ export class HostPlatforms {
   appSecret(host: HostPlatform): string {
     return this.#box.unseal(host.appSecretSealed!);
   }
+
+  /** Seals every app secret again under the newest secret key; returns how many hosts it rewrote. */
+  async resealSecrets(): Promise<number> {
+    let count = 0;
+    for (const host of await this.#docs.find({ kind: 'code2session' })) {
+      await this.#docs.update(host.id, { appSecretSealed: this.#box.reseal(host.appSecretSealed!) });
+      count += 1;
+    }
+    return count;
+  }
 }

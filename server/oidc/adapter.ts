@@ -45,14 +45,20 @@ function toPayload(doc: ModelDoc | undefined): AdapterPayload | undefined {
   return doc.consumed ? { ...doc.payload, consumed: doc.consumed } : doc.payload;
 }
 
-export function createAdapter(store: Store): new (model: string) => Adapter {
+/** How a model's stored payload becomes what oidc-provider reads, where the two differ. */
+export type PayloadReaders = Partial<Record<string, (payload: AdapterPayload) => AdapterPayload>>;
+
+export function createAdapter(store: Store, readers: PayloadReaders = {}): new (model: string) => Adapter {
   return class StoreAdapter implements Adapter {
     readonly #model: string;
     readonly #docs;
+    readonly #read: (doc: ModelDoc | undefined) => AdapterPayload | undefined;
 
     constructor(model: string) {
       this.#model = model;
       this.#docs = modelCollection(store, model);
+      const reader = readers[model];
+      this.#read = reader ? (doc) => { const payload = toPayload(doc); return payload && reader(payload); } : toPayload;
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -69,17 +75,17 @@ export function createAdapter(store: Store): new (model: string) => Adapter {
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return toPayload(await this.#docs.get(id));
+      return this.#read(await this.#docs.get(id));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       const [doc] = await this.#docs.find({ uid }, { limit: 1 });
-      return toPayload(doc);
+      return this.#read(doc);
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       const [doc] = await this.#docs.find({ userCode }, { limit: 1 });
-      return toPayload(doc);
+      return this.#read(doc);
     }
 
     async consume(id: string): Promise<void> {

@@ -1,10 +1,12 @@
-// The client registry: RFC 7591 metadata, validated by oidc-provider itself, kept in the Client model's collection.
+// The client registry: RFC 7591 metadata, validated by oidc-provider itself, kept in the Client model's collection
+// with its secrets sealed.
 import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { JWK } from 'jose';
 import { InputError } from '../http/index.ts';
-import type { Store } from '../store/index.ts';
+import type { SecretBox, Store } from '../store/index.ts';
 import { modelCollection } from './adapter.ts';
+import { clientSecretOf, resealClientSecrets, sealClientSecrets, withoutSecrets } from './client_secrets.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
@@ -33,11 +35,6 @@ export interface ClientCallback {
 
 const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
-function withoutSecrets(metadata: Record<string, unknown>): ClientMetadata {
-  const { client_secret: _secret, webhook_secret: _webhookSecret, ...rest } = metadata;
-  return rest as ClientMetadata;
-}
-
 /** Keeps a secret the client already has, or makes one to be shown once. */
 function secretFor(given: unknown, kept: unknown, make: () => string): { value: unknown; generated?: string } {
   if (given !== undefined) return { value: given };
@@ -49,10 +46,12 @@ function secretFor(given: unknown, kept: unknown, make: () => string): { value: 
 export class Clients {
   readonly #docs;
   readonly #provider: Provider;
+  readonly #box: SecretBox;
 
-  constructor(store: Store, provider: Provider) {
+  constructor(store: Store, provider: Provider, box: SecretBox) {
     this.#docs = modelCollection(store, 'Client');
     this.#provider = provider;
+    this.#box = box;
   }
 
   /** Registers a client, or replaces an existing one with the same client_id (seeding is idempotent). */
@@ -61,18 +60,18 @@ export class Clients {
     const clientId = input.client_id ?? `app_${randomBytes(9).toString('base64url')}`;
     if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw new ClientInputError('client_id must be 1-128 URL-safe characters');
     const metadata: ClientMetadata = { ...input, client_id: clientId };
-    const existing = await this.#docs.get(clientId);
+    const existing = (await this.#docs.get(clientId))?.payload;
     let generatedSecret: string | undefined;
     let generatedWebhookSecret: string | undefined;
     if (metadata.token_endpoint_auth_method === 'none') {
       delete metadata.client_secret;
     } else {
-      const secret = secretFor(metadata.client_secret, existing?.payload.client_secret, () => randomBytes(32).toString('base64url'));
+      const secret = secretFor(metadata.client_secret, existing && clientSecretOf(existing, 'client_secret', this.#box), () => randomBytes(32).toString('base64url'));
       metadata.client_secret = secret.value;
       generatedSecret = secret.generated;
     }
     if (metadata.callback_uri !== undefined) {
-      const secret = secretFor(metadata.webhook_secret, existing?.payload.webhook_secret, () => `whsec_${randomBytes(32).toString('base64')}`);
+      const secret = secretFor(metadata.webhook_secret, existing && clientSecretOf(existing, 'webhook_secret', this.#box), () => `whsec_${randomBytes(32).toString('base64')}`);
       metadata.webhook_secret = secret.value;
       generatedWebhookSecret = secret.generated;
     }
@@ -82,27 +81,38 @@ export class Clients {
       const e = err as { error_description?: string; message: string };
       throw new ClientInputError(e.error_description ?? e.message);
     }
-    await this.#docs.put({ id: clientId, payload: metadata as never });
-    return { metadata: withoutSecrets(metadata), generatedSecret, generatedWebhookSecret, created: !existing };
+    await this.#docs.put({ id: clientId, payload: sealClientSecrets(metadata, this.#box) as never });
+    return { metadata: withoutSecrets(metadata) as ClientMetadata, generatedSecret, generatedWebhookSecret, created: !existing };
   }
 
   async get(clientId: string): Promise<ClientMetadata | undefined> {
     const doc = await this.#docs.get(clientId);
-    return doc ? withoutSecrets(doc.payload) : undefined;
+    return doc ? withoutSecrets(doc.payload) as ClientMetadata : undefined;
   }
 
   async callbackOf(clientId: string): Promise<ClientCallback | undefined> {
     const payload = (await this.#docs.get(clientId))?.payload;
-    if (typeof payload?.callback_uri !== 'string' || typeof payload.webhook_secret !== 'string') return undefined;
+    const webhookSecret = payload && clientSecretOf(payload, 'webhook_secret', this.#box);
+    if (typeof payload?.callback_uri !== 'string' || webhookSecret === undefined) return undefined;
     const name = typeof payload.client_name === 'string' ? payload.client_name : clientId;
     const keys = (payload.jwks as { keys?: JWK[] } | undefined)?.keys ?? [];
     const encryptionKey = keys.find((k) => k.use === 'enc');
-    return { clientId, name, callbackUri: payload.callback_uri, webhookSecret: payload.webhook_secret, encryptionKey };
+    return { clientId, name, callbackUri: payload.callback_uri, webhookSecret, encryptionKey };
   }
 
   async list(): Promise<ClientMetadata[]> {
     const docs = await this.#docs.find({}, { orderBy: { field: 'id' } });
-    return docs.map((d) => withoutSecrets(d.payload));
+    return docs.map((d) => withoutSecrets(d.payload) as ClientMetadata);
+  }
+
+  /** Seals every client's secrets again under the newest secret key; returns how many clients it rewrote. */
+  async resealSecrets(): Promise<number> {
+    let count = 0;
+    for (const doc of await this.#docs.find({})) {
+      await this.#docs.put({ ...doc, payload: resealClientSecrets(doc.payload, this.#box) as never });
+      count += 1;
+    }
+    return count;
   }
 
   async remove(clientId: string): Promise<boolean> {

@@ -6,13 +6,14 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
-import type { Store } from '../store/index.ts';
+import type { SecretBox, Store } from '../store/index.ts';
 import type { DpopVerifier } from '../binding/index.ts';
 import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { Clients } from './clients.ts';
+import { providerMetadata } from './client_secrets.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
@@ -65,6 +66,8 @@ export interface OidcDeps {
   store: Store;
   views: Views;
   dpop: DpopVerifier;
+  /** Seals client and webhook secrets at rest. */
+  box: SecretBox;
   /** Plaza's own clients, registered in code. */
   staticClients: ClientMetadata[];
   report: (err: unknown) => void;
@@ -88,7 +91,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     dpopNonceSecret: deps.dpop.nonceSecret,
     accounts,
     tokenClaimSources,
-    adapter: createAdapter(store),
+    adapter: createAdapter(store, { Client: (payload) => providerMetadata(payload, deps.box) as never }),
     keys,
     cookieKeys: await loadCookieKeys(store, config.cookieKeys),
     pages: {
@@ -126,7 +129,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   return {
     provider, accounts, session, routers, resources, tokenExchange,
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate),
-    clients: new Clients(store, provider),
+    clients: new Clients(store, provider, deps.box),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),

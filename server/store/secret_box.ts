@@ -1,10 +1,12 @@
-// Secrets at rest (host app secrets): AES-256-GCM under a key that never sits in the database itself,
-// from PLAZA_SECRET_KEY, or else generated once into DATA_DIR/secret.key.
+// Secrets at rest (client secrets, webhook secrets, host app secrets): AES-256-GCM under a key-encryption key that
+// never sits in the database itself. The keys come from PLAZA_SECRET_KEY (a comma-separated list, newest first),
+// or else from DATA_DIR/secret.key, generated on first use (one key per line, newest first).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const VERSION = 'v1';
+const KEPT_FILE_KEYS = 3;
 
 export class SecretKeyError extends Error {
   override name = 'SecretKeyError';
@@ -17,41 +19,99 @@ function decodeKey(text: string): Buffer {
   return key;
 }
 
-function keyFile(dataDir: string): Buffer {
-  const file = join(dataDir, 'secret.key');
+function decodeKeys(text: string, separator: RegExp): Buffer[] {
+  const keys = text.split(separator).map((k) => k.trim()).filter(Boolean).map(decodeKey);
+  if (!keys.length) throw new SecretKeyError('no secret key given');
+  return keys;
+}
+
+export function newSecretKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+function keyFilePath(dataDir: string): string {
+  return join(dataDir, 'secret.key');
+}
+
+function readKeyFile(dataDir: string): Buffer[] {
+  const file = keyFilePath(dataDir);
   mkdirSync(dataDir, { recursive: true });
   try {
-    writeFileSync(file, randomBytes(32).toString('base64'), { flag: 'wx', mode: 0o600 });
+    writeFileSync(file, newSecretKey(), { flag: 'wx', mode: 0o600 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
-  return decodeKey(readFileSync(file, 'utf8'));
+  return decodeKeys(readFileSync(file, 'utf8'), /\n/);
 }
 
 export class SecretBox {
-  readonly #key: Buffer;
+  #keys: Buffer[];
+  /** Where keys can be read again: a process started before a key-file rotation learns the new key this way. */
+  readonly #reload?: () => Buffer[];
 
-  constructor(key: Buffer) {
-    this.#key = key;
+  constructor(keys: Buffer[], reload?: () => Buffer[]) {
+    this.#keys = keys;
+    this.#reload = reload;
   }
 
   static open(dataDir: string, configured: string | undefined): SecretBox {
-    return new SecretBox(configured ? decodeKey(configured) : keyFile(dataDir));
+    if (configured) return new SecretBox(decodeKeys(configured, /,/));
+    return new SecretBox(readKeyFile(dataDir), () => readKeyFile(dataDir));
+  }
+
+  /**
+   * Development keys: puts a new key first in DATA_DIR/secret.key and keeps two older ones after it, so that a
+   * process still sealing with an older key while secrets are re-sealed does not leave anything unreadable.
+   */
+  static addKeyToFile(dataDir: string): SecretBox {
+    const older = readKeyFile(dataDir).slice(0, KEPT_FILE_KEYS - 1).map((k) => k.toString('base64'));
+    const file = keyFilePath(dataDir);
+    writeFileSync(`${file}.new`, [newSecretKey(), ...older].join('\n'), { mode: 0o600 });
+    renameSync(`${file}.new`, file);
+    return SecretBox.open(dataDir, undefined);
+  }
+
+  static isSealed(value: unknown): value is string {
+    return typeof value === 'string' && value.startsWith(`${VERSION}.`);
   }
 
   seal(plaintext: string): string {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys[0], iv);
     const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
   }
 
   unseal(sealed: string): string {
+    const opened = this.#tryKeys(sealed);
+    if (opened !== undefined) return opened;
+    if (this.#reload) {
+      this.#keys = this.#reload();
+      const again = this.#tryKeys(sealed);
+      if (again !== undefined) return again;
+    }
+    throw new SecretKeyError('a sealed secret does not open with any configured secret key');
+  }
+
+  /** The same secret sealed under the newest key. */
+  reseal(sealed: string): string {
+    return this.seal(this.unseal(sealed));
+  }
+
+  #tryKeys(sealed: string): string | undefined {
     const [version, data] = sealed.split('.');
     if (version !== VERSION || !data) throw new SecretKeyError('not a sealed secret');
     const raw = Buffer.from(data, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    // GCM authenticates: a wrong key fails instead of giving garbage, so every key can simply be tried.
+    for (const key of this.#keys) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+        decipher.setAuthTag(raw.subarray(12, 28));
+        return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      } catch {
+        continue;
+      }
+    }
+    return undefined;
   }
 }

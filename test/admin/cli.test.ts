@@ -1,23 +1,11 @@
 // The admin CLI as an operator runs it: a separate process on the same DATA_DIR.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runAdmin } from '../helpers/admin_cli.ts';
 import { tempDir } from '../helpers/harness.ts';
 
-const run = promisify(execFile);
-const ADMIN = join(import.meta.dirname, '..', '..', 'scripts', 'admin.ts');
-
-async function admin(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout } = await run(process.execPath, ['--disable-warning=ExperimentalWarning', ADMIN, ...args], { env: { ...process.env, DATA_DIR: dataDir } });
-    return { code: 0, stdout, stderr: '' };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const admin = (dataDir: string, ...args: string[]) => runAdmin({ DATA_DIR: dataDir }, ...args);
 
 test('seed, list and create through the CLI, with --json output', async (t) => {
   const dir = await tempDir();

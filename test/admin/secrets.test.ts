@@ -1,0 +1,108 @@
+// Secrets at rest: client secrets, webhook secrets and host app secrets are sealed under the key-encryption key,
+// and `admin secrets rotate` moves them to a new key without a client noticing.
+import test from 'ava';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runAdmin } from '../helpers/admin_cli.ts';
+import { startServer, type TestServer } from '../helpers/harness.ts';
+import { tokenRequest } from '../helpers/oauth.ts';
+import { SERVICE } from '../helpers/fixtures.ts';
+import { SecretBox, type Doc } from '../../server/store/index.ts';
+
+const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const APP_SECRET = 'host-app-secret-0123456789';
+const HOOKED = {
+  ...SERVICE, client_id: 'hooked', client_secret: 'hooked-secret-0123456789-0123456',
+  callback_uri: 'http://127.0.0.1:9/hooks', webhook_secret: WEBHOOK_SECRET,
+};
+const HOST = { id: 'wx', kind: 'code2session', url: 'http://127.0.0.1:9/session', app_id: 'wx-app', app_secret: APP_SECRET };
+
+const newKey = () => randomBytes(32).toString('base64');
+
+async function seeded(env: Record<string, string> = {}): Promise<TestServer> {
+  const server = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1', ...env } });
+  await server.plaza.admin.seed({ clients: [HOOKED], hosts: [HOST] });
+  return server;
+}
+
+const clientToken = (server: TestServer) =>
+  tokenRequest(server, { grant_type: 'client_credentials', client_id: HOOKED.client_id, client_secret: HOOKED.client_secret });
+
+async function storedText(server: TestServer): Promise<string> {
+  const docs: Doc[] = [];
+  for await (const { doc } of server.plaza.store.dump()) docs.push(doc);
+  return JSON.stringify(docs);
+}
+
+/** The sealed values the store holds for the client and the host. */
+async function sealedValues(server: TestServer): Promise<string[]> {
+  const client = await server.plaza.store.collection<Doc & { payload: Record<string, string> }>({ name: 'oidc_client' }).get(HOOKED.client_id);
+  const host = await server.plaza.store.collection<Doc & { appSecretSealed: string }>({ name: 'hosts' }).get(HOST.id);
+  return [client!.payload.client_secret_sealed, client!.payload.webhook_secret_sealed, host!.appSecretSealed];
+}
+
+const opens = (key: string, sealed: string) => {
+  try {
+    return SecretBox.open('/nonexistent', key).unseal(sealed);
+  } catch {
+    return undefined;
+  }
+};
+
+test('client, webhook and host secrets are stored sealed, and still work', async (t) => {
+  const server = await seeded({ PLAZA_SECRET_KEY: newKey() });
+  t.teardown(() => server.stop());
+  const stored = await storedText(server);
+  for (const secret of [HOOKED.client_secret, WEBHOOK_SECRET, APP_SECRET]) t.false(stored.includes(secret), 'no secret in the clear');
+  t.is((await clientToken(server)).status, 200);
+  t.is((await server.plaza.oidc.clients.callbackOf(HOOKED.client_id))?.webhookSecret, WEBHOOK_SECRET);
+  t.false(JSON.stringify(await server.plaza.admin.listClients()).includes('sealed'), 'sealed values are not listed either');
+});
+
+test('rotating PLAZA_SECRET_KEY: new key first, re-seal, drop the old key', async (t) => {
+  const [oldKey, nextKey] = [newKey(), newKey()];
+  const server = await seeded({ PLAZA_SECRET_KEY: oldKey });
+  t.teardown(() => server.stop());
+  // The roll-out: every process restarts knowing both keys, the new one first; then the secrets are re-sealed.
+  server.env.PLAZA_SECRET_KEY = `${nextKey},${oldKey}`;
+  await server.restart();
+  t.is((await clientToken(server)).status, 200);
+
+  const withoutOld = await runAdmin({ ...server.env, PLAZA_SECRET_KEY: nextKey }, 'secrets', 'rotate');
+  t.is(withoutOld.code, 2, 'a key that opens nothing is refused with a clear message');
+  t.regex(withoutOld.stderr, /does not open with any configured secret key/);
+
+  const rotated = await runAdmin({ ...server.env, PLAZA_SECRET_KEY: `${nextKey},${oldKey}` }, 'secrets', 'rotate', '--json');
+  t.is(rotated.code, 0, rotated.stderr);
+  t.like(JSON.parse(rotated.stdout), { hosts: 1 });
+
+  server.env.PLAZA_SECRET_KEY = nextKey;
+  await server.restart();
+  t.is((await clientToken(server)).status, 200, 'the client authenticates with the secret it always had');
+  t.is((await server.plaza.oidc.clients.callbackOf(HOOKED.client_id))?.webhookSecret, WEBHOOK_SECRET);
+  const sealed = await sealedValues(server);
+  t.deepEqual(sealed.map((s) => opens(nextKey, s)), [HOOKED.client_secret, WEBHOOK_SECRET, APP_SECRET]);
+  t.deepEqual(sealed.map((s) => opens(oldKey, s)), [undefined, undefined, undefined], 'nothing is left under the old key');
+});
+
+test('rotating the generated development key while a server runs', async (t) => {
+  const server = await seeded();
+  t.teardown(() => server.stop());
+  const keyFile = join(server.dataDir, 'secret.key');
+  const oldKey = (await readFile(keyFile, 'utf8')).trim();
+  t.is((await clientToken(server)).status, 200);
+
+  const rotated = await runAdmin(server.env, 'secrets', 'rotate', '--json');
+  t.is(rotated.code, 0, rotated.stderr);
+  const [nextKey, ...older] = (await readFile(keyFile, 'utf8')).trim().split('\n');
+  t.not(nextKey, oldKey);
+  t.deepEqual(older, [oldKey]);
+  const sealed = await sealedValues(server);
+  t.deepEqual(sealed.map((s) => opens(nextKey, s)), [HOOKED.client_secret, WEBHOOK_SECRET, APP_SECRET]);
+  t.deepEqual(sealed.map((s) => opens(oldKey, s)), [undefined, undefined, undefined]);
+
+  t.is((await clientToken(server)).status, 200, 'the running server reads the new key from the file when it meets it');
+  await server.restart();
+  t.is((await clientToken(server)).status, 200);
+});
