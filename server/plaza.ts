@@ -147,7 +147,12 @@ export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
       stopSweeper();
-      await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      // Stop accepting, let requests under way finish (bounded by the grace period), close idle connections.
+      const closed = new Promise<void>((resolve) => { server.close(() => resolve()); });
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      await closed;
+      clearTimeout(grace);
       await worker?.stop();
       await plaza.close();
     },

@@ -50,6 +50,8 @@ export interface PlazaConfig {
   /** Slow clients: the time allowed for a request's headers, and for the whole request. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** On SIGTERM, how long requests under way may take to finish before their connections are cut, ms. */
+  shutdownGraceMs: number;
   /** Encrypts secrets at rest; generated into DATA_DIR/secret.key when unset. */
   secretKey: string | undefined;
 }
@@ -176,5 +178,6 @@ function readConfig(env: Env): PlazaConfig {
     logLevel: logLevel(env.LOG_LEVEL || 'info'),
     headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100),
     requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000),
   };
 }

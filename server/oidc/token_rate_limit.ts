@@ -27,20 +27,23 @@ function basicClientId(authorization: string | undefined): string | undefined {
   }
 }
 
+/** The client stopped sending before the length it declared. */
+class IncompleteBody extends Error {
+  override name = 'IncompleteBody';
+}
+
 /**
  * Reads a form body and puts it back into the request stream, untouched, for oidc-provider to parse. It stops at
  * the declared length without reading the end of the stream, because a stream cannot take data back after that.
  */
-function peekBody(req: IncomingMessage, length: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
+function peekBody(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
-    const finish = (body: Buffer | undefined) => {
+    const stop = () => {
       req.off('readable', onReadable);
       req.off('end', onEnd);
       req.off('error', onEnd);
-      if (body) req.unshift(body);
-      resolve(body);
     };
     const onReadable = () => {
       let chunk: Buffer | null;
@@ -48,10 +51,16 @@ function peekBody(req: IncomingMessage, length: number): Promise<Buffer | undefi
         chunks.push(chunk);
         received += chunk.length;
       }
-      if (received >= length) finish(Buffer.concat(chunks, received));
+      if (received < length) return;
+      stop();
+      const body = Buffer.concat(chunks, received);
+      req.unshift(body);
+      resolve(body);
     };
-    // A body shorter than declared: oidc-provider reports it; there is nothing to put back.
-    const onEnd = () => finish(undefined);
+    const onEnd = () => {
+      stop();
+      reject(new IncompleteBody());
+    };
     req.on('readable', onReadable);
     req.once('end', onEnd);
     req.once('error', onEnd);
@@ -65,7 +74,6 @@ async function namedClient(ctx: Parameters<Middleware>[0]): Promise<string | und
   const length = ctx.request.length;
   if (!ctx.is('application/x-www-form-urlencoded') || !length || length > BODY_LIMIT) return undefined;
   const body = await peekBody(ctx.req, length);
-  if (!body) return undefined;
   const params = new URLSearchParams(body.toString('utf8'));
   const clientId = params.get('client_id');
   if (clientId) return clientId;
@@ -81,7 +89,15 @@ export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRat
   const counters = new WindowCounters(store, 'token_requests', config.windowSeconds);
   return async (ctx, next) => {
     if (config.limit === 0 || ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
-    const named = await namedClient(ctx);
+    let named: string | undefined;
+    try {
+      named = await namedClient(ctx);
+    } catch (err) {
+      if (!(err instanceof IncompleteBody)) throw err;
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'the request body is shorter than its Content-Length' };
+      return;
+    }
     const count = named === undefined ? undefined : await counters.get(named);
     if (count && count.count >= config.limit) {
       const wait = secondsLeft(count);
