@@ -10,7 +10,11 @@ import { openStore } from '../../server/store/index.ts';
 import { waitUntil, type PlazaEndpoint } from './harness.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const ENTRIES = { server: join(ROOT, 'server', 'main.ts'), worker: join(ROOT, 'scripts', 'worker.ts') };
+const ENTRIES = {
+  server: join(ROOT, 'server', 'main.ts'),
+  worker: join(ROOT, 'scripts', 'worker.ts'),
+  serverWithLatency: join(import.meta.dirname, 'latency_main.ts'),
+};
 const STOP_TIMEOUT_MS = 10_000;
 
 /** Starts an entry point with `env` over the test's environment; with `output`, its stdout and stderr lines land there. */
@@ -55,11 +59,14 @@ export class PlazaProcess implements PlazaEndpoint {
   readonly output: string[] = [];
   /** Exits that nobody asked for. */
   readonly crashes: string[] = [];
+  readonly #entry: 'server' | 'serverWithLatency';
   #child?: ChildProcess;
 
-  constructor(env: Record<string, string>) {
+  /** With `latency`, every store call yields first, as a networked database's would (latency_main.ts). */
+  constructor(env: Record<string, string>, options: { latency?: boolean } = {}) {
     this.env = env;
     this.url = `http://127.0.0.1:${env.PORT}`;
+    this.#entry = options.latency ? 'serverWithLatency' : 'server';
   }
 
   get running(): boolean {
@@ -69,7 +76,7 @@ export class PlazaProcess implements PlazaEndpoint {
   /** Starts the process and waits until /readyz answers 200; fails at once with its output if it exits first. */
   async start(timeoutMs = 30_000): Promise<void> {
     if (this.running) throw new Error(`Plaza on ${this.url} is already running`);
-    const child = spawnPlaza('server', this.env, this.output);
+    const child = spawnPlaza(this.#entry, this.env, this.output);
     this.#child = child;
     child.once('exit', (code, signal) => {
       if (this.#child === child) this.crashes.push(`Plaza on ${this.url} exited by itself (${signal ?? code})`);
