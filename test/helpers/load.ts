@@ -78,7 +78,7 @@ export async function checkAll<T>(items: readonly T[], limit: number, fn: (item:
     while (next < items.length) {
       const item = items[next];
       next += 1;
-      const problem = await fn(item).catch((err: unknown) => `${String(item)}: ${err instanceof Error ? err.message : String(err)}`);
+      const problem = await fn(item).catch((err: unknown) => `${JSON.stringify(item)}: ${err instanceof Error ? err.message : String(err)}`);
       if (problem) problems.push(problem);
     }
   };

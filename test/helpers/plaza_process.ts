@@ -17,14 +17,17 @@ const ENTRIES = {
 };
 const STOP_TIMEOUT_MS = 10_000;
 
-/** Starts an entry point with `env` over the test's environment; with `output`, its stdout and stderr lines land there. */
+const STDERR = '[stderr] ';
+
+/** Starts an entry point with `env` over the test's environment; with `output`, its stdout and stderr lines (marked) land there. */
 export function spawnPlaza(entry: keyof typeof ENTRIES, env: Record<string, string>, output?: string[]): ChildProcess {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ENTRIES[entry]], {
     env: { ...process.env, ...env },
     stdio: output ? ['ignore', 'pipe', 'pipe'] : 'ignore',
   });
   if (output) {
-    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => output.push(line));
+    createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
+    createInterface({ input: child.stderr! }).on('line', (line) => output.push(STDERR + line));
   }
   return child;
 }
@@ -101,13 +104,14 @@ export class PlazaProcess implements PlazaEndpoint {
     if (child) await stopChild(child);
   }
 
-  /** Error lines of the JSON log (pino level 50 and up: error, fatal), and anything else that is not a log line. */
+  /** Error lines of the JSON log (pino level 50 and up: error, fatal), and whatever went to stderr (crashes, warnings). */
   errorLines(): string[] {
     return this.output.filter((line) => {
+      if (line.startsWith(STDERR)) return true;
       try {
         return (JSON.parse(line) as { level?: number }).level! >= 50;
       } catch {
-        return true;
+        return false;
       }
     });
   }
