@@ -1,7 +1,8 @@
 // Plaza under load is killed with SIGKILL several times and started again on the same store (same DATA_DIR or
 // database, same port and issuer): every 2xx it gave stays true. Tokens it issued still work, messages it answered
-// 201 for exist, jobs it answered 202 for run and are called back. On SQLite this is what WAL with
-// synchronous=NORMAL promises for a process crash (README, SQLITE_SYNCHRONOUS); on MongoDB, acknowledged writes.
+// 201 for exist, jobs it answered 202 for run and are called back. A committed SQLite write survives a process
+// crash whatever its synchronous setting (README, SQLITE_SYNCHRONOUS), an acknowledged MongoDB write too: what this
+// checks is that Plaza commits everything before it answers.
 import test from 'ava';
 import { decodeJwt } from 'jose';
 import { testEnv, waitUntil } from '../helpers/harness.ts';
@@ -52,7 +53,7 @@ test('SIGKILL Plaza under load, three times: every token, message and job it ans
   const appToken = await appUserToken(plaza, app);
   const sub = decodeJwt(appToken).sub as string;
   const key = await plazaEncryptionKey(plaza);
-  // One browser per chain: oidc-provider refuses parallel authorizations in one browser session.
+  // One browser per chain: oidc-provider refuses a second authorization running in the same browser session at once.
   const browsers = Array.from({ length: CHAINS }, () => new Browser());
   const signedIn = async (client: typeof WEB | typeof SPA, browser = browsers[0]) => {
     const { code, verifier } = await codeFor(plaza, client, {}, { browser });
