@@ -57,6 +57,14 @@ export function socialApiRoutes(deps: SocialApiDeps): Router {
     ctx.body = (await messages.list(ctx.params.id)).map(viewMessage);
   });
 
+  // The Location a post answers with: the list shows only the newest messages, this finds any one of them.
+  router.get('/groups/:id/messages/:messageId', async (ctx) => {
+    await authorize(ctx, { permission: 'messages:read', groupId: ctx.params.id });
+    const message = await messages.get(ctx.params.id, ctx.params.messageId);
+    if (!message) throw new HttpError(404, 'no such message in this group');
+    ctx.body = viewMessage(message);
+  });
+
   router.post('/groups/:id/messages', async (ctx) => {
     const caller = await authorize(ctx, { permission: 'messages:post', groupId: ctx.params.id });
     const message = await messages.post({ groupId: ctx.params.id, author: caller.sub, via: caller.clientId, text: jsonBody(ctx).text });

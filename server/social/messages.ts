@@ -47,6 +47,12 @@ export class Messages {
     return message;
   }
 
+  /** One message of the group; a message of another group is not found here. */
+  async get(groupId: string, id: string): Promise<Message | undefined> {
+    const message = await this.#docs.get(id);
+    return message?.groupId === groupId ? message : undefined;
+  }
+
   /** The newest messages first. */
   async list(groupId: string, limit = 50): Promise<Message[]> {
     return this.#docs.find({ groupId }, { orderBy: { field: 'createdAt', direction: 'desc' }, limit });

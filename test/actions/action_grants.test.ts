@@ -83,6 +83,10 @@ test.serial('the full path: add app, verified webhook, ticket exchange, message 
   t.regex(posted.headers.get('location')!, /\/api\/groups\/hiking\/messages\//);
   const list = await api(server, 'GET', '/groups/hiking/messages', t.context.alice);
   t.like(list.body.find((m: { id: string }) => m.id === posted.body.id), { author: me.body.sub, via: 'poster' });
+  const located = await fetch(posted.headers.get('location')!, { headers: { authorization: `Bearer ${t.context.alice}` } });
+  t.is(located.status, 200, 'the Location of the post answers');
+  t.deepEqual(await located.json(), posted.body);
+  expectProblem(t, await api(server, 'GET', `/groups/chess/messages/${posted.body.id}`, t.context.alice), 404);
 
   const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: poster.client_id, client_secret: poster.client_secret });
   t.is(refreshed.status, 200);

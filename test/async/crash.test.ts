@@ -1,32 +1,20 @@
 // Workers die; accepted jobs are not lost. Worker processes are real (`npm run worker`), share the store with the
 // server, and are killed with SIGKILL.
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { startServer, waitUntil, type TestServer } from '../helpers/harness.ts';
+import { killChild, spawnPlaza, stopChild } from '../helpers/plaza_process.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { seedBasics } from '../helpers/fixtures.ts';
 import { appUserToken, asyncApp, encryptRequest, plazaEncryptionKey, submit } from '../helpers/async_client.ts';
 import { decodeJwt } from 'jose';
 
-const WORKER = join(import.meta.dirname, '..', '..', 'scripts', 'worker.ts');
 const LEASE_MS = '800';
 
 function startWorker(server: TestServer): ChildProcess {
-  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', WORKER], {
-    env: {
-      ...process.env, ...server.env, ALLOW_INSECURE_CALLBACKS: '1',
-      JOB_LEASE_MS: LEASE_MS, WORKER_POLL_MS: '10', CALLBACK_RETRY_SCHEDULE: '0s,200ms,200ms,200ms',
-    },
-    stdio: 'ignore',
+  return spawnPlaza('worker', {
+    ...server.env, ALLOW_INSECURE_CALLBACKS: '1', JOB_LEASE_MS: LEASE_MS, WORKER_POLL_MS: '10', CALLBACK_RETRY_SCHEDULE: '0s,200ms,200ms,200ms',
   });
-}
-
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 async function setup() {
@@ -61,7 +49,7 @@ test('a job whose worker died mid-job is taken over after its lease and acts onc
 
   const hook = receiver.next(15_000);
   const worker = startWorker(server);
-  t.teardown(() => stopWorker(worker));
+  t.teardown(() => stopChild(worker));
   const received = JSON.parse((await hook).body);
   t.is(received.type, 'job.succeeded');
   t.is(received.data.job_id, claimed!.id);
@@ -81,14 +69,14 @@ test('SIGKILL a worker process under load: a second process finishes every job e
     ids.push(res.body.job_id);
   }
   const first = startWorker(server);
+  t.teardown(() => stopChild(first));
   await waitUntil('the first worker is under way', async () => (await jobs.count({ state: 'succeeded' })) >= 5);
-  first.kill('SIGKILL');
-  await new Promise((resolve) => first.once('exit', resolve));
+  await killChild(first);
   const doneBeforeKill = await jobs.count({ state: 'succeeded' });
   t.true(doneBeforeKill < total, 'the kill came while work was left');
 
   const second = startWorker(server);
-  t.teardown(() => stopWorker(second));
+  t.teardown(() => stopChild(second));
   await waitUntil('every job succeeded', async () => (await jobs.count({ state: 'succeeded' })) === total);
   await waitUntil('every callback was delivered', async () => (await deliveries.count({ state: 'delivered' })) === total);
 

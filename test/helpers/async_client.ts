@@ -1,11 +1,11 @@
 // An app calling Plaza asynchronously, written with jose as an app would: encrypt to Plaza's published key.
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
-import type { TestServer } from './harness.ts';
+import type { PlazaEndpoint } from './harness.ts';
 import { codeFor, redeemCode, REDIRECT_URI } from './fixtures.ts';
 import type { WebhookReceiver } from './webhook_receiver.ts';
 
-export async function plazaEncryptionKey(server: TestServer, alg: 'RSA-OAEP-256' | 'ECDH-ES' = 'RSA-OAEP-256'): Promise<JWK> {
+export async function plazaEncryptionKey(server: PlazaEndpoint, alg: 'RSA-OAEP-256' | 'ECDH-ES' = 'RSA-OAEP-256'): Promise<JWK> {
   const { keys } = await (await fetch(`${server.url}/jwks`)).json() as { keys: JWK[] };
   return keys.find((k) => k.use === 'enc' && k.alg === alg)!;
 }
@@ -25,7 +25,7 @@ export function asyncApp(receiver: WebhookReceiver, clientId: string) {
   };
 }
 
-export async function appUserToken(server: TestServer, app: { client_id: string; client_secret: string }, scope = 'messages:read messages:post'): Promise<string> {
+export async function appUserToken(server: PlazaEndpoint, app: { client_id: string; client_secret: string }, scope = 'messages:read messages:post'): Promise<string> {
   const resource = `${server.url}/api`;
   const { code, verifier } = await codeFor(server, app, { scope, resource });
   const res = await redeemCode(server, code, verifier, app, { resource });
@@ -33,7 +33,7 @@ export async function appUserToken(server: TestServer, app: { client_id: string;
   return res.body.access_token;
 }
 
-export async function submit(server: TestServer, token: string, body: string, headers: Record<string, string> = {}) {
+export async function submit(server: PlazaEndpoint, token: string, body: string, headers: Record<string, string> = {}) {
   const res = await fetch(`${server.url}/api/async`, {
     method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/jose', ...headers }, body,
   });
@@ -41,13 +41,13 @@ export async function submit(server: TestServer, token: string, body: string, he
   return { status: res.status, headers: res.headers, type: res.headers.get('content-type'), body: text ? JSON.parse(text) : undefined };
 }
 
-export async function jobStatus(server: TestServer, token: string, jobId: string) {
+export async function jobStatus(server: PlazaEndpoint, token: string, jobId: string) {
   const res = await fetch(`${server.url}/api/async/jobs/${jobId}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: await res.json() as Record<string, any> };
 }
 
 /** Polls the job's status until the predicate holds (bounded in count and time). */
-export async function waitForJob(server: TestServer, token: string, jobId: string, done: (job: Record<string, any>) => boolean, timeoutMs = 15_000) {
+export async function waitForJob(server: PlazaEndpoint, token: string, jobId: string, done: (job: Record<string, any>) => boolean, timeoutMs = 15_000) {
   const until = Date.now() + timeoutMs;
   for (let i = 0; i < 1000 && Date.now() < until; i += 1) {
     const { body } = await jobStatus(server, token, jobId);

@@ -1,5 +1,5 @@
 // The users and clients most tests start from.
-import type { TestServer } from './harness.ts';
+import type { PlazaEndpoint, TestServer } from './harness.ts';
 import { Browser, authorize, pkce, tokenRequest } from './oauth.ts';
 
 export const REDIRECT_URI = 'https://app.example/cb';
@@ -47,7 +47,7 @@ export function codeRequest(client: { client_id: string }, challenge: string, ex
 }
 
 /** Signs in as alice (or whoever `login` names) and consents; returns the code and its PKCE verifier. */
-export async function codeFor(server: TestServer, client: { client_id: string } = WEB, extra: Record<string, string> = {}, options: {
+export async function codeFor(server: PlazaEndpoint, client: { client_id: string } = WEB, extra: Record<string, string> = {}, options: {
   browser?: Browser; username?: string; password?: string;
 } = {}) {
   const { verifier, challenge } = pkce();
@@ -55,7 +55,7 @@ export async function codeFor(server: TestServer, client: { client_id: string } 
   return { code: callback.searchParams.get('code')!, verifier, callback, pages };
 }
 
-export function redeemCode(server: TestServer, code: string, verifier: string, client: { client_id: string; client_secret?: string } = WEB,
+export function redeemCode(server: PlazaEndpoint, code: string, verifier: string, client: { client_id: string; client_secret?: string } = WEB,
   extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
   return tokenRequest(server, {
     grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: client.client_id,

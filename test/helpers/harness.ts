@@ -31,8 +31,12 @@ export async function tempDir(prefix = 'plaza-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-export interface TestServer {
+/** What a test client needs of a Plaza, whether it runs in this process or another. */
+export interface PlazaEndpoint {
   url: string;
+}
+
+export interface TestServer extends PlazaEndpoint {
   dataDir: string;
   /** The environment the server was configured from: another process on the same store uses it too. */
   env: Record<string, string>;
@@ -53,19 +57,28 @@ export interface ServerOptions {
   logLines?: string[];
 }
 
-export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
-  const dataDir = options.storeOf?.dataDir ?? await tempDir();
+/**
+ * The environment of a test Plaza: a free loopback port and a temporary store (on the Mongo leg of the tests,
+ * PLAZA_TEST_MONGODB_URI, a database of its own), or the store of `storeOf`.
+ */
+export async function testEnv(options: { env?: Record<string, string>; storeOf?: { env: Record<string, string> } } = {}): Promise<Record<string, string>> {
+  const dataDir = options.storeOf?.env.DATA_DIR ?? await tempDir();
   const port = await freePort();
-  // On the Mongo leg of the tests (PLAZA_TEST_MONGODB_URI), every server gets a database of its own.
   const mongoBase = process.env.PLAZA_TEST_MONGODB_URI;
-  const mongo = options.storeOf?.env.MONGODB_URI ?? (mongoBase ? mongoTestUri(mongoBase, `plaza_${randomUUID().slice(0, 8)}`) : undefined);
-  const env: Record<string, string> = {
+  const mongo = options.storeOf ? options.storeOf.env.MONGODB_URI : (mongoBase ? mongoTestUri(mongoBase, `plaza_${randomUUID().slice(0, 8)}`) : undefined);
+  return {
     DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent',
     // Many tests sign the same user in at once from one address; the throttling tests set their own limits.
     LOGIN_MAX_FAILURES: '100',
     ...(mongo ? { MONGODB_URI: mongo } : {}),
     ...options.env,
   };
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
+  const env = await testEnv(options);
+  const dataDir = env.DATA_DIR;
+  const mongo = env.MONGODB_URI;
   const serverErrors: unknown[] = [];
   const start = async () => {
     const config = loadConfig(env);

@@ -2,7 +2,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { CookieJar } from 'tough-cookie';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type CryptoKey } from 'jose';
-import type { TestServer } from './harness.ts';
+import type { PlazaEndpoint } from './harness.ts';
 
 export function pkce() {
   const verifier = randomBytes(32).toString('base64url');
@@ -46,7 +46,7 @@ export interface AuthorizeResult {
  * Follows an authorization request through Plaza: signs in with the given credentials when asked and
  * answers the consent page, until the browser is sent to `redirectUri`.
  */
-export async function authorize(server: TestServer, browser: Browser, params: Record<string, string>, options: {
+export async function authorize(server: PlazaEndpoint, browser: Browser, params: Record<string, string>, options: {
   username?: string; password?: string; consent?: 'allow' | 'deny'; redirectUri?: string;
 } = {}): Promise<AuthorizeResult> {
   const redirectUri = options.redirectUri ?? params.redirect_uri;
@@ -100,7 +100,7 @@ export function athOf(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest('base64url');
 }
 
-export async function tokenRequest(server: TestServer, body: Record<string, string>, headers: Record<string, string> = {}) {
+export async function tokenRequest(server: PlazaEndpoint, body: Record<string, string>, headers: Record<string, string> = {}) {
   const res = await fetch(`${server.url}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },

@@ -1,6 +1,6 @@
 // Fixtures for the social API: groups, an app that receives action grants, and user tokens for the API.
 import { randomBytes } from 'node:crypto';
-import type { TestServer } from './harness.ts';
+import type { PlazaEndpoint, TestServer } from './harness.ts';
 import { codeFor, redeemCode, seedBasics, ALICE, BOB, WEB } from './fixtures.ts';
 import { tokenRequest } from './oauth.ts';
 import type { WebhookReceiver } from './webhook_receiver.ts';
@@ -32,7 +32,7 @@ export async function seedSocial(server: TestServer, receiver: WebhookReceiver):
 }
 
 /** A first-party token for the Plaza API, got through the real sign-in and consent pages. */
-export async function userApiToken(server: TestServer, user: { username: string; password: string } = ALICE, scope = ALL_API_SCOPES): Promise<string> {
+export async function userApiToken(server: PlazaEndpoint, user: { username: string; password: string } = ALICE, scope = ALL_API_SCOPES): Promise<string> {
   const resource = `${server.url}/api`;
   const { code, verifier } = await codeFor(server, WEB, { scope, resource }, user);
   const res = await redeemCode(server, code, verifier, WEB, { resource });
@@ -40,14 +40,14 @@ export async function userApiToken(server: TestServer, user: { username: string;
   return res.body.access_token;
 }
 
-export function redeemTicket(server: TestServer, app: { client_id: string; client_secret: string }, ticket: string, headers: Record<string, string> = {}, extra: Record<string, string> = {}) {
+export function redeemTicket(server: PlazaEndpoint, app: { client_id: string; client_secret: string }, ticket: string, headers: Record<string, string> = {}, extra: Record<string, string> = {}) {
   return tokenRequest(server, {
     grant_type: TOKEN_EXCHANGE, subject_token: ticket, subject_token_type: ACTION_TICKET,
     client_id: app.client_id, client_secret: app.client_secret, ...extra,
   }, headers);
 }
 
-export async function api(server: TestServer, method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
+export async function api(server: PlazaEndpoint, method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${server.url}/api${path}`, {
     method,
     headers: {

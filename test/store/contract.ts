@@ -92,6 +92,16 @@ export function storeContract(test: TestFn<ContractContext>, engine: string): vo
     }
   });
 
+  test(`${engine}: parallel puts of one new id, on two connections: none fails, one of them is kept`, async (t) => {
+    const name = fresh();
+    const a = items(t.context.store, name);
+    const b = items(t.context.other, name);
+    for (let round = 0; round < 20; round += 1) {
+      await Promise.all([a, b, a, b].map((col, n) => col.put({ id: `p${round}`, kind: 'x', n })));
+      t.true([0, 1, 2, 3].includes((await a.get(`p${round}`))!.n));
+    }
+  });
+
   test(`${engine}: claim hands each document to one caller, in order`, async (t) => {
     const name = fresh();
     const a = items(t.context.store, name);

@@ -25,3 +25,13 @@ test('sqlite: four processes claiming one queue never claim a document twice', a
   t.is(new Set(claimed).size, 400);
   t.true(runs.filter((r) => JSON.parse(r.stdout).length > 0).length >= 2, 'the work was shared between processes');
 });
+
+test('sqlite: WAL journal, synchronous NORMAL by default and FULL when configured (see README, SQLITE_SYNCHRONOUS)', async (t) => {
+  const pragma = (store: SqliteStore, name: string) => Object.values(store.statement(`PRAGMA ${name}`).get()!)[0];
+  t.is(pragma(t.context.store, 'journal_mode'), 'wal');
+  t.is(pragma(t.context.store, 'synchronous'), 1, 'NORMAL');
+  const full = new SqliteStore({ file: join(t.context.dir, 'full.sqlite'), synchronous: 'FULL' });
+  t.teardown(() => full.close());
+  t.is(pragma(full, 'journal_mode'), 'wal');
+  t.is(pragma(full, 'synchronous'), 2, 'FULL');
+});

@@ -35,6 +35,8 @@ interface Stored {
 
 /** The most times a guarded conditional write re-reads after losing a race, before giving up. */
 const GUARD_ATTEMPTS = 16;
+/** Tries of an upsert that lost the race to insert its id: the second one finds the document and replaces it. */
+const PUT_ATTEMPTS = 3;
 /** A lock only spans one write; a writer that died holding one lets the next take it over after this. */
 const LOCK_MS = 2000;
 
@@ -257,11 +259,16 @@ class MongoCollection<T extends Doc> implements Collection<T> {
   }
 
   async put(doc: T): Promise<void> {
-    try {
-      await guarded(() => this.#model.replaceOne({ _id: doc.id }, toStored(doc), { upsert: true }));
-    } catch (err) {
-      if (isDuplicate(err)) throw new DuplicateKeyError(`duplicate key in ${this.name}`);
-      throw err;
+    // Two upserts of one new id may both insert, and one fails on _id; MongoDB 4.2+ retries that itself, FerretDB
+    // does not, so the loser tries again and replaces. A duplicate that persists is another unique field's.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await guarded(() => this.#model.replaceOne({ _id: doc.id }, toStored(doc), { upsert: true }));
+        return;
+      } catch (err) {
+        if (!isDuplicate(err)) throw err;
+        if (attempt >= PUT_ATTEMPTS) throw new DuplicateKeyError(`duplicate key in ${this.name}`);
+      }
     }
   }
 
