@@ -109,6 +109,6 @@ export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRat
     }
     await next();
     const authenticated = (ctx.oidc as { client?: { clientId: string } } | undefined)?.client?.clientId;
-    if (authenticated && ctx.status !== 401) await counters.add(authenticated, 1);
+    if (authenticated && ctx.status !== 401) await counters.add(authenticated, 1, authenticated === named ? count : undefined);
   };
 }

@@ -21,10 +21,13 @@ export class WindowCounters {
     return this.#docs.get(id);
   }
 
-  /** Adds to a counter (a window starts with its first count); never below zero. */
-  async add(id: string, delta: number): Promise<WindowCount | undefined> {
+  /**
+   * Adds to a counter (a window starts with its first count); never below zero. `seen` is the counter as the
+   * caller just read it: the first try writes on it without reading again.
+   */
+  async add(id: string, delta: number, seen?: WindowCount): Promise<WindowCount | undefined> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
-      const doc = await this.#docs.get(id);
+      const doc = attempt === 0 && seen ? seen : await this.#docs.get(id);
       if (!doc) {
         if (delta < 0) return undefined;
         const fresh = { id, count: delta, expiresAt: Date.now() + this.#windowMs };
