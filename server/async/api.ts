@@ -11,9 +11,9 @@ import type { Job, Jobs } from './jobs.ts';
 import type { AsyncOperation } from './operations.ts';
 import { jobDeliveryId } from './worker.ts';
 
-const MAX_BODY = 256 * 1024;
-const KEY_ALGS = ['RSA-OAEP-256', 'ECDH-ES', 'ECDH-ES+A256KW'];
-const ENC_ALGS = ['A128GCM', 'A256GCM'];
+export const MAX_BODY = 256 * 1024;
+export const KEY_ALGS = ['RSA-OAEP-256', 'ECDH-ES', 'ECDH-ES+A256KW'];
+export const ENC_ALGS = ['A128GCM', 'A256GCM'];
 
 export interface AsyncApiDeps {
   issuer: string;

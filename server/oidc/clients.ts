@@ -31,7 +31,7 @@ export interface ClientCallback {
   encryptionKey?: JWK;
 }
 
-const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 function withoutSecrets(metadata: Record<string, unknown>): ClientMetadata {
   const { client_secret: _secret, webhook_secret: _webhookSecret, ...rest } = metadata;

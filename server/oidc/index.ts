@@ -21,7 +21,7 @@ import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 
 export { AccountInputError, viewAccount, type Account, type AccountView } from './accounts.ts';
-export { ClientInputError, type ClientMetadata, type Registered } from './clients.ts';
+export { ClientInputError, CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE } from './scopes.ts';
