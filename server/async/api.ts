@@ -36,8 +36,9 @@ async function readBody(ctx: Context): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+// An attempt's missing status or error is absent from the answer; the Mongo engine reads it back as null.
 function viewDelivery(d: Delivery) {
-  return { webhook_id: d.id, state: d.state, attempts: d.attempts.map((a) => ({ at: new Date(a.at).toISOString(), status: a.status, error: a.error })) };
+  return { webhook_id: d.id, state: d.state, attempts: d.attempts.map((a) => ({ at: new Date(a.at).toISOString(), status: a.status ?? undefined, error: a.error ?? undefined })) };
 }
 
 async function viewJob(job: Job, deliveries: Deliveries, issuer: string) {
