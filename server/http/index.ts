@@ -15,7 +15,7 @@ export { createLogger, createMetrics, requestLog, type Metrics } from './observa
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, InputError, problemJson, type Report } from './errors.ts';
 export {
-  json, jsonRequest, locationHeader, openApiDocument, openApiRoutes, problem, schemaRef, shared, OPENAPI_PATH, type ApiDescription, type JsonSchema,
+  json, jsonRequest, locationHeader, openApiDocument, openApiRoutes, problem, schemaRef, shared, type ApiDescription, type JsonSchema,
 } from './openapi.ts';
 
 /** Form bodies for Plaza's own pages only: oidc-provider parses the bodies of its endpoints itself. */

@@ -13,7 +13,7 @@ export interface ApiDescription {
   securitySchemes?: Record<string, Item>;
 }
 
-export const OPENAPI_PATH = '/api/openapi.json';
+const OPENAPI_PATH = '/api/openapi.json';
 
 /** RFC 9457, as `problemJson` writes it: every error of a JSON API. */
 const PROBLEM: JsonSchema = {
