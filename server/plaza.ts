@@ -8,12 +8,14 @@ import type { PlazaConfig } from './config/index.ts';
 import { openStore, SecretBox, startSweeper, type Store } from './store/index.ts';
 import { createHosts } from './hosts/index.ts';
 import { createOidc, type Oidc } from './oidc/index.ts';
-import { AdminOperations, adminApi } from './admin/index.ts';
-import { AuditLog, GrantCheck, Groups, Messages, socialApiRoutes, socialPages } from './social/index.ts';
+import { AdminOperations, adminApi, adminApiDescription } from './admin/index.ts';
+import { AuditLog, GrantCheck, Groups, Messages, socialApiDescription, socialApiRoutes, socialPages } from './social/index.ts';
 import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/index.ts';
 import { createBinding, DpopVerifier, h5Client } from './binding/index.ts';
 import { createAsync, type AsyncCapability } from './async/index.ts';
-import { assembleApp, createLogger, createMetrics, jsonApi, requestLog, siteRoutes, staticFiles, Views, type Metrics, type Report } from './http/index.ts';
+import {
+  assembleApp, createLogger, createMetrics, jsonApi, openApiDocument, openApiRoutes, requestLog, siteRoutes, staticFiles, Views, type Metrics, type Report,
+} from './http/index.ts';
 import type { DestinationStream, Logger } from 'pino';
 import { Gauge } from 'prom-client';
 
@@ -101,6 +103,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const binding = createBinding({ config, store, oidc, views, report: reportError });
   const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries });
   const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };
+  const openApi = openApiDocument(config.issuer, [socialApiDescription({ grantableActions: GRANTABLE_ACTIONS }), async.description, adminApiDescription]);
   const app = assembleApp(oidc.provider, {
     views, report,
     hsts: config.issuer.startsWith('https:'),
@@ -110,7 +113,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     assets: staticFiles(VIEWS_DIR),
     apis: [
       adminApi({ oidc, admin, report }),
-      jsonApi('/api', [async.router, socialApiRoutes({ ...social, issuer: config.issuer, check })], report),
+      jsonApi('/api', [openApiRoutes(openApi), async.router, socialApiRoutes({ ...social, issuer: config.issuer, check })], report),
     ],
     pages: [
       siteRoutes(views, { issuer: config.issuer, demo: !config.production }),

@@ -11,9 +11,9 @@ import type { Job, Jobs } from './jobs.ts';
 import type { AsyncOperation } from './operations.ts';
 import { jobDeliveryId } from './worker.ts';
 
-const MAX_BODY = 256 * 1024;
-const KEY_ALGS = ['RSA-OAEP-256', 'ECDH-ES', 'ECDH-ES+A256KW'];
-const ENC_ALGS = ['A128GCM', 'A256GCM'];
+export const MAX_BODY = 256 * 1024;
+export const KEY_ALGS = ['RSA-OAEP-256', 'ECDH-ES', 'ECDH-ES+A256KW'];
+export const ENC_ALGS = ['A128GCM', 'A256GCM'];
 
 export interface AsyncApiDeps {
   issuer: string;
@@ -36,8 +36,9 @@ async function readBody(ctx: Context): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+// An attempt's missing status or error is absent from the answer; the Mongo engine reads it back as null.
 function viewDelivery(d: Delivery) {
-  return { webhook_id: d.id, state: d.state, attempts: d.attempts.map((a) => ({ at: new Date(a.at).toISOString(), status: a.status, error: a.error })) };
+  return { webhook_id: d.id, state: d.state, attempts: d.attempts.map((a) => ({ at: new Date(a.at).toISOString(), status: a.status ?? undefined, error: a.error ?? undefined })) };
 }
 
 async function viewJob(job: Job, deliveries: Deliveries, issuer: string) {

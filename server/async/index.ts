@@ -1,12 +1,14 @@
 // S0: encrypted asynchronous API calls, a durable job queue and callback outbox, and the workers that run them.
 import type Router from '@koa/router';
 import type { PlazaConfig } from '../config/index.ts';
+import type { ApiDescription } from '../http/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import type { AuditLog, GrantCheck, Groups, Messages } from '../social/index.ts';
 import type { Store } from '../store/index.ts';
 import { asyncApiRoutes } from './api.ts';
 import { Deliveries } from './deliveries.ts';
 import { Jobs } from './jobs.ts';
+import { asyncApiDescription } from './openapi.ts';
 import { asyncOperations } from './operations.ts';
 import { parseSchedule } from './schedule.ts';
 import { WebhookSender } from './webhooks.ts';
@@ -35,6 +37,8 @@ export interface AsyncDeps {
 
 export interface AsyncCapability {
   router: Router;
+  /** The OpenAPI description of the router's operations. */
+  description: ApiDescription;
   callbacks: CallbackQueue;
   deliveries: Deliveries;
   jobs: Jobs;
@@ -52,6 +56,7 @@ export function createAsync(deps: AsyncDeps): AsyncCapability {
     jobs,
     deliveries,
     callbacks: { enqueue: (input) => deliveries.enqueue({ ...input, initialDelayMs: schedule[0] }) },
+    description: asyncApiDescription(operations),
     router: asyncApiRoutes({ issuer: config.issuer, check: deps.check, jobs, deliveries, operations, decryptionKeys: deps.oidc.decryptionKeys }),
     newWorker: () => new Worker({
       jobs, deliveries, operations, sender, schedule, report: deps.report,

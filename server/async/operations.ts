@@ -1,8 +1,8 @@
 // The operations an app may submit asynchronously, in one table: what each needs, what input it takes, what it
 // does. Each is idempotent by job id, so a job run twice after a crash acts once.
-import { InputError } from '../http/index.ts';
+import { InputError, schemaRef, type JsonSchema } from '../http/index.ts';
 import type { AuditLog, Groups, Messages, Permission } from '../social/index.ts';
-import { MAX_TEXT, viewMessage } from '../social/index.ts';
+import { GROUP_ID, MAX_TEXT, viewMessage } from '../social/index.ts';
 
 export class OperationInputError extends InputError {
   override name = 'OperationInputError';
@@ -16,6 +16,9 @@ export interface OperationContext {
 
 export interface AsyncOperation {
   permission: Permission;
+  /** What `data` and the job's `result` look like, for the OpenAPI document. */
+  data: JsonSchema;
+  result: JsonSchema;
   /** Checks `data`; returns the input the job keeps. Must name the group the operation acts in. */
   validate(data: unknown): { group_id: string } & Record<string, unknown>;
   run(ctx: OperationContext, input: Record<string, unknown>): Promise<unknown>;
@@ -26,8 +29,10 @@ function object(data: unknown): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
+const GROUP_ID_SCHEMA = { type: 'string', pattern: GROUP_ID.source };
+
 function groupId(data: Record<string, unknown>): string {
-  if (typeof data.group_id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(data.group_id)) throw new OperationInputError('data.group_id must be a group id');
+  if (typeof data.group_id !== 'string' || !GROUP_ID.test(data.group_id)) throw new OperationInputError('data.group_id must be a group id');
   return data.group_id;
 }
 
@@ -47,6 +52,8 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
   return {
     'messages.post': {
       permission: 'messages:post',
+      data: { type: 'object', required: ['group_id', 'text'], properties: { group_id: GROUP_ID_SCHEMA, text: { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S' } } },
+      result: schemaRef('Message'),
       validate(data) {
         const d = object(data);
         if (typeof d.text !== 'string' || !d.text.trim() || d.text.length > MAX_TEXT) throw new OperationInputError(`data.text must be 1 to ${MAX_TEXT} characters`);
@@ -61,6 +68,8 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
     },
     'messages.list': {
       permission: 'messages:read',
+      data: { type: 'object', required: ['group_id'], properties: { group_id: GROUP_ID_SCHEMA } },
+      result: { type: 'array', items: schemaRef('Message') },
       validate(data) {
         return { group_id: groupId(object(data)) };
       },

@@ -10,7 +10,7 @@ import { ExternalIdentities } from './identities.ts';
 import { identityPages } from './pages.ts';
 import { HostPlatforms, type HostPlatform } from './platforms.ts';
 
-export { HostPlatforms, HostInputError, type HostView } from './platforms.ts';
+export { HostPlatforms, HostInputError, HOST_ID, HOST_JWT_ALGS, type HostView } from './platforms.ts';
 export { HOST_LOGIN_CODE } from './exchange.ts';
 
 export interface HostsDeps {

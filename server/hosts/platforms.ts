@@ -37,7 +37,7 @@ export class HostInputError extends InputError {
 }
 
 export const HOST_JWT_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
-const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+export const HOST_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
 export function viewHost(h: HostPlatform): HostView {
@@ -77,7 +77,7 @@ export class HostPlatforms {
   async upsert(input: Record<string, unknown>): Promise<HostView> {
     if (typeof input !== 'object' || input === null) throw new HostInputError('a host is a JSON object');
     const id = input.id;
-    if (typeof id !== 'string' || !ID.test(id)) throw new HostInputError('id must be 1-64 lowercase letters, digits, "_" or "-"');
+    if (typeof id !== 'string' || !HOST_ID.test(id)) throw new HostInputError('id must be 1-64 lowercase letters, digits, "_" or "-"');
     const timeout = input.timeout_ms ?? 3000;
     if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 100 || timeout > 10_000) throw new HostInputError('timeout_ms must be a whole number from 100 to 10000');
     const platform = input.platform === undefined ? id : text(input, 'platform', 64);

@@ -14,6 +14,9 @@ export { jsonApi, jsonBody } from './json_api.ts';
 export { createLogger, createMetrics, requestLog, type Metrics } from './observability.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, InputError, problemJson, type Report } from './errors.ts';
+export {
+  json, jsonRequest, locationHeader, openApiDocument, openApiRoutes, problem, schemaRef, shared, type ApiDescription, type JsonSchema,
+} from './openapi.ts';
 
 /** Form bodies for Plaza's own pages only: oidc-provider parses the bodies of its endpoints itself. */
 export function formBody(): Middleware {

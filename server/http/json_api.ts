@@ -11,7 +11,13 @@ const notFound: Middleware = async (ctx, next) => {
   if (ctx.status === 404 && ctx.body === undefined) throw new HttpError(404, 'no such endpoint');
 };
 
-const notAllowed = () => new HttpError(405, 'this method is not allowed here');
+/** The routers answer a method a path does not have with 405 (501 for one they never route) and `Allow`: a problem document. */
+const notAllowed: Middleware = async (ctx, next) => {
+  await next();
+  if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+    throw new HttpError(405, 'this method is not allowed here', { headers: { Allow: ctx.response.get('Allow') } });
+  }
+};
 
 export function jsonApi(prefix: string, routers: Router[], report: Report, before: Middleware[] = []): Middleware {
   const chain = compose<never>([
@@ -19,7 +25,8 @@ export function jsonApi(prefix: string, routers: Router[], report: Report, befor
     ...before,
     notFound,
     bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }),
-    ...routers.flatMap((router) => [router.routes(), router.allowedMethods({ throw: true, methodNotAllowed: notAllowed, notImplemented: notAllowed })]),
+    notAllowed,
+    ...routers.flatMap((router) => [router.routes(), router.allowedMethods()]),
   ] as never[]) as Middleware;
   return (ctx, next) => (ctx.path === prefix || ctx.path.startsWith(`${prefix}/`) ? chain(ctx, async () => {}) : next());
 }

@@ -33,7 +33,7 @@ export interface ClientCallback {
   encryptionKey?: JWK;
 }
 
-const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** Keeps a secret the client already has, or makes one to be shown once. */
 function secretFor(given: unknown, kept: unknown, make: () => string): { value: unknown; generated?: string } {

@@ -24,7 +24,7 @@ import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exch
 import { tokenRateLimit } from './token_rate_limit.ts';
 
 export { AccountInputError, viewAccount, type Account, type AccountView } from './accounts.ts';
-export { ClientInputError, type ClientMetadata, type Registered } from './clients.ts';
+export { ClientInputError, CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE } from './scopes.ts';

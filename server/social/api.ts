@@ -10,9 +10,11 @@ import { viewMessage, type Messages } from './messages.ts';
 
 /** Adding and removing apps in a group: the user action of S1, provided by the actions capability. */
 export interface GroupAppSummary {
+  group_id: string;
   client_id: string;
   client_name: string;
   actions: string[];
+  added_at: string;
 }
 
 export interface GroupAppActions {

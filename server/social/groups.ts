@@ -17,7 +17,7 @@ export class GroupInputError extends InputError {
   override name = 'GroupInputError';
 }
 
-const GROUP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const GROUP_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class Groups {
   readonly #groups;

@@ -232,7 +232,12 @@ test.serial('adding an app: bad input gets a problem document', async (t) => {
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, { text: 'x'.repeat(2001) }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, [1]), 400);
   expectProblem(t, await api(server, 'GET', '/nothing', alice), 404);
-  expectProblem(t, await api(server, 'PROPFIND', '/me', alice), 405);
+  const propfind = await api(server, 'PROPFIND', '/me', alice);
+  expectProblem(t, propfind, 405);
+  t.is(propfind.headers.get('allow'), 'HEAD, GET', 'a 405 names the methods the path has (RFC 9110)');
+  const put = await api(server, 'PUT', '/groups/hiking/messages', alice, { text: 'x' });
+  expectProblem(t, put, 405);
+  t.is(put.headers.get('allow'), 'HEAD, GET, POST');
 });
 
 test.serial('the protected API refuses missing, foreign and machine tokens', async (t) => {

@@ -84,7 +84,9 @@ test('bad input gets a problem document, never a server error', async (t) => {
   await problem(t, await call(t, 'POST', '/seed', { users: [null] }), 400);
   await problem(t, await call(t, 'POST', '/seed', { groups: [null] }), 400);
   await problem(t, await call(t, 'GET', '/nothing-here'), 404);
-  await problem(t, await call(t, 'PUT', '/users', {}), 405);
+  const put = await call(t, 'PUT', '/users', {});
+  await problem(t, put, 405);
+  t.is(put.headers.get('allow'), 'HEAD, GET, POST', 'a 405 names the methods the path has (RFC 9110)');
 });
 
 test('seeding over the API is idempotent', async (t) => {

@@ -1,0 +1,134 @@
+// The OpenAPI description of the /api routes in api.ts: what each answers, and which scope it needs.
+import { json, jsonRequest, locationHeader, problem, schemaRef, shared, type ApiDescription } from '../http/index.ts';
+import type { Permission } from './grant_check.ts';
+import { GROUP_ID } from './groups.ts';
+import { MAX_TEXT } from './messages.ts';
+
+/** Either scheme carries a user's token; the scope (or an `authorization_details` entry for the group) it needs. */
+export function userSecurity(permission?: Permission): Record<string, string[]>[] {
+  const scopes = permission ? [permission] : [];
+  return [{ userToken: scopes }, { userDpop: scopes }];
+}
+
+const forbidden = (what: string) => problem(403, `The token does not allow ${what} (\`insufficient_scope\`, with a \`WWW-Authenticate\` challenge), or the user is not a member of the group (\`forbidden\`)`, {
+  'WWW-Authenticate': { description: 'With `insufficient_scope`: `Bearer error="insufficient_scope"`', required: false, schema: { type: 'string' } },
+});
+
+const groupId = { name: 'id', in: 'path', required: true, description: 'A group id', schema: { type: 'string', pattern: GROUP_ID.source }, example: 'hiking' };
+const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
+
+export function socialApiDescription(options: { grantableActions: string[] }): ApiDescription {
+  return {
+    tags: [{ name: 'social', description: 'The signed-in user, their groups, messages and the apps they added to groups' }],
+    securitySchemes: {
+      userToken: {
+        type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
+        description: 'A Plaza access token (RFC 9068, `typ: at+jwt`) for the resource `<issuer>/api`, issued to act for a user (authorization code, refresh or token exchange). '
+          + 'The scope named on each operation, or an `authorization_details` entry of type `group_messages` naming the group and the action, allows it.',
+      },
+      userDpop: {
+        type: 'http', scheme: 'DPoP',
+        description: 'A DPoP-bound Plaza access token (`cnf.jkt`, RFC 9449): `Authorization: DPoP <token>` and a `DPoP` header with a proof by the bound key (`htm`, `htu`, `ath`, and the server nonce when required).',
+      },
+    },
+    schemas: {
+      Me: {
+        type: 'object', additionalProperties: false, required: ['sub'],
+        properties: { sub: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' } },
+      },
+      GroupSummary: { type: 'object', additionalProperties: false, required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
+      Message: {
+        type: 'object', additionalProperties: false, required: ['id', 'group_id', 'author', 'via', 'text', 'created_at'],
+        properties: {
+          id: { type: 'string' },
+          group_id: { type: 'string' },
+          author: { type: 'string', description: 'The `sub` of the user who posted it' },
+          via: { type: ['string', 'null'], description: 'The client the user posted it through' },
+          text: { type: 'string', minLength: 1, maxLength: MAX_TEXT },
+          created_at: { type: 'string', format: 'date-time' },
+        },
+      },
+      GroupApp: {
+        type: 'object', additionalProperties: false, required: ['group_id', 'client_id', 'client_name', 'actions', 'added_at'],
+        properties: {
+          group_id: { type: 'string' },
+          client_id: { type: 'string' },
+          client_name: { type: 'string' },
+          actions: { type: 'array', items: { enum: options.grantableActions } },
+          added_at: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+    paths: {
+      '/api/me': {
+        get: {
+          operationId: 'getMe', tags: ['social'], summary: 'The user the token acts for', security: userSecurity(),
+          responses: { 200: json('The user', schemaRef('Me')), 401: shared('Unauthorized'), 503: shared('Unavailable') },
+        },
+      },
+      '/api/groups': {
+        get: {
+          operationId: 'listGroups', tags: ['social'], summary: 'The groups the user belongs to', security: userSecurity('groups:read'),
+          responses: { 200: json('The groups', arrayOf('GroupSummary')), 401: shared('Unauthorized'), 403: forbidden('groups:read'), 503: shared('Unavailable') },
+        },
+      },
+      '/api/groups/{id}/messages': {
+        parameters: [groupId],
+        get: {
+          operationId: 'listMessages', tags: ['social'], summary: 'The group\'s messages, oldest first', security: userSecurity('messages:read'),
+          responses: { 200: json('The messages', arrayOf('Message')), 401: shared('Unauthorized'), 403: forbidden('messages:read in this group'), 503: shared('Unavailable') },
+        },
+        post: {
+          operationId: 'postMessage', tags: ['social'], summary: 'Posts a message as the user, through the token\'s client', security: userSecurity('messages:post'),
+          requestBody: jsonRequest({
+            type: 'object', required: ['text'],
+            properties: { text: { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' } },
+          }),
+          responses: {
+            201: json('The message', schemaRef('Message'), { Location: locationHeader('the message') }),
+            400: shared('BadRequest'), 401: shared('Unauthorized'), 403: forbidden('messages:post in this group'),
+            413: shared('PayloadTooLarge'), 415: shared('UnsupportedMediaType'), 503: shared('Unavailable'),
+          },
+        },
+      },
+      '/api/groups/{id}/apps': {
+        parameters: [groupId],
+        get: {
+          operationId: 'listGroupApps', tags: ['social'], summary: 'The apps this user added to the group', security: userSecurity('groups:apps'),
+          responses: {
+            200: json('The apps', arrayOf('GroupApp')), 401: shared('Unauthorized'), 403: forbidden('groups:apps in this group'),
+            404: problem(404, 'The group does not exist'), 503: shared('Unavailable'),
+          },
+        },
+        post: {
+          operationId: 'addGroupApp', tags: ['social'], security: userSecurity('groups:apps'),
+          summary: 'Adds an app to the group: the app receives a one-time action ticket by callback, to exchange for a token limited to this group and these actions',
+          requestBody: jsonRequest({
+            type: 'object', required: ['client_id', 'actions'],
+            properties: {
+              client_id: { type: 'string', minLength: 1, description: 'A client with a `callback_uri`' },
+              actions: { type: 'array', minItems: 1, items: { enum: options.grantableActions } },
+            },
+            examples: [{ client_id: 'poster', actions: [options.grantableActions[0]] }],
+          }),
+          responses: {
+            201: json('The app in the group', schemaRef('GroupApp')),
+            400: problem(400, 'Bad input: `invalid_client_id` (no such client, or it has no `callback_uri`), `invalid_actions`, or a body that is not a JSON object'),
+            401: shared('Unauthorized'), 403: forbidden('groups:apps in this group'), 404: problem(404, 'The group does not exist'),
+            413: shared('PayloadTooLarge'), 415: shared('UnsupportedMediaType'), 503: shared('Unavailable'),
+          },
+        },
+      },
+      '/api/groups/{id}/apps/{clientId}': {
+        parameters: [groupId, { name: 'clientId', in: 'path', required: true, schema: { type: 'string' } }],
+        delete: {
+          operationId: 'removeGroupApp', tags: ['social'], summary: 'Removes the app from the group and revokes every token it got there for this user', security: userSecurity('groups:apps'),
+          responses: {
+            204: { description: 'Removed' }, 401: shared('Unauthorized'), 403: forbidden('groups:apps in this group'),
+            404: problem(404, 'That app is not in this group for this user'), 503: shared('Unavailable'),
+          },
+        },
+      },
+    },
+  };
+}
