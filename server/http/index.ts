@@ -11,6 +11,7 @@ import type { Views } from './views.ts';
 export { Views, seeOther } from './views.ts';
 export { siteRoutes, staticFiles } from './site.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
+export { IncompleteBody, peekBody } from './peek_body.ts';
 export { createLogger, createMetrics, requestLog, type Metrics } from './observability.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, InputError, problemJson, type Report } from './errors.ts';

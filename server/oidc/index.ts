@@ -128,7 +128,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   ];
   return {
     provider, accounts, session, routers, resources, tokenExchange,
-    tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate),
+    tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, deps.report),
     clients: new Clients(store, provider, deps.box),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),

@@ -1,9 +1,11 @@
-// Per-client rate limit on the token endpoint, counted in the store across every Plaza process. Only requests
-// that passed client authentication count, so nobody can use up another client's allowance by naming it.
-import type { IncomingMessage } from 'node:http';
+// Per-client rate limit on the token endpoint, counted in the store across every Plaza process. A request counts
+// only once it is known that the client authenticated (a token, or an error oidc-provider raises only after client
+// authentication), so naming a client is not enough to use up its allowance. A public client cannot authenticate:
+// it is counted per client and address. Parallel requests may overshoot the limit by as many as are in flight.
 import { decodeJwt } from 'jose';
-import type { Middleware } from 'koa';
-import { secondsLeft, WindowCounters, type Store } from '../store/index.ts';
+import type { Context, Middleware } from 'koa';
+import { IncompleteBody, peekBody } from '../http/index.ts';
+import { secondsLeft, WindowCounters, type Store, type WindowCount } from '../store/index.ts';
 
 export interface TokenRateConfig {
   /** Requests per window per client; 0 turns the limit off. */
@@ -13,6 +15,18 @@ export interface TokenRateConfig {
 
 /** oidc-provider's own cap on a token request body. */
 const BODY_LIMIT = 56 * 1024;
+
+/** Token endpoint errors that oidc-provider raises only after the client authenticated. */
+const AFTER_AUTHENTICATION = new Set([
+  'invalid_grant', 'invalid_scope', 'invalid_target', 'unauthorized_client', 'unsupported_grant_type', 'invalid_dpop_proof', 'use_dpop_nonce',
+]);
+
+/** How oidc-provider's router matches a path: ASCII letters in any case, and one trailing slash. */
+function isPath(path: string, route: string): boolean {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  const fold = (p: string) => p.replace(/[a-z]/g, (c) => c.toUpperCase());
+  return fold(trimmed) === fold(route);
+}
 
 function basicClientId(authorization: string | undefined): string | undefined {
   const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
@@ -27,53 +41,13 @@ function basicClientId(authorization: string | undefined): string | undefined {
   }
 }
 
-/** The client stopped sending before the length it declared. */
-class IncompleteBody extends Error {
-  override name = 'IncompleteBody';
-}
-
-/**
- * Reads a form body and puts it back into the request stream, untouched, for oidc-provider to parse. It stops at
- * the declared length without reading the end of the stream, because a stream cannot take data back after that.
- */
-function peekBody(req: IncomingMessage, length: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const stop = () => {
-      req.off('readable', onReadable);
-      req.off('end', onEnd);
-      req.off('error', onEnd);
-    };
-    const onReadable = () => {
-      let chunk: Buffer | null;
-      while (received < length && (chunk = req.read() as Buffer | null) !== null) {
-        chunks.push(chunk);
-        received += chunk.length;
-      }
-      if (received < length) return;
-      stop();
-      const body = Buffer.concat(chunks, received);
-      req.unshift(body);
-      resolve(body);
-    };
-    const onEnd = () => {
-      stop();
-      reject(new IncompleteBody());
-    };
-    req.on('readable', onReadable);
-    req.once('end', onEnd);
-    req.once('error', onEnd);
-  });
-}
-
 /** The client a token request names: Basic credentials, `client_id`, or the subject of a client assertion. */
-async function namedClient(ctx: Parameters<Middleware>[0]): Promise<string | undefined> {
+async function namedClient(ctx: Context): Promise<string | undefined> {
   const basic = basicClientId(ctx.get('authorization'));
   if (basic) return basic;
-  const length = ctx.request.length;
-  if (!ctx.is('application/x-www-form-urlencoded') || !length || length > BODY_LIMIT) return undefined;
-  const body = await peekBody(ctx.req, length);
+  if (!ctx.is('application/x-www-form-urlencoded')) return undefined;
+  const body = await peekBody(ctx.req, BODY_LIMIT);
+  if (!body) return undefined;
   const params = new URLSearchParams(body.toString('utf8'));
   const clientId = params.get('client_id');
   if (clientId) return clientId;
@@ -85,22 +59,40 @@ async function namedClient(ctx: Parameters<Middleware>[0]): Promise<string | und
   }
 }
 
-export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRateConfig): Middleware {
+/** Counter ids: a confidential client's own, and a public client's per address. */
+const counterIds = (clientId: string, ip: string) => ({ client: `client:${clientId}`, address: `public:${clientId}:${ip}` });
+
+function authenticatedClient(ctx: Context): { clientId: string; public: boolean } | undefined {
+  const client = (ctx.oidc as { client?: { clientId: string; clientAuthMethod: string } } | undefined)?.client;
+  if (!client) return undefined;
+  const error = (ctx.body as { error?: unknown } | undefined)?.error;
+  const authenticated = ctx.status < 400 || (typeof error === 'string' && AFTER_AUTHENTICATION.has(error));
+  return authenticated ? { clientId: client.clientId, public: client.clientAuthMethod === 'none' } : undefined;
+}
+
+export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRateConfig, report: (err: unknown) => void): Middleware {
   const counters = new WindowCounters(store, 'token_requests', config.windowSeconds);
   return async (ctx, next) => {
-    if (config.limit === 0 || ctx.method !== 'POST' || ctx.path !== tokenPath) return next();
+    if (config.limit === 0 || ctx.method !== 'POST' || !isPath(ctx.path, tokenPath)) return next();
     let named: string | undefined;
     try {
       named = await namedClient(ctx);
     } catch (err) {
       if (!(err instanceof IncompleteBody)) throw err;
       ctx.status = 400;
-      ctx.body = { error: 'invalid_request', error_description: 'the request body is shorter than its Content-Length' };
+      ctx.body = { error: 'invalid_request', error_description: 'the request body ended early' };
       return;
     }
-    const count = named === undefined ? undefined : await counters.get(named);
-    if (count && count.count >= config.limit) {
-      const wait = secondsLeft(count);
+    // The counters fail open: a store that cannot count must not turn a token the client got into an error.
+    let seen: WindowCount[] = [];
+    try {
+      seen = named === undefined ? [] : await counters.getMany(Object.values(counterIds(named, ctx.ip)));
+    } catch (err) {
+      report(err);
+    }
+    const over = seen.find((count) => count.count >= config.limit);
+    if (over) {
+      const wait = secondsLeft(over);
       ctx.status = 429;
       ctx.set('Retry-After', String(wait));
       ctx.set('Cache-Control', 'no-store');
@@ -108,7 +100,14 @@ export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRat
       return;
     }
     await next();
-    const authenticated = (ctx.oidc as { client?: { clientId: string } } | undefined)?.client?.clientId;
-    if (authenticated && ctx.status !== 401) await counters.add(authenticated, 1, authenticated === named ? count : undefined);
+    const client = authenticatedClient(ctx);
+    if (!client) return;
+    const ids = counterIds(client.clientId, ctx.ip);
+    const id = client.public ? ids.address : ids.client;
+    try {
+      await counters.add(id, 1, seen.find((count) => count.id === id));
+    } catch (err) {
+      report(err);
+    }
   };
 }

@@ -1,5 +1,5 @@
 // Fixed-window counters kept in the store, so that every Plaza process counts together.
-import type { Doc, Store } from './port.ts';
+import { oneOf, type Doc, type Store } from './port.ts';
 
 export interface WindowCount extends Doc {
   count: number;
@@ -17,8 +17,9 @@ export class WindowCounters {
     this.#windowMs = windowSeconds * 1000;
   }
 
-  async get(id: string): Promise<WindowCount | undefined> {
-    return this.#docs.get(id);
+  /** The live counters among these ids, in one read. */
+  async getMany(ids: string[]): Promise<WindowCount[]> {
+    return this.#docs.find({ id: oneOf(ids) });
   }
 
   /**

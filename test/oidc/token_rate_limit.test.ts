@@ -1,9 +1,10 @@
 // Per-client rate limits on the token endpoint: 429 with Retry-After once a client used its allowance, counted
 // across processes, and only for requests in which the client authenticated.
 import anyTest, { type TestFn } from 'ava';
+import { request } from 'node:http';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { basicAuth, tokenRequest } from '../helpers/oauth.ts';
-import { ADMIN_TOOL, seedBasics, SERVICE } from '../helpers/fixtures.ts';
+import { ADMIN_TOOL, seedBasics, SERVICE, SPA } from '../helpers/fixtures.ts';
 
 const test = anyTest as TestFn<{ server: TestServer }>;
 const LIMIT = 3;
@@ -18,6 +19,28 @@ const credentials = (client: { client_id: string; client_secret: string }, secre
   ({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: secret });
 
 const basic = (client: { client_id: string; client_secret: string }) => ({ authorization: basicAuth(client.client_id, client.client_secret) });
+
+/** A token request as any HTTP client may send it: another spelling of the path, a chunked body, another address. */
+function rawTokenRequest(server: TestServer, body: Record<string, string>, options: { path?: string; chunked?: boolean; from?: string; headers?: Record<string, string> } = {}) {
+  const text = new URLSearchParams(body).toString();
+  return new Promise<{ status: number; body: Record<string, any> }>((resolve, reject) => {
+    const req = request(`${server.url}${options.path ?? '/token'}`, {
+      method: 'POST', localAddress: options.from,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(options.chunked ? {} : { 'content-length': Buffer.byteLength(text) }), ...options.headers },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+    });
+    req.once('error', reject);
+    if (options.chunked) {
+      req.write(text.slice(0, 10));
+      setImmediate(() => req.end(text.slice(10)));
+    } else {
+      req.end(text);
+    }
+  });
+}
 
 test('a client over its allowance gets 429 with Retry-After; other clients are not affected', async (t) => {
   const { server } = t.context;
@@ -57,4 +80,33 @@ test('every process on one store counts against the same allowance', async (t) =
   t.teardown(() => second.plaza.close());
   for (let i = 0; i < LIMIT; i += 1) t.is((await tokenRequest(i % 2 ? second : server, credentials(SERVICE))).status, 200);
   t.is((await tokenRequest(second, credentials(SERVICE))).status, 429);
+});
+
+test('another spelling of the token path and a chunked body are counted and limited the same', async (t) => {
+  const { server } = t.context;
+  t.is((await rawTokenRequest(server, credentials(SERVICE), { path: '/TOKEN' })).status, 200);
+  t.is((await rawTokenRequest(server, credentials(SERVICE), { path: '/token/' })).status, 200);
+  t.is((await rawTokenRequest(server, credentials(SERVICE), { chunked: true })).status, 200);
+  for (const options of [{ path: '/Token' }, { path: '/token/' }, { chunked: true }, {}]) {
+    t.is((await rawTokenRequest(server, credentials(SERVICE), options)).status, 429, JSON.stringify(options));
+  }
+});
+
+test('naming a confidential client beside a client attestation does not count against it', async (t) => {
+  const { server } = t.context;
+  const attestation = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJzZXJ2aWNlIn0.';
+  for (let i = 0; i < LIMIT * 2; i += 1) {
+    const res = await rawTokenRequest(server, { grant_type: 'client_credentials', client_id: SERVICE.client_id }, { headers: { 'oauth-client-attestation': attestation } });
+    t.true(res.status === 400 || res.status === 401, `status ${res.status}`);
+  }
+  t.is((await tokenRequest(server, credentials(SERVICE))).status, 200);
+});
+
+test('a public client is counted per address: one address using it up does not lock out another', async (t) => {
+  const { server } = t.context;
+  const refresh = { grant_type: 'refresh_token', refresh_token: 'not-a-refresh-token', client_id: SPA.client_id };
+  for (let i = 0; i < LIMIT; i += 1) t.is((await rawTokenRequest(server, refresh)).body.error, 'invalid_grant');
+  t.is((await rawTokenRequest(server, refresh)).status, 429);
+  t.is((await rawTokenRequest(server, refresh, { from: '127.0.0.2' })).body.error, 'invalid_grant', 'another address is not limited');
+  t.is((await rawTokenRequest(server, { grant_type: 'client_credentials', client_id: SPA.client_id })).status, 429);
 });
