@@ -1,6 +1,6 @@
 // The composition root: opens the store, builds each capability, and hands them to the HTTP assembly.
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
@@ -142,6 +142,15 @@ export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  let closing = false;
+  const answering = new Set<ServerResponse>();
+  // Once shutdown began, a keep-alive connection is closed after the answer it is giving, not kept for more.
+  const closeAfter = (res: ServerResponse) => { if (!res.headersSent) res.setHeader('Connection', 'close'); };
+  server.on('request', (_req, res: ServerResponse) => {
+    if (closing) closeAfter(res);
+    answering.add(res);
+    res.once('close', () => { answering.delete(res); if (closing) server.closeIdleConnections(); });
+  });
   const worker = config.runWorker ? plaza.async.newWorker() : undefined;
   worker?.start();
   return {
@@ -150,6 +159,8 @@ export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
       stopSweeper();
+      closing = true;
+      answering.forEach(closeAfter);
       // Stop accepting, let requests under way finish (bounded by the grace period), close idle connections.
       const closed = new Promise<void>((resolve) => { server.close(() => resolve()); });
       server.closeIdleConnections();
