@@ -64,7 +64,7 @@ const SHARED_RESPONSES = {
   Unavailable: problem(503, 'The store cannot be reached; try again later'),
 };
 
-export type SharedResponse = keyof typeof SHARED_RESPONSES;
+type SharedResponse = keyof typeof SHARED_RESPONSES;
 
 export const shared = (name: SharedResponse): Item => ({ $ref: `#/components/responses/${name}` });
 

@@ -9,6 +9,11 @@ type SecretField = typeof SECRET_FIELDS[number];
 
 const sealedField = (field: SecretField) => `${field}_sealed`;
 
+/** A field of the input that only sealing may write, if there is one. */
+export function sealedFieldIn(metadata: Metadata): string | undefined {
+  return SECRET_FIELDS.map(sealedField).find((field) => Object.hasOwn(metadata, field));
+}
+
 /** What is stored: each secret sealed, none in the clear. */
 export function sealClientSecrets(metadata: Metadata, box: SecretBox): Metadata {
   const stored = { ...metadata };

@@ -6,7 +6,7 @@ import type { JWK } from 'jose';
 import { InputError } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
 import { modelCollection } from './adapter.ts';
-import { clientSecretOf, resealClientSecrets, sealClientSecrets, withoutSecrets } from './client_secrets.ts';
+import { clientSecretOf, resealClientSecrets, sealClientSecrets, sealedFieldIn, withoutSecrets } from './client_secrets.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
@@ -59,6 +59,8 @@ export class Clients {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ClientInputError('client metadata must be a JSON object');
     const clientId = input.client_id ?? `app_${randomBytes(9).toString('base64url')}`;
     if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw new ClientInputError('client_id must be 1-128 URL-safe characters');
+    const sealed = sealedFieldIn(input);
+    if (sealed) throw new ClientInputError(`${sealed} is Plaza's own; send the secret itself`);
     const metadata: ClientMetadata = { ...input, client_id: clientId };
     const existing = (await this.#docs.get(clientId))?.payload;
     let generatedSecret: string | undefined;

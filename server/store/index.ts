@@ -4,7 +4,7 @@ import { MongoStore } from './mongo/index.ts';
 import type { Store } from './port.ts';
 
 export * from './port.ts';
-export { newSecretKey, SecretBox, SecretKeyError } from './secret_box.ts';
+export { SecretBox, SecretKeyError } from './secret_box.ts';
 export { getOrCreateMeta, sharedSecret } from './shared_secret.ts';
 export { WindowCounters, secondsLeft, type WindowCount } from './window_counter.ts';
 

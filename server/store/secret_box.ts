@@ -6,7 +6,6 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const VERSION = 'v1';
-const KEPT_FILE_KEYS = 3;
 
 export class SecretKeyError extends Error {
   override name = 'SecretKeyError';
@@ -25,7 +24,7 @@ function decodeKeys(text: string, separator: RegExp): Buffer[] {
   return keys;
 }
 
-export function newSecretKey(): string {
+function newSecretKey(): string {
   return randomBytes(32).toString('base64');
 }
 
@@ -60,22 +59,20 @@ export class SecretBox {
   }
 
   /**
-   * Development keys: puts a new key first in DATA_DIR/secret.key and keeps two older ones after it, so that a
-   * process still sealing with an older key while secrets are re-sealed does not leave anything unreadable.
+   * Development keys: puts a new key first in DATA_DIR/secret.key and keeps every older one after it, since a
+   * process started earlier may still have sealed something under one of them.
    */
-  static addKeyToFile(dataDir: string): SecretBox {
-    const older = readKeyFile(dataDir).slice(0, KEPT_FILE_KEYS - 1).map((k) => k.toString('base64'));
+  static addKeyToFile(dataDir: string): void {
+    const keys = [newSecretKey(), ...readKeyFile(dataDir).map((k) => k.toString('base64'))];
     const file = keyFilePath(dataDir);
-    writeFileSync(`${file}.new`, [newSecretKey(), ...older].join('\n'), { mode: 0o600 });
-    renameSync(`${file}.new`, file);
-    return SecretBox.open(dataDir, undefined);
-  }
-
-  static isSealed(value: unknown): value is string {
-    return typeof value === 'string' && value.startsWith(`${VERSION}.`);
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(temporary, keys.join('\n'), { mode: 0o600 });
+    renameSync(temporary, file);
   }
 
   seal(plaintext: string): string {
+    // A key file may have gained a newer key since this process read it: seal under the newest.
+    if (this.#reload) this.#keys = this.#reload();
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#keys[0], iv);
     const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

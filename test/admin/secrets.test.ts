@@ -106,3 +106,10 @@ test('rotating the generated development key while a server runs', async (t) => 
   await server.restart();
   t.is((await clientToken(server)).status, 200);
 });
+
+test('client metadata may not set the sealed fields itself', async (t) => {
+  const server = await seeded();
+  t.teardown(() => server.stop());
+  await t.throwsAsync(server.plaza.admin.createClient({ ...SERVICE, client_id: 'forged', client_secret_sealed: 'v1.junk' }), { message: /client_secret_sealed is Plaza's own/ });
+  await t.throwsAsync(server.plaza.admin.createClient({ ...HOOKED, client_id: 'forged-hook', webhook_secret_sealed: 'v1.junk' }), { message: /webhook_secret_sealed/ });
+});

@@ -1,4 +1,5 @@
-// A worker that stops cleanly (SIGTERM) hands back what it holds at once, instead of leaving it to its lease.
+// What a worker that stops cleanly (SIGTERM) does last: hands back the jobs it still holds (`releaseAll`) at once,
+// instead of leaving them to their lease.
 import test from 'ava';
 import { decodeJwt } from 'jose';
 import { startServer, waitUntil } from '../helpers/harness.ts';
@@ -6,7 +7,7 @@ import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { seedBasics } from '../helpers/fixtures.ts';
 import { appUserToken, asyncApp, encryptRequest, plazaEncryptionKey, submit } from '../helpers/async_client.ts';
 
-test('jobs a stopping worker still holds go back to the queue and another worker runs them before the lease ends', async (t) => {
+test('jobs handed back by a stopping worker go back to the queue and another worker runs them before the lease ends', async (t) => {
   const receiver = await new WebhookReceiver().start();
   // A lease far longer than this test may wait: only the hand-back lets the second worker in.
   const server = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1', RUN_WORKER: '0', JOB_LEASE_MS: '600000', WORKER_POLL_MS: '10' } });

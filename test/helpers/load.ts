@@ -10,7 +10,7 @@ export interface Answer {
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 
 /** fetch failed to connect, or the connection broke off before the whole answer arrived. */
-export function isConnectionError(err: unknown): boolean {
+function isConnectionError(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
     if (CONNECTION_CODES.has((e as { code?: string }).code ?? '')) return true;
   }
