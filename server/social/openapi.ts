@@ -75,7 +75,7 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
       '/api/groups/{id}/messages': {
         parameters: [groupId],
         get: {
-          operationId: 'listMessages', tags: ['social'], summary: 'The group\'s messages, oldest first', security: userSecurity('messages:read'),
+          operationId: 'listMessages', tags: ['social'], summary: 'The group\'s newest messages (at most 50), newest first', security: userSecurity('messages:read'),
           responses: { 200: json('The messages', arrayOf('Message')), 401: shared('Unauthorized'), 403: forbidden('messages:read in this group'), 503: shared('Unavailable') },
         },
         post: {
@@ -88,6 +88,16 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
             201: json('The message', schemaRef('Message'), { Location: locationHeader('the message') }),
             400: shared('BadRequest'), 401: shared('Unauthorized'), 403: forbidden('messages:post in this group'),
             413: shared('PayloadTooLarge'), 415: shared('UnsupportedMediaType'), 503: shared('Unavailable'),
+          },
+        },
+      },
+      '/api/groups/{id}/messages/{messageId}': {
+        parameters: [groupId, { name: 'messageId', in: 'path', required: true, description: 'A message id, as a post answers it', schema: { type: 'string' } }],
+        get: {
+          operationId: 'getMessage', tags: ['social'], summary: 'One message of the group (where a post\'s Location points)', security: userSecurity('messages:read'),
+          responses: {
+            200: json('The message', schemaRef('Message')), 401: shared('Unauthorized'), 403: forbidden('messages:read in this group'),
+            404: problem(404, 'No such message in this group'), 503: shared('Unavailable'),
           },
         },
       },

@@ -163,6 +163,10 @@ test.serial('the social API answers as documented', async (t) => {
   const list = await check(t, 'GET', messages, alice, { path: '/api/groups/hiking/messages', status: 200 });
   t.true(list.body.some((m: Json) => m.id === posted.body.id));
   await check(t, 'GET', messages, bob, { path: '/api/groups/chess/messages', status: 403 });
+  const one = '/api/groups/{id}/messages/{messageId}';
+  t.is((await check(t, 'GET', one, alice, { path: new URL(posted.res.headers.get('location')!).pathname, status: 200 })).body.id, posted.body.id);
+  await check(t, 'GET', one, alice, { path: '/api/groups/hiking/messages/no-such-message', status: 404 });
+  await check(t, 'GET', one, bob, { path: `/api/groups/chess/messages/${posted.body.id}`, status: 403 });
 
   const apps = '/api/groups/{id}/apps';
   const added = await check(t, 'POST', apps, alice, { path: '/api/groups/hiking/apps', body: { client_id: 'poster', actions: ['messages:post'] }, status: 201 });
@@ -283,7 +287,7 @@ test.serial('the admin API answers as documented', async (t) => {
 
 test.serial('every documented operation was called, and every documented path allows just its methods', async (t) => {
   const { doc, seen, admin } = t.context;
-  const samples: Record<string, string> = { id: 'hiking', clientId: 'poster', username: 'alice' };
+  const samples: Record<string, string> = { id: 'hiking', clientId: 'poster', username: 'alice', messageId: 'any' };
   for (const [path, item] of Object.entries(doc.paths) as [string, Json][]) {
     const methods = ['get', 'post', 'delete', 'put', 'patch'].filter((m) => item[m]);
     for (const method of methods) {
