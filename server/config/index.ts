@@ -28,7 +28,7 @@ export interface PlazaConfig {
   sweepIntervalSeconds: number;
   loginThrottle: { maxFailures: number; windowSeconds: number };
   /** Token requests per window per client (0: no limit). */
-  tokenRate: { limit: number; windowSeconds: number };
+  tokenRate: { limit: number; windowSeconds: number; syncMs: number };
   /** Lets clients register http callback URIs on loopback addresses (development and tests only). */
   allowInsecureCallbacks: boolean;
   actionTicketTtl: number;
@@ -160,6 +160,7 @@ function readConfig(env: Env): PlazaConfig {
     tokenRate: {
       limit: integer(env, 'TOKEN_RATE_LIMIT', 600),
       windowSeconds: integer(env, 'TOKEN_RATE_WINDOW', 60, 1),
+      syncMs: integer(env, 'TOKEN_RATE_SYNC_MS', 100),
     },
     allowInsecureCallbacks: flag(env, 'ALLOW_INSECURE_CALLBACKS'),
     actionTicketTtl: integer(env, 'ACTION_TICKET_TTL', 300, 1),

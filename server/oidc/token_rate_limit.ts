@@ -1,16 +1,19 @@
-// Per-client rate limit on the token endpoint, counted in the store across every Plaza process. A request counts
+// Per-client rate limit on the token endpoint, shared through the store by every Plaza process. A request counts
 // only once it is known that the client authenticated (a token, or an error oidc-provider raises only after client
 // authentication), so naming a client is not enough to use up its allowance. A public client cannot authenticate:
-// it is counted per client and address. Parallel requests may overshoot the limit by as many as are in flight.
+// it is counted per client and address. The limit may be overshot by the requests in flight, and by what other
+// processes counted since this one last synced (TOKEN_RATE_SYNC_MS).
 import { decodeJwt } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { IncompleteBody, peekBody } from '../http/index.ts';
-import { secondsLeft, WindowCounters, type Store, type WindowCount } from '../store/index.ts';
+import { secondsLeft, SharedCounters, type Store } from '../store/index.ts';
 
 export interface TokenRateConfig {
   /** Requests per window per client; 0 turns the limit off. */
   limit: number;
   windowSeconds: number;
+  /** How often a process shares its counts through the store, at most, ms. */
+  syncMs: number;
 }
 
 /** oidc-provider's own cap on a token request body. */
@@ -71,7 +74,7 @@ function authenticatedClient(ctx: Context): { clientId: string; public: boolean 
 }
 
 export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRateConfig, report: (err: unknown) => void): Middleware {
-  const counters = new WindowCounters(store, 'token_requests', config.windowSeconds);
+  const counters = new SharedCounters(store, 'token_requests', { windowSeconds: config.windowSeconds, syncMs: config.syncMs });
   return async (ctx, next) => {
     if (config.limit === 0 || ctx.method !== 'POST' || !isPath(ctx.path, tokenPath)) return next();
     let named: string | undefined;
@@ -84,13 +87,15 @@ export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRat
       return;
     }
     // The counters fail open: a store that cannot count must not turn a token the client got into an error.
-    let seen: WindowCount[] = [];
+    let over: { expiresAt: number } | undefined;
     try {
-      seen = named === undefined ? [] : await counters.getMany(Object.values(counterIds(named, ctx.ip)));
+      for (const id of named === undefined ? [] : Object.values(counterIds(named, ctx.ip))) {
+        const count = await counters.count(id);
+        if (count.count >= config.limit) over = count;
+      }
     } catch (err) {
       report(err);
     }
-    const over = seen.find((count) => count.count >= config.limit);
     if (over) {
       const wait = secondsLeft(over);
       ctx.status = 429;
@@ -103,9 +108,8 @@ export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRat
     const client = authenticatedClient(ctx);
     if (!client) return;
     const ids = counterIds(client.clientId, ctx.ip);
-    const id = client.public ? ids.address : ids.client;
     try {
-      await counters.add(id, 1, seen.find((count) => count.id === id));
+      await counters.add(client.public ? ids.address : ids.client);
     } catch (err) {
       report(err);
     }

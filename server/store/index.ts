@@ -6,7 +6,8 @@ import type { Store } from './port.ts';
 export * from './port.ts';
 export { SecretBox, SecretKeyError } from './secret_box.ts';
 export { getOrCreateMeta, sharedSecret } from './shared_secret.ts';
-export { WindowCounters, secondsLeft, type WindowCount } from './window_counter.ts';
+export { WindowCounters, secondsLeft } from './window_counter.ts';
+export { SharedCounters } from './shared_counters.ts';
 
 export { StoreUnavailableError } from './mongo/index.ts';
 

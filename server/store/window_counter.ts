@@ -1,5 +1,5 @@
 // Fixed-window counters kept in the store, so that every Plaza process counts together.
-import { oneOf, type Doc, type Store } from './port.ts';
+import type { Doc, Store } from './port.ts';
 
 export interface WindowCount extends Doc {
   count: number;
@@ -17,18 +17,14 @@ export class WindowCounters {
     this.#windowMs = windowSeconds * 1000;
   }
 
-  /** The live counters among these ids, in one read. */
-  async getMany(ids: string[]): Promise<WindowCount[]> {
-    return this.#docs.find({ id: oneOf(ids) });
+  async get(id: string): Promise<WindowCount | undefined> {
+    return this.#docs.get(id);
   }
 
-  /**
-   * Adds to a counter (a window starts with its first count); never below zero. `seen` is the counter as the
-   * caller just read it: the first try writes on it without reading again.
-   */
-  async add(id: string, delta: number, seen?: WindowCount): Promise<WindowCount | undefined> {
+  /** Adds to a counter (a window starts with its first count); never below zero. */
+  async add(id: string, delta: number): Promise<WindowCount | undefined> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
-      const doc = attempt === 0 && seen ? seen : await this.#docs.get(id);
+      const doc = await this.#docs.get(id);
       if (!doc) {
         if (delta < 0) return undefined;
         const fresh = { id, count: delta, expiresAt: Date.now() + this.#windowMs };
@@ -47,6 +43,6 @@ export class WindowCounters {
 }
 
 /** Whole seconds until a counter's window ends: a Retry-After value. */
-export function secondsLeft(count: WindowCount): number {
+export function secondsLeft(count: { expiresAt?: number | null }): number {
   return Math.max(1, Math.ceil(((count.expiresAt ?? 0) - Date.now()) / 1000));
 }

@@ -10,7 +10,8 @@ const test = anyTest as TestFn<{ server: TestServer }>;
 const LIMIT = 3;
 
 test.beforeEach(async (t) => {
-  t.context.server = await startServer({ env: { TOKEN_RATE_LIMIT: String(LIMIT), TOKEN_RATE_WINDOW: '60' } });
+  // Every request reads and writes the shared count, unless a test says otherwise.
+  t.context.server = await startServer({ env: { TOKEN_RATE_LIMIT: String(LIMIT), TOKEN_RATE_WINDOW: '60', TOKEN_RATE_SYNC_MS: '0' } });
   await seedBasics(t.context.server);
 });
 test.afterEach.always(async (t) => { await t.context.server.stop(); });
@@ -76,7 +77,7 @@ test('requests that fail client authentication do not use up the named client\'s
 
 test('every process on one store counts against the same allowance', async (t) => {
   const { server } = t.context;
-  const second = await startServer({ storeOf: server, env: { TOKEN_RATE_LIMIT: String(LIMIT), TOKEN_RATE_WINDOW: '60' } });
+  const second = await startServer({ storeOf: server, env: { TOKEN_RATE_LIMIT: String(LIMIT), TOKEN_RATE_WINDOW: '60', TOKEN_RATE_SYNC_MS: '0' } });
   t.teardown(() => second.plaza.close());
   for (let i = 0; i < LIMIT; i += 1) t.is((await tokenRequest(i % 2 ? second : server, credentials(SERVICE))).status, 200);
   t.is((await tokenRequest(second, credentials(SERVICE))).status, 429);
@@ -109,4 +110,14 @@ test('a public client is counted per address: one address using it up does not l
   t.is((await rawTokenRequest(server, refresh)).status, 429);
   t.is((await rawTokenRequest(server, refresh, { from: '127.0.0.2' })).body.error, 'invalid_grant', 'another address is not limited');
   t.is((await rawTokenRequest(server, { grant_type: 'client_credentials', client_id: SPA.client_id })).status, 429);
+});
+
+test('between syncs a process counts in memory: the limit holds in it, and the store is written only when it syncs', async (t) => {
+  const lazy = await startServer({ storeOf: t.context.server, env: { TOKEN_RATE_LIMIT: String(LIMIT), TOKEN_RATE_WINDOW: '60', TOKEN_RATE_SYNC_MS: '600000' } });
+  t.teardown(() => lazy.plaza.close());
+  for (let i = 0; i < LIMIT; i += 1) t.is((await tokenRequest(lazy, credentials(SERVICE))).status, 200);
+  t.is((await tokenRequest(lazy, credentials(SERVICE))).status, 429, 'the process\'s own count stops it');
+  const stored = await lazy.plaza.store.collection<{ id: string; count: number }>({ name: 'token_requests' }).get(`client:${SERVICE.client_id}`);
+  t.is(stored?.count ?? 0, 0, 'nothing was written yet: the first sync read the count, the rest is in memory');
+  t.is((await tokenRequest(t.context.server, credentials(SERVICE))).status, 200, 'a process that syncs on every request has not seen those counts yet');
 });
