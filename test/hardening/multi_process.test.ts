@@ -25,8 +25,9 @@ const LANES = 3;
 
 test('three Plaza processes on one store under load: one redemption each, every job run and called back once, no other error', async (t) => {
   const receiver = await new WebhookReceiver().start();
-  // The load comes from a few clients; what is tested is one redemption each, not their allowance.
-  const shared = { LOG_LEVEL: 'error', ALLOW_INSECURE_CALLBACKS: '1', WORKER_POLL_MS: '20', TOKEN_RATE_LIMIT: '0' };
+  // The load comes from a few clients; what is tested is one redemption each, not their allowance. A loaded
+  // machine must not turn a slow callback into a retry: the test counts deliveries.
+  const shared = { LOG_LEVEL: 'error', ALLOW_INSECURE_CALLBACKS: '1', WORKER_POLL_MS: '20', TOKEN_RATE_LIMIT: '0', WEBHOOK_TIMEOUT_MS: '30000' };
   const first = await testEnv({ env: shared });
   // One store and one issuer: the processes differ only in their ports, as nodes behind a load balancer would.
   const envs = [first];
