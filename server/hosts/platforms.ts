@@ -121,8 +121,9 @@ export class HostPlatforms {
   async resealSecrets(): Promise<number> {
     let count = 0;
     for (const host of await this.#docs.find({ kind: 'code2session' })) {
-      await this.#docs.update(host.id, { appSecretSealed: this.#box.reseal(host.appSecretSealed!) });
-      count += 1;
+      // Only if the secret is still the one read: a host registered meanwhile was sealed under the newest key.
+      const resealed = await this.#docs.update(host.id, { appSecretSealed: this.#box.reseal(host.appSecretSealed!) }, { appSecretSealed: host.appSecretSealed! });
+      if (resealed) count += 1;
     }
     return count;
   }

@@ -54,12 +54,18 @@ export function withoutSecrets(stored: Metadata): Metadata {
   return metadata;
 }
 
-/** The stored client with every secret sealed under the newest key (secrets in the clear get sealed too). */
-export function resealClientSecrets(stored: Metadata, box: SecretBox): Metadata {
-  const opened: Metadata = withoutSecrets(stored);
+/** A merge patch that seals a stored client's secrets again under the newest key (and any in the clear). */
+export function resealPatch(stored: Metadata, box: SecretBox): Metadata {
+  const patch: Metadata = {};
   for (const field of SECRET_FIELDS) {
     const secret = clientSecretOf(stored, field, box);
-    if (secret !== undefined) opened[field] = secret;
+    patch[field] = null;
+    if (secret !== undefined) patch[sealedField(field)] = box.seal(secret);
   }
-  return sealClientSecrets(opened, box);
+  return patch;
+}
+
+/** The sealed values a stored client holds, by field name (null where there is none). */
+export function sealedValues(stored: Metadata): Record<string, string | null> {
+  return Object.fromEntries(SECRET_FIELDS.map(sealedField).map((field) => [field, typeof stored[field] === 'string' ? stored[field] : null]));
 }

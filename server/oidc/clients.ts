@@ -6,7 +6,7 @@ import type { JWK } from 'jose';
 import { InputError } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
 import { modelCollection } from './adapter.ts';
-import { clientSecretOf, resealClientSecrets, sealClientSecrets, sealedFieldIn, withoutSecrets } from './client_secrets.ts';
+import { clientSecretOf, resealPatch, sealClientSecrets, sealedFieldIn, sealedValues, withoutSecrets } from './client_secrets.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
@@ -111,8 +111,9 @@ export class Clients {
   async resealSecrets(): Promise<number> {
     let count = 0;
     for (const doc of await this.#docs.find({})) {
-      await this.#docs.put({ ...doc, payload: resealClientSecrets(doc.payload, this.#box) as never });
-      count += 1;
+      // Only if the secrets are still those read: a client registered meanwhile was sealed under the newest key.
+      const asRead = Object.fromEntries(Object.entries(sealedValues(doc.payload)).map(([field, value]) => [`payload.${field}`, value]));
+      if (await this.#docs.update(doc.id, { payload: resealPatch(doc.payload, this.#box) as never }, asRead)) count += 1;
     }
     return count;
   }

@@ -75,7 +75,7 @@ test('rotating PLAZA_SECRET_KEY: new key first, re-seal, drop the old key', asyn
 
   const rotated = await runAdmin({ ...server.env, PLAZA_SECRET_KEY: `${nextKey},${oldKey}` }, 'secrets', 'rotate', '--json');
   t.is(rotated.code, 0, rotated.stderr);
-  t.like(JSON.parse(rotated.stdout), { hosts: 1 });
+  t.like(JSON.parse(rotated.stdout), { clients: 1, hosts: 1 });
 
   server.env.PLAZA_SECRET_KEY = nextKey;
   await server.restart();
