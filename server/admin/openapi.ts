@@ -2,7 +2,7 @@
 import { json, jsonRequest, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
 import { HOST_ID, HOST_JWT_ALGS } from '../hosts/index.ts';
 import { CLIENT_ID } from '../oidc/index.ts';
-import { GROUP_ID } from '../social/index.ts';
+import { GROUP_ID_SCHEMA } from '../social/index.ts';
 
 const security = [{ adminToken: ['admin'] }];
 const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
@@ -50,7 +50,7 @@ const USER_INPUT: JsonSchema = {
 
 const GROUP_INPUT: JsonSchema = {
   type: 'object', required: ['id'],
-  properties: { id: { type: 'string', pattern: GROUP_ID.source }, name: string, members: { type: 'array', items: { type: 'string', description: 'A username' } } },
+  properties: { id: GROUP_ID_SCHEMA, name: string, members: { type: 'array', items: { type: 'string', description: 'A username' } } },
 };
 
 export const adminApiDescription: ApiDescription = {

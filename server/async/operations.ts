@@ -2,7 +2,7 @@
 // does. Each is idempotent by job id, so a job run twice after a crash acts once.
 import { InputError, schemaRef, type JsonSchema } from '../http/index.ts';
 import type { AuditLog, Groups, Messages, Permission } from '../social/index.ts';
-import { GROUP_ID, MAX_TEXT, viewMessage } from '../social/index.ts';
+import { GROUP_ID, GROUP_ID_SCHEMA, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage } from '../social/index.ts';
 
 export class OperationInputError extends InputError {
   override name = 'OperationInputError';
@@ -29,8 +29,6 @@ function object(data: unknown): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
-const GROUP_ID_SCHEMA = { type: 'string', pattern: GROUP_ID.source };
-
 function groupId(data: Record<string, unknown>): string {
   if (typeof data.group_id !== 'string' || !GROUP_ID.test(data.group_id)) throw new OperationInputError('data.group_id must be a group id');
   return data.group_id;
@@ -52,7 +50,7 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
   return {
     'messages.post': {
       permission: 'messages:post',
-      data: { type: 'object', required: ['group_id', 'text'], properties: { group_id: GROUP_ID_SCHEMA, text: { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S' } } },
+      data: { type: 'object', required: ['group_id', 'text'], properties: { group_id: GROUP_ID_SCHEMA, text: MESSAGE_TEXT_SCHEMA } },
       result: schemaRef('Message'),
       validate(data) {
         const d = object(data);

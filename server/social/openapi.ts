@@ -14,7 +14,11 @@ const forbidden = (what: string) => problem(403, `The token does not allow ${wha
   'WWW-Authenticate': { description: 'With `insufficient_scope`: `Bearer error="insufficient_scope"`', required: false, schema: { type: 'string' } },
 });
 
-const groupId = { name: 'id', in: 'path', required: true, description: 'A group id', schema: { type: 'string', pattern: GROUP_ID.source }, example: 'hiking' };
+/** What a group id and a message's text are, for every description that takes them. */
+export const GROUP_ID_SCHEMA = { type: 'string', pattern: GROUP_ID.source };
+export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' };
+
+const groupId = { name: 'id', in: 'path', required: true, description: 'A group id', schema: GROUP_ID_SCHEMA, example: 'hiking' };
 const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
 
 export function socialApiDescription(options: { grantableActions: string[] }): ApiDescription {
@@ -82,7 +86,7 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
           operationId: 'postMessage', tags: ['social'], summary: 'Posts a message as the user, through the token\'s client', security: userSecurity('messages:post'),
           requestBody: jsonRequest({
             type: 'object', required: ['text'],
-            properties: { text: { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' } },
+            properties: { text: MESSAGE_TEXT_SCHEMA },
           }),
           responses: {
             201: json('The message', schemaRef('Message'), { Location: locationHeader('the message') }),

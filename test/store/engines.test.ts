@@ -1,16 +1,12 @@
 // Moving a deployment between engines, and two Plaza processes on one store.
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runAdmin } from '../helpers/admin_cli.ts';
 import { mongoTestUri, startServer } from '../helpers/harness.ts';
 import { codeFor, redeemCode, seedBasics, SERVICE, WEB } from '../helpers/fixtures.ts';
 import { tokenRequest } from '../helpers/oauth.ts';
 
-const ADMIN = join(import.meta.dirname, '..', '..', 'scripts', 'admin.ts');
-const admin = (env: Record<string, string>, ...args: string[]) =>
-  promisify(execFile)(process.execPath, ['--disable-warning=ExperimentalWarning', ADMIN, ...args], { env: { ...process.env, ...env } });
 const mongoBase = process.env.PLAZA_TEST_MONGODB_URI;
 
 if (!mongoBase) {
@@ -26,10 +22,12 @@ if (!mongoBase) {
     await sqlite.plaza.close();
 
     const file = join(sqlite.dataDir, 'export.jsonl');
-    await admin({ DATA_DIR: sqlite.dataDir, MONGODB_URI: '' }, 'db', 'export', file);
+    const exported = await runAdmin({ DATA_DIR: sqlite.dataDir, MONGODB_URI: '' }, 'db', 'export', file);
+    t.is(exported.code, 0, exported.stderr);
     const uri = mongoTestUri(mongoBase, `import_${randomUUID().slice(0, 8)}`);
-    const { stdout } = await admin({ DATA_DIR: sqlite.dataDir, MONGODB_URI: uri }, 'db', 'import', file, '--json');
-    t.true(JSON.parse(stdout).accounts >= 2);
+    const imported = await runAdmin({ DATA_DIR: sqlite.dataDir, MONGODB_URI: uri }, 'db', 'import', file, '--json');
+    t.is(imported.code, 0, imported.stderr);
+    t.true(JSON.parse(imported.stdout).accounts >= 2);
 
     const mongo = await startServer({ env: { ...sqlite.env, MONGODB_URI: uri, PORT: sqlite.env.PORT } });
     t.teardown(() => mongo.stop());
