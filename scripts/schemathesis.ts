@@ -1,19 +1,19 @@
 // Runs schemathesis against a real Plaza: starts one on a free loopback port with a fresh store, seeds a user, a
-// group and the clients, gets a user token (through the real sign-in and consent forms) and an admin token, submits
-// one encrypted job, then runs schemathesis on /api/openapi.json (scripts/schemathesis.toml maps the tokens to the
-// security schemes). Extra arguments go to `schemathesis run`. Exits with its status, or 1 when the server reported
-// an error.
+// group and the clients, gets a user token (through the real sign-in and consent forms, with the tests' client
+// helpers) and an admin token, submits one encrypted job, then runs schemathesis on /api/openapi.json
+// (scripts/schemathesis.toml maps the tokens to the security schemes). Extra arguments go to `schemathesis run`.
+// Exits with its status, or 1 when the server reported an error.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { CompactEncrypt, importJWK, type JWK } from 'jose';
-import { CookieJar } from 'tough-cookie';
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../server/config/index.ts';
 import { startPlaza } from '../server/plaza.ts';
+import { freePort } from '../test/helpers/harness.ts';
+import { authorize, Browser, pkce } from '../test/helpers/oauth.ts';
+import { encryptRequest, plazaEncryptionKey } from '../test/helpers/async_client.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SCHEMATHESIS = join(ROOT, '.cache', 'schemathesis-venv', 'bin', 'schemathesis');
@@ -39,15 +39,6 @@ const ADMIN = {
   grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post',
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** An app's callback endpoint, so that adding an app to a group can deliver its ticket. */
 async function callbackReceiver(): Promise<Server> {
   const server = createServer((req, res) => { req.resume().on('end', () => res.writeHead(204).end()); });
@@ -64,47 +55,19 @@ async function token(issuer: string, params: Record<string, string>): Promise<st
 
 /** Signs the user in and consents through Plaza's pages, as a browser would; returns the authorization code. */
 async function authorizationCode(issuer: string, challenge: string, scope: string): Promise<string> {
-  const jar = new CookieJar();
   const params = { client_id: WEB.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope, resource: `${issuer}/api`, code_challenge: challenge, code_challenge_method: 'S256' };
-  let url = `${issuer}/auth?${new URLSearchParams(params)}`;
-  for (let step = 0; step < 12; step += 1) {
-    if (url.startsWith(REDIRECT_URI)) {
-      const code = new URL(url).searchParams.get('code');
-      if (!code) throw new Error(`no code in ${url}`);
-      return code;
-    }
-    const get = async (target: string, init: RequestInit = {}) => {
-      const res = await fetch(target, { ...init, redirect: 'manual', headers: { ...init.headers as Record<string, string>, cookie: await jar.getCookieString(target) } });
-      for (const c of res.headers.getSetCookie()) await jar.setCookie(c, target);
-      return res;
-    };
-    let res = await get(url);
-    if (res.status === 200) {
-      const html = await res.text();
-      const uid = /\/interaction\/([^/"]+)\//.exec(html)?.[1];
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-      if (!uid || !csrf) throw new Error(`unexpected page at ${url}`);
-      const form: { path: string; fields: Record<string, string> } = html.includes('name="password"')
-        ? { path: 'login', fields: { _csrf: csrf, username: USER.username, password: USER.password } }
-        : { path: 'confirm', fields: { _csrf: csrf } };
-      res = await get(`${issuer}/interaction/${uid}/${form.path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form.fields) });
-    }
-    const location = res.headers.get('location');
-    if (res.status < 300 || res.status >= 400 || !location) throw new Error(`stopped at ${url} with ${res.status}`);
-    url = new URL(location, url).href;
-  }
-  throw new Error('the authorization did not finish');
+  const { callback } = await authorize({ url: issuer }, new Browser(), params, { username: USER.username, password: USER.password });
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`no code in ${callback.href}`);
+  return code;
 }
 
 /** A finished job with a delivered callback, so that the job operations have a real one to look at. */
 async function finishedJob(issuer: string, userToken: string): Promise<string> {
   const auth = { authorization: `Bearer ${userToken}` };
   const { sub } = await (await fetch(`${issuer}/api/me`, { headers: auth })).json() as { sub: string };
-  const { keys } = await (await fetch(`${issuer}/jwks`)).json() as { keys: JWK[] };
-  const key = keys.find((k) => k.use === 'enc' && k.alg === 'RSA-OAEP-256')!;
   const request = { api: 'messages.post', user: sub, format: 'json', data: { group_id: 'hiking', text: 'hello from schemathesis.ts' } };
-  const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(request)))
-    .setProtectedHeader({ alg: key.alg!, enc: 'A256GCM', kid: key.kid }).encrypt(await importJWK(key, key.alg));
+  const jwe = await encryptRequest(await plazaEncryptionKey({ url: issuer }), request);
   const res = await fetch(`${issuer}/api/async`, { method: 'POST', headers: { ...auth, 'content-type': 'application/jose' }, body: jwe });
   const { job_id: jobId } = await res.json() as { job_id: string };
   for (let i = 0; i < 200; i += 1) {
@@ -134,8 +97,8 @@ async function main(): Promise<number> {
       }],
       groups: [{ id: 'hiking', name: 'Weekend Hiking', members: [USER.username] }],
     });
-    const verifier = randomBytes(32).toString('base64url');
-    const code = await authorizationCode(issuer, createHash('sha256').update(verifier).digest('base64url'), 'groups:read messages:read messages:post groups:apps');
+    const { verifier, challenge } = pkce();
+    const code = await authorizationCode(issuer, challenge, 'groups:read messages:read messages:post groups:apps');
     const userToken = await token(issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: WEB.client_id, client_secret: WEB.client_secret, resource: `${issuer}/api` });
     const env = {
       ...process.env,
