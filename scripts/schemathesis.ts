@@ -5,7 +5,6 @@
 // Exits with its status, or 1 when the server reported an error.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +13,7 @@ import { startPlaza } from '../server/plaza.ts';
 import { freePort } from '../test/helpers/harness.ts';
 import { authorize, Browser, pkce } from '../test/helpers/oauth.ts';
 import { encryptRequest, plazaEncryptionKey } from '../test/helpers/async_client.ts';
+import { WebhookReceiver } from '../test/helpers/webhook_receiver.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SCHEMATHESIS = join(ROOT, '.cache', 'schemathesis-venv', 'bin', 'schemathesis');
@@ -38,13 +38,6 @@ const ADMIN = {
   client_id: 'admin-tool', client_secret: randomBytes(24).toString('base64url'), client_name: 'Admin Tool', scope: 'admin',
   grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post',
 };
-
-/** An app's callback endpoint, so that adding an app to a group can deliver its ticket. */
-async function callbackReceiver(): Promise<Server> {
-  const server = createServer((req, res) => { req.resume().on('end', () => res.writeHead(204).end()); });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
 
 async function token(issuer: string, params: Record<string, string>): Promise<string> {
   const res = await fetch(`${issuer}/token`, { method: 'POST', body: new URLSearchParams(params) });
@@ -82,13 +75,14 @@ async function main(): Promise<number> {
   const dataDir = await mkdtemp(join(tmpdir(), 'plaza-schemathesis-'));
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const receiver = await callbackReceiver();
+  // The apps' callback endpoint, so that adding an app to a group can deliver its ticket.
+  const receiver = await new WebhookReceiver().start();
   const serverErrors: unknown[] = [];
   const plaza = await startPlaza(loadConfig({
     NODE_ENV: 'development', DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), ISSUER: issuer, LOG_LEVEL: 'silent', ALLOW_INSECURE_CALLBACKS: '1',
   }), { report: (err) => { serverErrors.push(err); } });
   try {
-    const callbackUri = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+    const callbackUri = receiver.url;
     await plaza.admin.seed({
       users: [USER],
       clients: [{ ...WEB, callback_uri: callbackUri }, ADMIN, {
@@ -117,7 +111,7 @@ async function main(): Promise<number> {
     return serverErrors.length ? 1 : status;
   } finally {
     await plaza.close();
-    receiver.close();
+    await receiver.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
