@@ -94,7 +94,8 @@ async function report(results: Result[], extra: Record<string, unknown>): Promis
   await mkdir(join(ROOT, 'bench'), { recursive: true });
   await writeFile(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ results, ...extra, quick: args.quick, seconds: SECONDS }, null, 2)}\n`);
   const errors = results.reduce((n, r) => n + r.errors, 0);
-  console.log(`\nbench: ${results.length} scenarios, ${errors} errors`);
+  const failing = results.filter((r) => r.errors > 0).length;
+  console.log(`\nbench: ${results.length} scenarios, ${failing} failed (${errors} errors)`);
   if (errors > 0) process.exitCode = 1;
 }
 

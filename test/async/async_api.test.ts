@@ -2,6 +2,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { compactDecrypt, decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { Webhook } from 'standardwebhooks';
+import { oneOf } from '../../server/store/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { seedBasics } from '../helpers/fixtures.ts';
@@ -36,8 +37,9 @@ async function newApp(t: { context: { server: TestServer; receivers: WebhookRece
 
 const post = (sub: string, text: string, group = 'hiking') => ({ api: 'messages.post', user: sub, format: 'json', data: { group_id: group, text } });
 
-async function jobCount(server: TestServer) {
-  return server.plaza.store.collection<{ id: string }>({ name: 'jobs' }).count({});
+/** Jobs queued for these apps only: sibling tests submit theirs concurrently. */
+async function jobCount(server: TestServer, clientIds: string[]) {
+  return server.plaza.store.collection<{ id: string }>({ name: 'jobs' }).count({ clientId: oneOf(clientIds) });
 }
 
 test('submit, 202, the message is posted, and a signed callback arrives', async (t) => {
@@ -78,15 +80,17 @@ test('messages.list with an ECDH-ES encrypted request', async (t) => {
 
 test('every bad request is refused with a problem document, and nothing is queued', async (t) => {
   const { server, rsa } = t.context;
-  const { token, sub } = await newApp(t);
-  const readOnly = await appUserToken(server, (await newApp(t)).app, 'messages:read');
+  const { app, token, sub } = await newApp(t);
+  const readOnlyApp = (await newApp(t)).app;
+  const readOnly = await appUserToken(server, readOnlyApp, 'messages:read');
+  const clientIds = [app.client_id, readOnlyApp.client_id];
   const { publicKey } = await generateKeyPair('RSA-OAEP-256', { extractable: true });
   const foreignKey = { ...await exportJWK(publicKey), alg: 'RSA-OAEP-256', kid: rsa.kid };
   const good = await encryptRequest(rsa, post(sub, 'x'));
   const [h, k, iv, ct, tag] = good.split('.');
   const mid = Math.floor(ct.length / 2);
   const flipped = `${h}.${k}.${iv}.${ct.slice(0, mid)}${ct[mid] === 'A' ? 'B' : 'A'}${ct.slice(mid + 1)}.${tag}`;
-  const before = await jobCount(server);
+  const before = await jobCount(server, clientIds);
   const cases: [string, Promise<Awaited<ReturnType<typeof submit>>>, number][] = [
     ['plaintext JSON', submit(server, token, JSON.stringify(post(sub, 'x')), { 'content-type': 'application/json' }), 415],
     ['a JWE for another key', submit(server, token, await encryptRequest(foreignKey, post(sub, 'x'))), 400],
@@ -108,7 +112,7 @@ test('every bad request is refused with a problem document, and nothing is queue
     t.is(res.status, status, `${name}: ${JSON.stringify(res.body)}`);
     t.is(res.type, 'application/problem+json', name);
   }
-  t.is(await jobCount(server), before, 'nothing was queued');
+  t.is(await jobCount(server, clientIds), before, 'nothing was queued');
 });
 
 test('an Idempotency-Key makes a retried submit return the same job, and post once', async (t) => {
