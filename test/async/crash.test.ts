@@ -47,7 +47,7 @@ test('a job whose worker died mid-job is taken over after its lease and acts onc
   t.is(claimed?.id, res.body.job_id);
   await messages.put({ id: `job-${claimed!.id}`, groupId: 'hiking', author: sub, via: 'crash-app', text: 'survives a crash', createdAt: Date.now() } as never);
 
-  const hook = receiver.next(15_000);
+  const hook = receiver.next();
   const worker = startWorker(server);
   t.teardown(() => stopChild(worker));
   const received = JSON.parse((await hook).body);

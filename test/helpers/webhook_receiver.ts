@@ -32,8 +32,8 @@ export class WebhookReceiver {
     return this;
   }
 
-  /** The next webhook to arrive (or one that already arrived and was not yet taken), within a bounded time. */
-  next(timeoutMs = 5000): Promise<ReceivedWebhook> {
+  /** The next webhook to arrive (or one that already arrived and was not yet taken), within a bounded time, long enough for a loaded machine. */
+  next(timeoutMs = 30_000): Promise<ReceivedWebhook> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no webhook arrived')), timeoutMs);
       this.#waiters.push((w) => { clearTimeout(timer); resolve(w); });
