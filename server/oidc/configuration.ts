@@ -188,7 +188,12 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
           ) return adminServer;
           throw new errors.InvalidTarget();
         },
-        useGrantedResource: async () => false,
+        // RFC 8707 §2.2: a code or refresh token redeemed without `resource` gets a token for the API it was granted
+        // when API scopes are asked for (its own, or the refresh request's `scope`); only OIDC scopes get a userinfo token.
+        async useGrantedResource(ctx, model) {
+          const scopes = ctx.oidc.params?.scope ? requestedScopes(ctx) : [...model.scopes];
+          return scopes.some((s) => API_SCOPES.includes(s));
+        },
       },
     },
     async issueRefreshToken(_ctx, client, code) {
