@@ -42,13 +42,28 @@ export async function signIn(server: PlazaEndpoint, authorizationUrl: URL): Prom
   return callback;
 }
 
+/** Plaza's metadata as oauth4webapi discovers it; the one non-default: Plaza's test issuer is http on loopback. */
+export async function discoverPlaza(server: PlazaEndpoint): Promise<oauth.AuthorizationServer> {
+  const issuer = new URL(server.url);
+  return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
+}
+
+/** oauth4webapi leaves the DPoP nonce retry (RFC 9449 §8, §9) to its caller: once, when the server asks for a nonce. */
+export async function retryingDpopNonce<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (err) {
+    if (oauth.isDPoPNonceError(err)) return attempt();
+    throw err;
+  }
+}
+
 /**
  * What Plaza's H5 page does with a handoff code, written with oauth4webapi (a library that runs in browsers): its own
  * DPoP and ECDH keys, the exchange (retried once with the nonce Plaza asks for), the JWE answer decrypted.
  */
 export async function redeemHandoffAsPage(server: PlazaEndpoint, code: string): Promise<{ viewToken: Record<string, unknown>; key: DpopKey }> {
-  const issuer = new URL(server.url);
-  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
+  const as = await discoverPlaza(server);
   const page: oauth.Client = { client_id: 'plaza-h5' };
   const key = await dpopKey();
   const DPoP = oauth.DPoP(page, key);
@@ -56,9 +71,12 @@ export async function redeemHandoffAsPage(server: PlazaEndpoint, code: string): 
   const params = {
     subject_token: code, subject_token_type: 'urn:plaza:token-type:handoff-code', response_encryption_jwk: JSON.stringify(await exportJWK(ecdh.publicKey)),
   };
-  const exchange = () => oauth.genericTokenEndpointRequest(as, page, oauth.None(), TOKEN_EXCHANGE, params, { DPoP, [oauth.allowInsecureRequests]: true });
-  let res = await exchange();
-  if (res.status === 400 && oauth.isDPoPNonceError(await oauth.processGenericTokenEndpointResponse(as, page, res).catch((err: unknown) => err))) res = await exchange();
+  const res = await retryingDpopNonce(async () => {
+    const answer = await oauth.genericTokenEndpointRequest(as, page, oauth.None(), TOKEN_EXCHANGE, params, { DPoP, [oauth.allowInsecureRequests]: true });
+    // A refusal is JSON, which the library reads (and a nonce retry needs); the success is a JWE, which it does not.
+    if (!answer.ok) await oauth.processGenericTokenEndpointResponse(as, page, answer);
+    return answer;
+  });
   if (res.headers.get('content-type') !== 'application/jose') throw new Error(`the page's exchange answered ${res.status}: ${await res.text()}`);
   const { plaintext } = await compactDecrypt(await res.text(), ecdh.privateKey);
   return { viewToken: JSON.parse(new TextDecoder().decode(plaintext)), key };
