@@ -188,8 +188,8 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
           ) return adminServer;
           throw new errors.InvalidTarget();
         },
-        // RFC 8707 §2.2: a code or refresh token redeemed without `resource` gets a token for the API it was granted
-        // when API scopes are asked for (its own, or the refresh request's `scope`); only OIDC scopes get a userinfo token.
+        // RFC 8707 §2 leaves a missing `resource` to the server's default: for API scopes (the code's or refresh token's, or
+        // the refresh request's `scope`), the API they were granted for; only OIDC scopes get a userinfo token.
         async useGrantedResource(ctx, model) {
           const scopes = ctx.oidc.params?.scope ? requestedScopes(ctx) : [...model.scopes];
           return scopes.some((s) => API_SCOPES.includes(s));
