@@ -188,7 +188,12 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
           ) return adminServer;
           throw new errors.InvalidTarget();
         },
-        useGrantedResource: async () => false,
+        // RFC 8707 §2 leaves a missing `resource` to the server's default: for API scopes (the code's or refresh token's, or
+        // the refresh request's `scope`), the API they were granted for; only OIDC scopes get a userinfo token.
+        async useGrantedResource(ctx, model) {
+          const scopes = ctx.oidc.params?.scope ? requestedScopes(ctx) : [...model.scopes];
+          return scopes.some((s) => API_SCOPES.includes(s));
+        },
       },
     },
     async issueRefreshToken(_ctx, client, code) {

@@ -2,7 +2,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { tokenRequest } from '../helpers/oauth.ts';
-import { codeFor, redeemCode, seedBasics, ADMIN_TOOL, OTHER_WEB, SERVICE } from '../helpers/fixtures.ts';
+import { codeFor, redeemCode, seedBasics, ADMIN_TOOL, OTHER_WEB, SERVICE, WEB } from '../helpers/fixtures.ts';
 
 const test = anyTest as TestFn<{ server: TestServer; token: string }>;
 
@@ -42,6 +42,17 @@ test('no token, a bad token, and a token without the admin scope are refused', a
   await problem(t, wrongAudience, 401);
   const noAdmin = await tokenRequest(server, { grant_type: 'client_credentials', client_id: SERVICE.client_id, client_secret: SERVICE.client_secret, resource: `${server.url}/admin/api` });
   t.is(noAdmin.body.error, 'invalid_target', 'a client without the admin scope cannot get an admin token at all');
+});
+
+test('a user\'s authorization never reaches the admin API, whichever way it asks', async (t) => {
+  const { server } = t.context;
+  const admin = `${server.url}/admin/api`;
+  for (const extra of [{ scope: 'openid admin' }, { scope: 'openid groups:read', resource: admin }] as Record<string, string>[]) {
+    const { callback } = await codeFor(server, WEB, extra);
+    t.is(callback.searchParams.get('error'), 'invalid_target', JSON.stringify(extra));
+  }
+  const { code, verifier } = await codeFor(server, WEB, { scope: 'openid groups:read' });
+  t.is((await redeemCode(server, code, verifier, WEB, { resource: admin })).body.error, 'invalid_target');
 });
 
 test('users, clients and groups through the API', async (t) => {

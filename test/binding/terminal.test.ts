@@ -4,13 +4,8 @@ import anyTest, { type TestFn } from 'ava';
 import { decodeJwt } from 'jose';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { Browser, athOf, csrfOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
-import { codeFor, redeemCode, seedBasics, ADMIN_TOOL, ALICE, REDIRECT_URI } from '../helpers/fixtures.ts';
+import { codeFor, redeemCode, seedBasics, ADMIN_TOOL, ALICE, PHONE, REDIRECT_URI } from '../helpers/fixtures.ts';
 import { ALL_API_SCOPES } from '../helpers/social.ts';
-
-const PHONE = {
-  client_id: 'phone', client_name: 'Plaza Phone', application_type: 'native', token_endpoint_auth_method: 'none',
-  redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
-};
 
 const test = anyTest as TestFn<{ server: TestServer }>;
 

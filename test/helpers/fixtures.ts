@@ -17,6 +17,12 @@ export const SPA = {
   grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none',
 };
 
+/** A native app: terminal-bound, so it must name its key with dpop_jkt and prove it with DPoP. */
+export const PHONE = {
+  client_id: 'phone', client_name: 'Plaza Phone', application_type: 'native', token_endpoint_auth_method: 'none',
+  redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+};
+
 export const SERVICE = {
   client_id: 'service', client_secret: 'service-secret-0123456789-012345', client_name: 'Backend Service',
   grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post',

@@ -80,6 +80,8 @@ export async function authorize(server: PlazaEndpoint, browser: Browser, params:
 
 export interface DpopKey {
   privateKey: CryptoKey;
+  /** With privateKey, the key pair a client library's DPoP handle takes. */
+  publicKey: CryptoKey;
   jwk: JWK;
   jkt: string;
 }
@@ -87,7 +89,7 @@ export interface DpopKey {
 export async function dpopKey(): Promise<DpopKey> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk = await exportJWK(publicKey);
-  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
+  return { privateKey, publicKey, jwk, jkt: await calculateJwkThumbprint(jwk) };
 }
 
 export async function dpopProof(key: DpopKey, htm: string, htu: string, extra: Record<string, unknown> = {}): Promise<string> {

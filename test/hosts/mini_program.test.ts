@@ -84,6 +84,15 @@ test('the first login creates the account, the next maps to the same sub, and th
   t.is((await api(server, 'GET', '/me', 'code-not-a-token')).status, 401, 'a host code is no Plaza token');
 });
 
+test('a mini-program\'s refresh token, redeemed without resource, gives a token for the API again', async (t) => {
+  const { server, wx } = t.context;
+  const first = await withCode(server, wx.code('openid-refresh'), 'wx-a', { scope: 'openid offline_access groups:read' });
+  const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token, client_id: MINI.client_id, client_secret: MINI.client_secret });
+  t.is(refreshed.status, 200, JSON.stringify(refreshed.body));
+  t.is(decodeJwt(refreshed.body.access_token).aud, `${server.url}/api`);
+  t.is((await api(server, 'GET', '/groups', refreshed.body.access_token)).status, 200);
+});
+
 test('the same unionid from two mini-programs of one platform is one Plaza account', async (t) => {
   const { server, wx } = t.context;
   const a = await withCode(server, wx.code('openid-in-a', 'union-42'), 'wx-a');

@@ -8,7 +8,7 @@ import addFormats from 'ajv-formats';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { athOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
-import { codeFor, redeemCode, ADMIN_TOOL, ALICE, BOB, REDIRECT_URI } from '../helpers/fixtures.ts';
+import { codeFor, redeemCode, ADMIN_TOOL, ALICE, BOB, PHONE } from '../helpers/fixtures.ts';
 import { seedSocial, userApiToken, ALL_API_SCOPES } from '../helpers/social.ts';
 import { appUserToken, asyncApp, encryptRequest, plazaEncryptionKey, submit, waitForJob } from '../helpers/async_client.ts';
 
@@ -30,11 +30,6 @@ interface Context {
 }
 const test = anyTest as TestFn<Context>;
 type T = ExecutionContext<Context>;
-
-const PHONE = {
-  client_id: 'phone', client_name: 'Plaza Phone', application_type: 'native', token_endpoint_auth_method: 'none',
-  redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'], response_types: ['code'],
-};
 
 async function phoneToken(server: TestServer): Promise<Context['phone']> {
   const key = await dpopKey();
