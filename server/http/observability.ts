@@ -50,7 +50,7 @@ export function requestLog(logger: Logger, metrics: Metrics): Middleware {
       const route = (ctx as { oidc?: { route?: string } }).oidc?.route ?? (ctx as { _matchedRoute?: string })._matchedRoute ?? 'other';
       requests.inc({ method: ctx.method, route: String(route), status: String(ctx.status) });
       duration.observe({ method: ctx.method, route: String(route) }, seconds);
-      ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000), route }, 'request');
+      ctx.state.log.info({ method: ctx.method, path: ctx.path, ip: ctx.ip, status: ctx.status, ms: Math.round(seconds * 1000), route }, 'request');
     }
   };
 }
