@@ -107,6 +107,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const app = assembleApp(oidc.provider, {
     views, report,
     hsts: config.issuer.startsWith('https:'),
+    trustProxy: config.trustProxy,
     health: health(store, metrics),
     limits: [oidc.tokenRateLimit],
     requestLog: requestLog(logger, metrics),

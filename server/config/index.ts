@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseSchedule } from '../async/schedule.ts';
+import { parseTrustProxy, type TrustProxy } from '../http/index.ts';
 
 export interface TtlConfig {
   accessToken: number;
@@ -17,6 +18,8 @@ export interface PlazaConfig {
   issuer: string;
   port: number;
   host: string;
+  /** Which reverse proxies' X-Forwarded-Proto, -Host and -For Plaza believes. */
+  trustProxy: TrustProxy;
   dataDir: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Selects the MongoDB engine instead of the embedded SQLite one. */
@@ -92,6 +95,14 @@ function schedule(text: string): string {
   return text;
 }
 
+function trustProxy(env: Env): TrustProxy {
+  try {
+    return parseTrustProxy(env.TRUST_PROXY || '0');
+  } catch (err) {
+    throw new ConfigError(`TRUST_PROXY must be 0 (off), a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges: ${(err as Error).message}`);
+  }
+}
+
 function issuerFrom(env: Env, port: number): string {
   const issuer = env.ISSUER || `http://localhost:${port}`;
   let url: URL;
@@ -118,6 +129,10 @@ function refuseInsecureProduction(config: PlazaConfig): PlazaConfig {
   if (issuer.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname)) {
     throw new ConfigError('NODE_ENV=production needs an https ISSUER');
   }
+  // Plaza itself speaks http: only a trusted TLS proxy can tell it that a request came over https.
+  if (issuer.protocol === 'https:' && 'hops' in config.trustProxy && config.trustProxy.hops === 0) {
+    throw new ConfigError('NODE_ENV=production with an https ISSUER needs TRUST_PROXY (the TLS proxy in front of Plaza)');
+  }
   if (!config.secretKey) throw new ConfigError('NODE_ENV=production needs PLAZA_SECRET_KEY (32 bytes, hex or base64)');
   if (config.allowInsecureCallbacks) throw new ConfigError('NODE_ENV=production refuses ALLOW_INSECURE_CALLBACKS=1');
   return config;
@@ -138,6 +153,7 @@ function readConfig(env: Env): PlazaConfig {
     issuer: issuerFrom(env, port),
     port,
     host: env.HOST || '127.0.0.1',
+    trustProxy: trustProxy(env),
     dataDir: resolve(env.DATA_DIR || './data'),
     sqliteSynchronous: synchronous,
     mongodbUri: env.MONGODB_URI || undefined,

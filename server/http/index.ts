@@ -6,6 +6,7 @@ import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { errorPage, type Report } from './errors.ts';
 import { securityHeaders } from './security_headers.ts';
+import { trustProxy, type TrustProxy } from './trusted_proxy.ts';
 import type { Views } from './views.ts';
 
 export { Views, seeOther } from './views.ts';
@@ -13,6 +14,7 @@ export { siteRoutes, staticFiles } from './site.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
 export { IncompleteBody, peekBody } from './peek_body.ts';
 export { createLogger, createMetrics, requestLog, type Metrics } from './observability.ts';
+export { parseTrustProxy, type TrustProxy } from './trusted_proxy.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, InputError, problemJson, type Report } from './errors.ts';
 export {
@@ -39,6 +41,7 @@ export interface AppParts {
   views: Views;
   report: Report;
   hsts: boolean;
+  trustProxy: TrustProxy;
   health: Middleware;
   /** Logs and measures every request; first, so that it sees every answer. */
   requestLog: Middleware;
@@ -55,6 +58,7 @@ export interface AppParts {
 }
 
 export function assembleApp(provider: Provider, parts: AppParts): Provider {
+  trustProxy(provider, parts.trustProxy);
   provider.use(parts.requestLog);
   provider.use(securityHeaders({ hsts: parts.hsts }));
   provider.use(parts.health);

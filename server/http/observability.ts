@@ -41,6 +41,8 @@ export function requestLog(logger: Logger, metrics: Metrics): Middleware {
     const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.set('X-Request-Id', id);
     ctx.state.log = logger.child({ requestId: id });
+    // Read now: once a request is cut short, its socket is gone and so is the address.
+    const ip = ctx.ip;
     const started = process.hrtime.bigint();
     try {
       await next();
@@ -50,7 +52,7 @@ export function requestLog(logger: Logger, metrics: Metrics): Middleware {
       const route = (ctx as { oidc?: { route?: string } }).oidc?.route ?? (ctx as { _matchedRoute?: string })._matchedRoute ?? 'other';
       requests.inc({ method: ctx.method, route: String(route), status: String(ctx.status) });
       duration.observe({ method: ctx.method, route: String(route) }, seconds);
-      ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000), route }, 'request');
+      ctx.state.log.info({ method: ctx.method, path: ctx.path, ip, status: ctx.status, ms: Math.round(seconds * 1000), route }, 'request');
     }
   };
 }

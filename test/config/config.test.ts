@@ -27,11 +27,25 @@ test('bad values are refused with a message naming the variable', (t) => {
   for (const [env, message] of cases) t.throws(() => loadConfig(env), { instanceOf: ConfigError, message });
 });
 
-test('production refuses an http issuer, a missing secret key and insecure callbacks', (t) => {
-  const prod = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', PLAZA_SECRET_KEY: 'a'.repeat(64) };
+test('production refuses an http issuer, a missing secret key, insecure callbacks, and an https issuer without a trusted proxy', (t) => {
+  const prod = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', PLAZA_SECRET_KEY: 'a'.repeat(64), TRUST_PROXY: '1' };
   t.true(loadConfig(prod).production);
   t.throws(() => loadConfig({ ...prod, ISSUER: 'http://id.example.com' }), { message: /https ISSUER/ });
   t.throws(() => loadConfig({ ...prod, PLAZA_SECRET_KEY: '' }), { message: /PLAZA_SECRET_KEY/ });
   t.throws(() => loadConfig({ ...prod, ALLOW_INSECURE_CALLBACKS: '1' }), { message: /ALLOW_INSECURE_CALLBACKS/ });
+  t.throws(() => loadConfig({ ...prod, TRUST_PROXY: '0' }), { instanceOf: ConfigError, message: /https ISSUER needs TRUST_PROXY/ });
+  t.throws(() => loadConfig({ ...prod, TRUST_PROXY: '' }), { instanceOf: ConfigError, message: /https ISSUER needs TRUST_PROXY/ });
   t.notThrows(() => loadConfig({ ...prod, ISSUER: 'http://localhost:3000' }));
+  t.notThrows(() => loadConfig({ ...prod, ISSUER: 'http://localhost:3000', TRUST_PROXY: '0' }));
+});
+
+test('TRUST_PROXY: off, a number of hops, or proxy addresses and CIDR ranges', (t) => {
+  t.deepEqual(loadConfig({}).trustProxy, { hops: 0 });
+  t.deepEqual(loadConfig({ TRUST_PROXY: '0' }).trustProxy, { hops: 0 });
+  t.deepEqual(loadConfig({ TRUST_PROXY: '2' }).trustProxy, { hops: 2 });
+  t.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.1' }).trustProxy, { proxies: ['10.0.0.1/32'] });
+  t.deepEqual(loadConfig({ TRUST_PROXY: ' 10.0.0.0/8 , ::1,fd00::/8' }).trustProxy, { proxies: ['10.0.0.0/8', '::1/128', 'fd00::/8'] });
+  for (const bad of ['yes', '-1', '1.5', '10.0.0.0/33', '::1/129', '10.0.0', '10.0.0.1/', '10.0.0.1/8/8', 'proxy.example.com', '10.0.0.1,,10.0.0.2', '10.0.0.1,']) {
+    t.throws(() => loadConfig({ TRUST_PROXY: bad }), { instanceOf: ConfigError, message: /^TRUST_PROXY must be 0 \(off\), a number of proxy hops, or a comma-separated list/ }, bad);
+  }
 });
