@@ -26,6 +26,7 @@ import { tokenRateLimit } from './token_rate_limit.ts';
 export { AccountInputError, viewAccount, type Account, type AccountView } from './accounts.ts';
 export { ClientInputError, CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
+export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE } from './scopes.ts';
 export { bearerToken, InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
