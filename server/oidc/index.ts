@@ -19,6 +19,7 @@ import { interactionRoutes } from './interactions.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
 import { LoginThrottle } from './login_throttle.ts';
+import { postRequestRoutes } from './post_requests.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
@@ -111,6 +112,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const session = new BrowserSession(provider, accounts, config.issuer);
   const resources = resourceIndicators(config.issuer);
   const routers = [
+    postRequestRoutes([provider.pathFor('authorization'), provider.pathFor('end_session')]),
     interactionRoutes({
       provider, accounts, views,
       throttle: new LoginThrottle(store, config.loginThrottle),

@@ -1,4 +1,5 @@
-// What the OpenID conformance suite found: the basic plan's requests without PKCE, and FAPI 2.0 client assertions.
+// What the OpenID conformance suite found: the basic plan's requests without PKCE, POST at the authorization and
+// logout endpoints, and FAPI 2.0 client assertions.
 import { randomUUID } from 'node:crypto';
 import anyTest, { type TestFn } from 'ava';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -73,6 +74,25 @@ test('client flags are validated at registration', async (t) => {
 test('prompt=none without a session and without PKCE answers login_required at the redirect URI', async (t) => {
   const { callback } = await authorize(t.context.server, new Browser(), withoutPkce(WEB, { prompt: 'none' }));
   t.is(callback.searchParams.get('error'), 'login_required');
+});
+
+test('the authorization and logout endpoints accept POST', async (t) => {
+  const { server } = t.context;
+  const browser = new Browser();
+  const { verifier, challenge } = pkce();
+  const { callback } = await authorize(server, browser, codeRequest(WEB, challenge), { post: true });
+  t.is((await redeemCode(server, callback.searchParams.get('code')!, verifier)).status, 200);
+  const silent = await authorize(server, browser, codeRequest(WEB, pkce().challenge, { prompt: 'none' }), { post: true });
+  t.truthy(silent.callback.searchParams.get('code'), 'the session is used for a POSTed request');
+
+  const logout = await browser.postForm(`${server.url}/session/end`, { client_id: WEB.client_id });
+  t.is(logout.status, 303);
+  const confirm = await browser.fetch(new URL(logout.headers.get('location')!, server.url).href);
+  t.regex(await confirm.text(), /Do you want to sign out/);
+
+  const json = await fetch(`${server.url}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  t.is(json.status, 400);
+  t.regex(await json.text(), /invalid_request/);
 });
 
 /** A private_key_jwt client assertion at the PAR endpoint, with the given audience. */
