@@ -1,7 +1,7 @@
 // The OpenAPI description of /admin/api (api.ts): the CLI's operations over HTTP.
 import { json, jsonRequest, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
 import { HOST_ID, HOST_JWT_ALGS } from '../hosts/index.ts';
-import { CLIENT_ID, FAPI_PROFILES } from '../oidc/index.ts';
+import { CLIENT_ID, EMAIL_SCHEMA, FAPI_PROFILES } from '../oidc/index.ts';
 import { GROUP_ID_SCHEMA } from '../social/index.ts';
 
 const security = [{ adminToken: ['admin'] }];
@@ -48,7 +48,10 @@ const HOST_INPUT: JsonSchema = {
 
 const USER_INPUT: JsonSchema = {
   type: 'object', required: ['username', 'password'],
-  properties: { username: { type: 'string', description: '1-64 lowercase letters, digits, "_", "." or "-" (trimmed and lowercased)' }, password: { type: 'string', minLength: 8, maxLength: 1024 }, name: string },
+  properties: {
+    username: { type: 'string', description: '1-64 lowercase letters, digits, "_", "." or "-" (trimmed and lowercased)' }, password: { type: 'string', minLength: 8, maxLength: 1024 }, name: string,
+    email: { ...EMAIL_SCHEMA, description: 'The user\'s email address, given to apps with the `email` scope as not verified' },
+  },
 };
 
 const GROUP_INPUT: JsonSchema = {
@@ -65,7 +68,7 @@ export const adminApiDescription: ApiDescription = {
     },
   },
   schemas: {
-    Account: object(['sub', 'username', 'name', 'created_at'], { sub: string, username: string, name: string, created_at: dateTime }),
+    Account: object(['sub', 'username', 'name', 'created_at'], { sub: string, username: string, name: string, email: EMAIL_SCHEMA, created_at: dateTime }),
     Client: {
       type: 'object', required: ['client_id'], properties: { client_id: string },
       not: { anyOf: [{ required: ['client_secret'] }, { required: ['webhook_secret'] }] },

@@ -3,6 +3,7 @@ import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServe
 import type { JWK } from 'jose';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Accounts } from './accounts.ts';
+import { accountClaims, PASSWORD_ACR, SCOPE_CLAIMS } from './claims.ts';
 import { CLIENT_FLAGS, fapiProfileOf, isTerminalBound, validateClientFlag } from './client_flags.ts';
 import { pkceRequired } from './pkce_policy.ts';
 import { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
@@ -118,7 +119,8 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       long: cookie,
       short: cookie,
     },
-    claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    claims: SCOPE_CLAIMS,
+    acrValues: [PASSWORD_ACR],
     scopes: [...OIDC_SCOPES, ...API_SCOPES, ADMIN_SCOPE],
     responseTypes: ['code'],
     pkce: { required: pkceRequired },
@@ -133,7 +135,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       if (!account) return undefined;
       return {
         accountId: account.id,
-        claims: () => ({ sub: account.id, name: account.name, preferred_username: account.username }),
+        claims: () => accountClaims(account),
       };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -149,6 +151,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       // Publishes and uses the `use: enc` keys (encrypted request objects now, encrypted API calls later).
       encryption: { enabled: true },
       clientCredentials: { enabled: true },
+      claimsParameter: { enabled: true },
       // A client registered with plaza_fapi gets that profile's rules (e.g. client assertions for the issuer only).
       fapi: { enabled: true, profile: (_ctx, client) => (client ? fapiProfileOf(client.metadata()) : undefined) },
       // A client learns about its own tokens only; for anyone else's the answer is `active: false`.

@@ -1,5 +1,5 @@
 // What the OpenID conformance suite found: the basic plan's requests without PKCE, POST at the authorization and
-// logout endpoints, and FAPI 2.0 client assertions.
+// logout endpoints, the profile and email claims, the claims parameter, acr, and FAPI 2.0 client assertions.
 import { randomUUID } from 'node:crypto';
 import anyTest, { type TestFn } from 'ava';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
@@ -10,6 +10,7 @@ import { codeFor, codeRequest, redeemCode, seedBasics, REDIRECT_URI, SPA, WEB } 
 const test = anyTest as TestFn<{ server: TestServer; key: CryptoKey }>;
 
 const STRICT = { ...WEB, client_id: 'strict', client_secret: 'strict-secret-0123456789-0123456', plaza_require_pkce: true };
+const CAROL = { username: 'carol', password: 'carol-password-1', name: 'Carol Example', email: 'carol@example.com' };
 const KID = 'fapi-key-1';
 
 test.before(async (t) => {
@@ -21,7 +22,7 @@ test.before(async (t) => {
     client_id, redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'], response_types: ['code'],
     token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks, ...extra,
   });
-  await server.plaza.admin.seed({ clients: [STRICT, keyClient('fapi', { plaza_fapi: '2.0' }), keyClient('keyed')] });
+  await server.plaza.admin.seed({ users: [CAROL], clients: [STRICT, keyClient('fapi', { plaza_fapi: '2.0' }), keyClient('keyed')] });
   t.context = { server, key: privateKey };
 });
 test.after.always(async (t) => { await t.context.server.stop(); });
@@ -93,6 +94,39 @@ test('the authorization and logout endpoints accept POST', async (t) => {
   const json = await fetch(`${server.url}/auth`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   t.is(json.status, 400);
   t.regex(await json.text(), /invalid_request/);
+});
+
+test('profile and email claims in userinfo, and in the id_token when asked with the claims parameter', async (t) => {
+  const { server } = t.context;
+  const claims = JSON.stringify({ id_token: { email: null, updated_at: null } });
+  const { code, verifier } = await codeFor(server, WEB, { scope: 'openid profile email', claims }, { username: 'carol', password: CAROL.password });
+  const tokens = await redeemCode(server, code, verifier);
+  const idToken = decodeJwt(tokens.body.id_token);
+  t.is(idToken.email, CAROL.email);
+  t.is(typeof idToken.updated_at, 'number');
+  const userinfo = await (await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${tokens.body.access_token}` } })).json() as Record<string, unknown>;
+  t.like(userinfo, { name: CAROL.name, preferred_username: 'carol', email: CAROL.email, email_verified: false });
+  t.true(Math.abs(Number(userinfo.updated_at) - Date.now() / 1000) < 600);
+});
+
+test('the claims parameter asks for userinfo claims beyond the scopes', async (t) => {
+  const { server } = t.context;
+  const claims = JSON.stringify({ userinfo: { email: { essential: true } } });
+  const { code, verifier } = await codeFor(server, WEB, { scope: 'openid', claims }, { username: 'carol', password: CAROL.password });
+  const tokens = await redeemCode(server, code, verifier);
+  const userinfo = await (await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${tokens.body.access_token}` } })).json() as Record<string, unknown>;
+  t.is(userinfo.email, CAROL.email);
+  t.is(userinfo.name, undefined, 'no profile scope, no profile claims');
+});
+
+test('acr_values: the id_token says how the user signed in', async (t) => {
+  const { server } = t.context;
+  const discovery = await (await fetch(`${server.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+  t.deepEqual(discovery.acr_values_supported, ['urn:plaza:acr:password']);
+  t.true(discovery.claims_parameter_supported);
+  const { code, verifier } = await codeFor(server, WEB, { acr_values: '1 2' });
+  const tokens = await redeemCode(server, code, verifier);
+  t.is(decodeJwt(tokens.body.id_token).acr, 'urn:plaza:acr:password');
 });
 
 /** A private_key_jwt client assertion at the PAR endpoint, with the given audience. */
