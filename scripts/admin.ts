@@ -11,7 +11,7 @@ import { SecretBox, SecretKeyError } from '../server/store/index.ts';
 
 const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
 
-  users add --username U --password P [--name N]
+  users add --username U --password P [--name N] [--email E]
   users list
   clients add --metadata '<RFC 7591 JSON>'      (or --file metadata.json)
   clients list
@@ -38,6 +38,7 @@ const { values: opts, positionals } = parseArgs({
     username: { type: 'string' },
     password: { type: 'string' },
     name: { type: 'string' },
+    email: { type: 'string' },
     metadata: { type: 'string' },
     file: { type: 'string' },
     id: { type: 'string' },
@@ -91,12 +92,12 @@ async function run(): Promise<void> {
   try {
     switch (area === 'seed' ? 'seed' : `${area} ${action ?? ''}`.trim()) {
       case 'users add': {
-        const user = await admin.createUser({ username: opts.username, password: opts.password, name: opts.name });
+        const user = await admin.createUser({ username: opts.username, password: opts.password, name: opts.name, email: opts.email });
         return print(user, () => `created user ${user.username} (sub ${user.sub})`);
       }
       case 'users list': {
         const users = await admin.listUsers();
-        return print(users, () => table(users as never, ['username', 'name', 'sub']));
+        return print(users, () => table(users as never, ['username', 'name', 'email', 'sub']));
       }
       case 'clients add': {
         const client = await admin.createClient(await jsonInput('clients add'));

@@ -24,7 +24,7 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
   router.post('/users', async (ctx) => {
     const b = jsonBody(ctx);
     ctx.status = 201;
-    ctx.body = await admin.createUser({ username: b.username, password: b.password, name: b.name });
+    ctx.body = await admin.createUser({ username: b.username, password: b.password, name: b.name, email: b.email });
   });
   router.get('/clients', async (ctx) => { ctx.body = await admin.listClients(); });
   router.post('/clients', async (ctx) => {

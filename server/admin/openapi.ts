@@ -1,7 +1,7 @@
 // The OpenAPI description of /admin/api (api.ts): the CLI's operations over HTTP.
 import { json, jsonRequest, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
 import { HOST_ID, HOST_JWT_ALGS } from '../hosts/index.ts';
-import { CLIENT_ID } from '../oidc/index.ts';
+import { CLIENT_ID, EMAIL_SCHEMA, FAPI_PROFILES } from '../oidc/index.ts';
 import { GROUP_ID_SCHEMA } from '../social/index.ts';
 
 const security = [{ adminToken: ['admin'] }];
@@ -27,8 +27,11 @@ function operation(operationId: string, summary: string, responses: Record<strin
 
 const CLIENT_INPUT: JsonSchema = {
   type: 'object',
-  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts` and `plaza_terminal_bound`',
-  properties: { client_id: { type: 'string', pattern: CLIENT_ID.source } },
+  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_terminal_bound`, `plaza_require_pkce` and `plaza_fapi`',
+  properties: {
+    client_id: { type: 'string', pattern: CLIENT_ID.source },
+    plaza_terminal_bound: { type: 'boolean' }, plaza_require_pkce: { type: 'boolean' }, plaza_fapi: { enum: [...FAPI_PROFILES] },
+  },
 };
 
 const HOST_INPUT: JsonSchema = {
@@ -45,7 +48,10 @@ const HOST_INPUT: JsonSchema = {
 
 const USER_INPUT: JsonSchema = {
   type: 'object', required: ['username', 'password'],
-  properties: { username: { type: 'string', description: '1-64 lowercase letters, digits, "_", "." or "-" (trimmed and lowercased)' }, password: { type: 'string', minLength: 8, maxLength: 1024 }, name: string },
+  properties: {
+    username: { type: 'string', description: '1-64 lowercase letters, digits, "_", "." or "-" (trimmed and lowercased)' }, password: { type: 'string', minLength: 8, maxLength: 1024 }, name: string,
+    email: { ...EMAIL_SCHEMA, description: 'The user\'s email address, given to apps with the `email` scope as not verified' },
+  },
 };
 
 const GROUP_INPUT: JsonSchema = {
@@ -62,7 +68,7 @@ export const adminApiDescription: ApiDescription = {
     },
   },
   schemas: {
-    Account: object(['sub', 'username', 'name', 'created_at'], { sub: string, username: string, name: string, created_at: dateTime }),
+    Account: object(['sub', 'username', 'name', 'created_at'], { sub: string, username: string, name: string, email: EMAIL_SCHEMA, created_at: dateTime }),
     Client: {
       type: 'object', required: ['client_id'], properties: { client_id: string },
       not: { anyOf: [{ required: ['client_secret'] }, { required: ['webhook_secret'] }] },

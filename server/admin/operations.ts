@@ -13,7 +13,7 @@ export interface GroupView {
 }
 
 export interface SeedFile {
-  users?: { username: string; password: string; name?: string }[];
+  users?: { username: string; password: string; name?: string; email?: string }[];
   clients?: Record<string, unknown>[];
   groups?: { id: string; name?: string; members?: string[] }[];
   hosts?: Record<string, unknown>[];
@@ -69,7 +69,7 @@ export class AdminOperations {
     return this.#hosts.list();
   }
 
-  async createUser(input: { username: unknown; password: unknown; name?: unknown }): Promise<AccountView> {
+  async createUser(input: { username: unknown; password: unknown; name?: unknown; email?: unknown }): Promise<AccountView> {
     return viewAccount(await this.#oidc.accounts.create(input));
   }
 

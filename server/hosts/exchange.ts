@@ -2,15 +2,13 @@
 // Plaza tokens: the host's token is checked here and goes no further.
 import { decodeJwt } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { API_SCOPES, exchangeError, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
+import { API_SCOPES, exchangeError, OIDC_SCOPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
 import { HostLoginError, type HostIdentity } from './host_login.ts';
 import type { ExternalIdentities } from './identities.ts';
 import type { HostPlatform, HostPlatforms } from './platforms.ts';
 
 export const HOST_LOGIN_CODE = 'urn:plaza:token-type:host-login-code';
-
-const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
 
 export interface HostExchangeDeps {
   oidc: Oidc;
@@ -32,10 +30,10 @@ function requestedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string }
   const requested = [...new Set(String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean))];
   const allowList = ctx.oidc.client!.scope?.split(' ');
   for (const scope of requested) {
-    if (!OIDC_SCOPES.has(scope) && !API_SCOPES.includes(scope)) throw exchangeError('invalid_scope', `unknown scope ${scope}`);
+    if (!OIDC_SCOPES.includes(scope) && !API_SCOPES.includes(scope)) throw exchangeError('invalid_scope', `unknown scope ${scope}`);
     if (allowList && !allowList.includes(scope)) throw exchangeError('invalid_scope', `scope ${scope} is not allowed for this client`);
   }
-  return { api: requested.filter((s) => API_SCOPES.includes(s)).join(' '), oidc: requested.filter((s) => OIDC_SCOPES.has(s)).join(' ') };
+  return { api: requested.filter((s) => API_SCOPES.includes(s)).join(' '), oidc: requested.filter((s) => OIDC_SCOPES.includes(s)).join(' ') };
 }
 
 async function hostOfJwt(deps: HostExchangeDeps, ctx: KoaContextWithOIDC, token: string): Promise<HostPlatform> {

@@ -9,13 +9,18 @@ export interface Account extends Doc {
   name: string;
   /** Null for accounts created from an external identity: they cannot sign in with a password until one is set. */
   passwordHash: string | null;
+  /** Not verified: nothing verifies an address yet, so `email_verified` is false. */
+  email?: string;
   createdAt: number;
+  /** When the profile (name, email) last changed; absent on accounts stored before Plaza kept it. */
+  updatedAt?: number;
 }
 
 export interface AccountView {
   sub: string;
   username: string;
   name: string;
+  email?: string;
   created_at: string;
 }
 
@@ -26,6 +31,13 @@ export class AccountInputError extends InputError {
 const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
+const MAX_EMAIL = 254;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
+
+/** What an email address must look like: the admin API's schema and the check below share it. */
+export const EMAIL_SCHEMA = { type: 'string', pattern: EMAIL.source, maxLength: MAX_EMAIL };
+
+type AccountInput = { username: unknown; password: unknown; name?: unknown; email?: unknown };
 
 export function normalizeUsername(username: unknown): string | undefined {
   if (typeof username !== 'string') return undefined;
@@ -40,8 +52,18 @@ function checkPassword(password: unknown): string {
   return password;
 }
 
+function checkEmail(email: unknown): string | undefined {
+  if (email === undefined || email === null) return undefined;
+  const e = typeof email === 'string' ? email.trim() : '';
+  if (e.length > MAX_EMAIL || !EMAIL.test(e)) throw new AccountInputError(`email must be an address like name@example.com, at most ${MAX_EMAIL} characters`);
+  return e;
+}
+
 export function viewAccount(account: Account): AccountView {
-  return { sub: account.id, username: account.username, name: account.name, created_at: new Date(account.createdAt).toISOString() };
+  return {
+    sub: account.id, username: account.username, name: account.name,
+    ...(account.email ? { email: account.email } : {}), created_at: new Date(account.createdAt).toISOString(),
+  };
 }
 
 export class Accounts {
@@ -65,24 +87,28 @@ export class Accounts {
     return account;
   }
 
-  /** Creates the account, or (for idempotent seeding) updates name and password of an existing one. */
-  async upsert(input: { username: unknown; password: unknown; name?: unknown }): Promise<{ account: Account; created: boolean }> {
+  /** Creates the account, or (for idempotent seeding) updates name, email and password of an existing one. */
+  async upsert(input: AccountInput): Promise<{ account: Account; created: boolean }> {
     const username = normalizeUsername(input.username);
     if (!username) throw new AccountInputError('username must be 1-64 characters: letters, digits, "_", "." or "-"');
     const password = checkPassword(input.password);
+    const email = checkEmail(input.email);
     const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 200) : username;
     const passwordHash = await hash(password);
     const existing = await this.findByUsername(username);
     if (existing) {
-      const account = (await this.#docs.update(existing.id, { name, passwordHash }))!;
+      const changed = existing.name !== name || existing.email !== email;
+      const patch = { name, email: email ?? null, passwordHash, ...(changed ? { updatedAt: Date.now() } : {}) };
+      const account = (await this.#docs.update(existing.id, patch))!;
       return { account, created: false };
     }
-    const account: Account = { id: randomUUID(), username, name, passwordHash, createdAt: Date.now() };
+    const now = Date.now();
+    const account: Account = { id: randomUUID(), username, name, ...(email ? { email } : {}), passwordHash, createdAt: now, updatedAt: now };
     if (!await this.#docs.insert(account)) return this.upsert(input);
     return { account, created: true };
   }
 
-  async create(input: { username: unknown; password: unknown; name?: unknown }): Promise<Account> {
+  async create(input: AccountInput): Promise<Account> {
     const username = normalizeUsername(input.username);
     if (username && await this.findByUsername(username)) throw new AccountInputError(`user ${username} already exists`);
     return (await this.upsert(input)).account;
@@ -93,7 +119,8 @@ export class Accounts {
     const prefix = normalizeUsername(input.usernamePrefix) ?? 'user';
     const username = `${prefix.slice(0, 40)}-${randomUUID().slice(0, 8)}`;
     const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 200) : username;
-    const account: Account = { id: randomUUID(), username, name, passwordHash: null, createdAt: Date.now() };
+    const now = Date.now();
+    const account: Account = { id: randomUUID(), username, name, passwordHash: null, createdAt: now, updatedAt: now };
     await this.#docs.put(account);
     return account;
   }

@@ -3,6 +3,9 @@ import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServe
 import type { JWK } from 'jose';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Accounts } from './accounts.ts';
+import { accountClaims, PASSWORD_ACR, SCOPE_CLAIMS } from './claims.ts';
+import { CLIENT_FLAGS, fapiProfileOf, isTerminalBound, validateClientFlag } from './client_flags.ts';
+import { pkceRequired } from './pkce_policy.ts';
 import { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
 
 export interface OidcPages {
@@ -27,12 +30,6 @@ export interface OidcSetup {
 
 export function resourceIndicators(issuer: string) {
   return { api: `${issuer}/api`, admin: `${issuer}/admin/api` };
-}
-
-/** Native public clients, and any client registered with plaza_terminal_bound, bind everything to a terminal key. */
-export function isTerminalBound(metadata: Record<string, unknown>): boolean {
-  if (metadata.plaza_terminal_bound === true) return true;
-  return metadata.application_type === 'native' && metadata.token_endpoint_auth_method === 'none';
 }
 
 export function apiResourceServer(config: PlazaConfig): ResourceServer {
@@ -83,14 +80,10 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_terminal_bound'],
+      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', ...CLIENT_FLAGS],
       validator(_ctx, key, value, metadata) {
-        if (key === 'plaza_terminal_bound') {
-          if (value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('plaza_terminal_bound must be a boolean');
-          // A terminal-bound client gets DPoP-bound tokens only; oidc-provider then refuses a token request without a proof.
-          if (isTerminalBound(metadata)) metadata.dpop_bound_access_tokens = true;
-          return;
-        }
+        const flag = CLIENT_FLAGS.find((f) => f === key);
+        if (flag) return validateClientFlag(flag, value, metadata);
         validateCallbackMetadata(key, value, config.allowInsecureCallbacks);
       },
     },
@@ -126,10 +119,11 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       long: cookie,
       short: cookie,
     },
-    claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
+    claims: SCOPE_CLAIMS,
+    acrValues: [PASSWORD_ACR],
     scopes: [...OIDC_SCOPES, ...API_SCOPES, ADMIN_SCOPE],
     responseTypes: ['code'],
-    pkce: { required: () => true },
+    pkce: { required: pkceRequired },
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -141,7 +135,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       if (!account) return undefined;
       return {
         accountId: account.id,
-        claims: () => ({ sub: account.id, name: account.name, preferred_username: account.username }),
+        claims: () => accountClaims(account),
       };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -157,6 +151,9 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       // Publishes and uses the `use: enc` keys (encrypted request objects now, encrypted API calls later).
       encryption: { enabled: true },
       clientCredentials: { enabled: true },
+      claimsParameter: { enabled: true },
+      // A client registered with plaza_fapi gets that profile's rules (e.g. client assertions for the issuer only).
+      fapi: { enabled: true, profile: (_ctx, client) => (client ? fapiProfileOf(client.metadata()) : undefined) },
       // A client learns about its own tokens only; for anyone else's the answer is `active: false`.
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       revocation: { enabled: true },

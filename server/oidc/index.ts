@@ -19,15 +19,17 @@ import { interactionRoutes } from './interactions.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
 import { LoginThrottle } from './login_throttle.ts';
+import { postRequestRoutes } from './post_requests.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
 
-export { AccountInputError, viewAccount, type Account, type AccountView } from './accounts.ts';
+export { AccountInputError, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
 export { ClientInputError, CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
+export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
-export { API_SCOPES, ADMIN_SCOPE } from './scopes.ts';
+export { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
 export { bearerToken, InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
@@ -110,6 +112,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const session = new BrowserSession(provider, accounts, config.issuer);
   const resources = resourceIndicators(config.issuer);
   const routers = [
+    postRequestRoutes([provider.pathFor('authorization'), provider.pathFor('end_session')]),
     interactionRoutes({
       provider, accounts, views,
       throttle: new LoginThrottle(store, config.loginThrottle),

@@ -6,6 +6,7 @@ import type { InteractionResults } from 'oidc-provider';
 import { csrfToken, formBody, formText, seeOther, verifyCsrf, type Views } from '../http/index.ts';
 import type { Accounts } from './accounts.ts';
 import type { LoginThrottle } from './login_throttle.ts';
+import { PASSWORD_ACR } from './claims.ts';
 import { describeClaim, describeScope } from './scopes.ts';
 
 export interface InteractionDeps {
@@ -91,7 +92,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const account = await accounts.authenticate(username, formText(ctx, 'password'));
     if (!account) return renderLogin(ctx, uid, params.client_id, { username, status: 401, error: 'Wrong username or password.' });
     await throttle.succeeded(username, ip);
-    const result: InteractionResults = { login: { accountId: account.id, amr: ['pwd'] } };
+    const result: InteractionResults = { login: { accountId: account.id, amr: ['pwd'], acr: PASSWORD_ACR } };
     seeOther(ctx, await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false }));
   });
 

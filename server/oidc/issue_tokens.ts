@@ -2,6 +2,7 @@
 // grants do: a Grant in the store, an RFC 9068 access token, and a refresh token when the client may have one.
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import type { Accounts } from './accounts.ts';
+import { accountClaims } from './claims.ts';
 import { TOKEN_EXCHANGE, TOKEN_TYPES } from './token_exchange.ts';
 
 export interface IssueRequest {
@@ -40,7 +41,7 @@ export class ApiTokenIssuer {
   async #idToken(ctx: KoaContextWithOIDC, accountId: string, scope: string): Promise<string | undefined> {
     const account = await this.#accounts.find(accountId);
     if (!account) return undefined;
-    const token = new ctx.oidc.provider.IdToken({ sub: account.id, name: account.name, preferred_username: account.username }, { ctx });
+    const token = new ctx.oidc.provider.IdToken(accountClaims(account), { ctx });
     (token as unknown as { scope: string }).scope = scope;
     return token.issue({ use: 'idtoken' });
   }

@@ -1,11 +1,12 @@
 // Every scope Plaza knows, with the words the consent page shows for it.
-export const OIDC_SCOPES = ['openid', 'profile', 'offline_access'];
+export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 export const API_SCOPES = ['groups:read', 'messages:read', 'messages:post', 'groups:apps'];
 export const ADMIN_SCOPE = 'admin';
 
 const DESCRIPTIONS: Record<string, string> = {
   openid: 'Know who you are (your Plaza account identifier)',
   profile: 'See your name and username',
+  email: 'See your email address',
   offline_access: 'Stay connected when you are not using it',
   'groups:read': 'See the groups you belong to',
   'messages:read': 'Read messages in your groups',
@@ -18,6 +19,9 @@ const CLAIMS: Record<string, string> = {
   sub: 'Your account identifier',
   name: 'Your name',
   preferred_username: 'Your username',
+  updated_at: 'When your profile last changed',
+  email: 'Your email address',
+  email_verified: 'Whether your email address was verified',
 };
 
 export function describeScope(scope: string): string {

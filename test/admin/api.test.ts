@@ -63,6 +63,10 @@ test('users, clients and groups through the API', async (t) => {
   t.true(users.some((u) => u.username === 'carol'));
   t.true(users.every((u) => u.passwordHash === undefined));
   await problem(t, await call(t, 'POST', '/users', { username: 'carol', password: 'carol-password-1' }), 400);
+  const withEmail = await call(t, 'POST', '/users', { username: 'dora', password: 'dora-password-1', email: 'dora@example.com' });
+  t.like(await withEmail.json(), { username: 'dora', email: 'dora@example.com' });
+  const badEmail = await problem(t, await call(t, 'POST', '/users', { username: 'ed', password: 'ed-password-1', email: 'not an address' }), 400);
+  t.regex(badEmail.detail!, /email must be an address/);
 
   const client = await call(t, 'POST', '/clients', { client_name: 'New App', redirect_uris: ['https://new.example/cb'] });
   t.is(client.status, 201);

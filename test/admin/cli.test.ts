@@ -35,9 +35,10 @@ test('seed, list and create through the CLI, with --json output', async (t) => {
   t.deepEqual(JSON.parse((await admin(dir, 'groups', 'list', '--json')).stdout)[0].members, []);
   t.is((await admin(dir, 'groups', 'remove-member', '--id', 'g1', '--member', 'erin')).code, 2);
 
-  const added = await admin(dir, 'users', 'add', '--username', 'frank', '--password', 'frank-password-1');
+  const added = await admin(dir, 'users', 'add', '--username', 'frank', '--password', 'frank-password-1', '--email', 'frank@example.com');
   t.is(added.code, 0);
   t.regex(added.stdout, /created user frank/);
+  t.regex((await admin(dir, 'users', 'list')).stdout, /username=frank {2}name=frank {2}email=frank@example.com/);
   const duplicate = await admin(dir, 'users', 'add', '--username', 'frank', '--password', 'frank-password-1');
   t.is(duplicate.code, 2);
   t.regex(duplicate.stderr, /already exists/);

@@ -61,10 +61,11 @@ export async function codeFor(server: PlazaEndpoint, client: { client_id: string
   return { code: callback.searchParams.get('code')!, verifier, callback, pages };
 }
 
-export function redeemCode(server: PlazaEndpoint, code: string, verifier: string, client: { client_id: string; client_secret?: string } = WEB,
+/** Redeems a code; without a verifier, the request carries no code_verifier (a code protected by a nonce). */
+export function redeemCode(server: PlazaEndpoint, code: string, verifier: string | undefined, client: { client_id: string; client_secret?: string } = WEB,
   extra: Record<string, string> = {}, headers: Record<string, string> = {}) {
   return tokenRequest(server, {
-    grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI, client_id: client.client_id,
+    grant_type: 'authorization_code', code, ...(verifier ? { code_verifier: verifier } : {}), redirect_uri: REDIRECT_URI, client_id: client.client_id,
     ...(client.client_secret ? { client_secret: client.client_secret } : {}), ...extra,
   }, headers);
 }

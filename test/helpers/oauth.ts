@@ -48,13 +48,15 @@ export interface AuthorizeResult {
  */
 export async function authorize(server: PlazaEndpoint, browser: Browser, params: Record<string, string>, options: {
   username?: string; password?: string; consent?: 'allow' | 'deny'; redirectUri?: string;
+  /** Sends the request as a form POST to the authorization endpoint (OIDC Core 3.1.2.1). */
+  post?: boolean;
 } = {}): Promise<AuthorizeResult> {
   const redirectUri = options.redirectUri ?? params.redirect_uri;
   let url = `${server.url}/auth?${new URLSearchParams(params)}`;
   const pages: string[] = [];
   for (let step = 0; step < 12; step += 1) {
     if (redirectUri && url.startsWith(redirectUri)) return { callback: new URL(url), pages };
-    const res = await browser.fetch(url);
+    const res = options.post && step === 0 ? await browser.postForm(`${server.url}/auth`, params) : await browser.fetch(url);
     if (res.status >= 300 && res.status < 400) {
       url = new URL(res.headers.get('location')!, url).href;
       continue;

@@ -69,10 +69,10 @@ test('an unregistered or mismatched redirect_uri gets an error page, never a red
   }
 });
 
-test('PKCE: missing challenge, plain method, missing or wrong verifier all fail', async (t) => {
+test('PKCE: missing challenge (and no nonce), plain method, missing or wrong verifier all fail', async (t) => {
   const { server } = t.context;
   const params = codeRequest(WEB, pkce().challenge);
-  const { code_challenge: _c, code_challenge_method: _m, ...noPkce } = params;
+  const { code_challenge: _c, code_challenge_method: _m, nonce: _n, ...noPkce } = params;
   const missing = await authorize(server, new Browser(), noPkce);
   t.is(missing.callback.searchParams.get('error'), 'invalid_request');
   t.regex(missing.callback.searchParams.get('error_description')!, /requires PKCE/);

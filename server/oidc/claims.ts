@@ -1,0 +1,24 @@
+// What Plaza says about an account: the claims of each OpenID scope, and the one way it authenticates users.
+import type { Account } from './accounts.ts';
+
+/** oidc-provider's `claims`: only what accounts truthfully hold (no picture, locale or given name to give). */
+export const SCOPE_CLAIMS = {
+  acr: null,
+  openid: ['sub'],
+  profile: ['name', 'preferred_username', 'updated_at'],
+  email: ['email', 'email_verified'],
+};
+
+/** The acr of a sign-in with username and password, Plaza's only authentication method. */
+export const PASSWORD_ACR = 'urn:plaza:acr:password';
+
+export function accountClaims(account: Account): { sub: string; [claim: string]: unknown } {
+  return {
+    sub: account.id,
+    name: account.name,
+    preferred_username: account.username,
+    ...(account.updatedAt ? { updated_at: Math.floor(account.updatedAt / 1000) } : {}),
+    // Plaza cannot verify an address yet, so none is claimed verified.
+    ...(account.email ? { email: account.email, email_verified: false } : {}),
+  };
+}
