@@ -4,6 +4,7 @@ import type { CallbackQueue } from '../async/index.ts';
 import { HttpError } from '../http/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import { ForbiddenError, type AuditLog, type Groups } from '../social/index.ts';
+import { checkActingClient } from './check_acting_client.ts';
 import type { GroupApp, GroupApps } from './group_apps.ts';
 import type { ActionTickets } from './tickets.ts';
 
@@ -57,6 +58,7 @@ export class GroupActions {
   async addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; via: string | null }): Promise<GroupAppView> {
     const { oidc, apps, tickets, audit, callbacks } = this.#deps;
     await this.#assertMember(input.groupId, input.sub);
+    await checkActingClient(oidc, input.via, input.clientId);
     if (typeof input.clientId !== 'string' || !input.clientId) throw new HttpError(400, 'client_id is required', { code: 'invalid_client_id' });
     const actions = parseActions(input.actions);
     const target = await oidc.clients.callbackOf(input.clientId);
@@ -81,6 +83,7 @@ export class GroupActions {
   /** Removes the app from the group for this user and revokes every token it holds for them there. */
   async removeApp(input: { sub: string; groupId: string; clientId: string; via: string | null }): Promise<boolean> {
     const { apps, tickets, oidc, audit } = this.#deps;
+    await checkActingClient(oidc, input.via, input.clientId);
     const removed = await apps.remove(input.groupId, input.sub, input.clientId);
     await tickets.forgetFor(input.sub, input.clientId, input.groupId);
     const grantIds = await apps.takeGrants(input.groupId, input.sub, input.clientId);

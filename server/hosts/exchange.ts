@@ -2,7 +2,7 @@
 // Plaza tokens: the host's token is checked here and goes no further.
 import { decodeJwt } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { API_SCOPES, exchangeError, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
+import { API_SCOPES, apiScopesFor, exchangeError, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
 import { HostLoginError, type HostIdentity } from './host_login.ts';
 import type { ExternalIdentities } from './identities.ts';
@@ -30,10 +30,14 @@ function checkClientMayUse(ctx: KoaContextWithOIDC, host: HostPlatform): void {
 
 function requestedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string } {
   const requested = [...new Set(String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean))];
-  const allowList = ctx.oidc.client!.scope?.split(' ');
+  const client = ctx.oidc.client!;
+  const allowList = client.scope?.split(' ');
+  const apiScopes = apiScopesFor(client.metadata());
   for (const scope of requested) {
     if (!OIDC_SCOPES.has(scope) && !API_SCOPES.includes(scope)) throw exchangeError('invalid_scope', `unknown scope ${scope}`);
-    if (allowList && !allowList.includes(scope)) throw exchangeError('invalid_scope', `scope ${scope} is not allowed for this client`);
+    if ((allowList && !allowList.includes(scope)) || (API_SCOPES.includes(scope) && !apiScopes.includes(scope))) {
+      throw exchangeError('invalid_scope', `scope ${scope} is not allowed for this client`);
+    }
   }
   return { api: requested.filter((s) => API_SCOPES.includes(s)).join(' '), oidc: requested.filter((s) => OIDC_SCOPES.has(s)).join(' ') };
 }

@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Accounts } from './accounts.ts';
 import { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
+import { apiScopesFor, FIRST_PARTY, validateFirstPartyMark } from './first_party.ts';
 
 export interface OidcPages {
   error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> | void;
@@ -83,8 +84,9 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_terminal_bound'],
-      validator(_ctx, key, value, metadata) {
+      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_terminal_bound', FIRST_PARTY],
+      validator(ctx, key, value, metadata) {
+        if (key === FIRST_PARTY) return validateFirstPartyMark(ctx, value);
         if (key === 'plaza_terminal_bound') {
           if (value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('plaza_terminal_bound must be a boolean');
           // A terminal-bound client gets DPoP-bound tokens only; oidc-provider then refuses a token request without a proof.
@@ -179,7 +181,8 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
           return undefined as unknown as string;
         },
         async getResourceServerInfo(ctx, indicator, client) {
-          if (indicator === resources.api) return apiServer;
+          // A third-party client is never granted first-party scopes, whatever it registered or asks for.
+          if (indicator === resources.api) return { ...apiServer, scope: apiScopesFor(client.metadata()).join(' ') };
           // Only clients registered with the admin scope, and only machine-to-machine, reach the admin API.
           if (
             indicator === resources.admin

@@ -28,6 +28,7 @@ export { ClientInputError, CLIENT_ID, type ClientMetadata, type Registered } fro
 export { rotateKeys } from './keys.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE } from './scopes.ts';
+export { apiScopesFor, isFirstParty, type Registrar } from './first_party.ts';
 export { bearerToken, InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';

@@ -222,7 +222,7 @@ test.serial('a DPoP proof at redemption binds the token; it is then useless as B
 test.serial('adding an app: bad input gets a problem document', async (t) => {
   const { server, alice } = t.context;
   expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'nobody', actions: ['messages:post'] }), 400);
-  expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'web', actions: ['messages:post'] }), 400);
+  expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'spa', actions: ['messages:post'] }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'poster', actions: ['admin'] }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'poster', actions: [] }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: { $ne: null }, actions: ['messages:post'] }), 400);
