@@ -82,13 +82,24 @@ export class GroupActions {
 
   /** Removes the app from the group for this user and revokes every token it holds for them there. */
   async removeApp(input: { sub: string; groupId: string; clientId: string; via: string | null }): Promise<boolean> {
+    await checkActingClient(this.#deps.oidc, input.via, input.clientId);
+    return this.#remove(input, input.clientId);
+  }
+
+  /** The user leaves the group or is removed from it: every app they added there goes, with all it got there. */
+  async memberLeaving(groupId: string, sub: string): Promise<void> {
+    const { apps } = this.#deps;
+    const clientIds = new Set([...(await apps.listFor(groupId, sub)).map((a) => a.clientId), ...await apps.grantHolders(groupId, sub)]);
+    for (const clientId of clientIds) await this.#remove({ sub, groupId, clientId, via: null }, `${clientId} (membership ended)`);
+  }
+
+  async #remove(input: { sub: string; groupId: string; clientId: string; via: string | null }, detail: string): Promise<boolean> {
     const { apps, tickets, oidc, audit } = this.#deps;
-    await checkActingClient(oidc, input.via, input.clientId);
     const removed = await apps.remove(input.groupId, input.sub, input.clientId);
     await tickets.forgetFor(input.sub, input.clientId, input.groupId);
     const grantIds = await apps.takeGrants(input.groupId, input.sub, input.clientId);
     for (const grantId of grantIds) await oidc.revokeGrant(grantId);
-    if (removed || grantIds.length) await audit.record({ sub: input.sub, via: input.via, action: 'app.removed', groupId: input.groupId, detail: input.clientId });
+    if (removed || grantIds.length) await audit.record({ sub: input.sub, via: input.via, action: 'app.removed', groupId: input.groupId, detail });
     return removed || grantIds.length > 0;
   }
 }
