@@ -49,7 +49,10 @@ export function apiResourceServer(config: PlazaConfig): ResourceServer {
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
-/** `callback_uri`: https, or http on loopback when insecure callbacks are allowed; `webhook_secret`: whsec_ + base64; `plaza_hosts`: host ids. */
+/**
+ * `callback_uri`: https, or http on loopback when insecure callbacks are allowed; `webhook_secret`: whsec_ + base64;
+ * `plaza_hosts`: host ids; `plaza_host_app_ids`: the client's app id at each `jwt` host, which host tokens must name.
+ */
 function validateCallbackMetadata(key: string, value: unknown, allowInsecure: boolean): void {
   if (value === undefined) return;
   if (key === 'callback_uri') {
@@ -61,6 +64,10 @@ function validateCallbackMetadata(key: string, value: unknown, allowInsecure: bo
   }
   if (key === 'plaza_hosts' && (!Array.isArray(value) || value.some((h) => typeof h !== 'string'))) {
     throw new errors.InvalidClientMetadata('plaza_hosts must be a list of host ids');
+  }
+  const appIds = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.values(value) : [undefined];
+  if (key === 'plaza_host_app_ids' && appIds.some((id) => typeof id !== 'string' || !id || id.length > 256)) {
+    throw new errors.InvalidClientMetadata('plaza_host_app_ids must map host ids to this client\'s app id at that host (1 to 256 characters)');
   }
   if (key === 'webhook_secret' && (typeof value !== 'string' || !WEBHOOK_SECRET.test(value))) {
     throw new errors.InvalidClientMetadata('webhook_secret must be "whsec_" followed by 24 to 64 base64-encoded bytes');
@@ -84,7 +91,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_terminal_bound', FIRST_PARTY],
+      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_host_app_ids', 'plaza_terminal_bound', FIRST_PARTY],
       validator(ctx, key, value, metadata) {
         if (key === FIRST_PARTY) return validateFirstPartyMark(ctx, value);
         if (key === 'plaza_terminal_bound') {

@@ -4,7 +4,7 @@ import anyTest, { type TestFn } from 'ava';
 import { decodeJwt } from 'jose';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { tokenRequest } from '../helpers/oauth.ts';
-import { FakeJwtHost } from '../helpers/fake_hosts.ts';
+import { FakeJwtHost, HOST_APP_ID } from '../helpers/fake_hosts.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { api, seedSocial, userApiToken, ALL_API_SCOPES, TOKEN_EXCHANGE } from '../helpers/social.ts';
 import { codeFor, redeemCode, REDIRECT_URI, WEB } from '../helpers/fixtures.ts';
@@ -18,7 +18,7 @@ const sneaky = (callback: string) => ({
   client_id: 'sneaky', client_secret: 'sneaky-secret-0123456789-0123456789', client_name: 'Sneaky App', redirect_uris: [REDIRECT_URI],
   grant_types: ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE], response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_post', scope: `openid offline_access ${ALL_API_SCOPES}`,
-  callback_uri: callback, plaza_hosts: ['signer'],
+  callback_uri: callback, plaza_hosts: ['signer'], plaza_host_app_ids: { signer: HOST_APP_ID },
 });
 
 test.before(async (t) => {
