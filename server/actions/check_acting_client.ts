@@ -1,7 +1,6 @@
 // Who may add an app to a group, or remove one, for a user: the user on Plaza's own pages, or a first-party client;
 // never a third-party app, and never the app itself, so that an app acts as a user only after the user chose it.
-import type { Oidc } from '../oidc/index.ts';
-import { isFirstParty } from '../oidc/index.ts';
+import { isFirstParty, type Oidc } from '../oidc/index.ts';
 import { ForbiddenError } from '../social/index.ts';
 
 /** `via` is the client the user acts through (null on Plaza's pages); `clientId` the app being added or removed. */

@@ -65,9 +65,11 @@ function validateCallbackMetadata(key: string, value: unknown, allowInsecure: bo
   if (key === 'plaza_hosts' && (!Array.isArray(value) || value.some((h) => typeof h !== 'string'))) {
     throw new errors.InvalidClientMetadata('plaza_hosts must be a list of host ids');
   }
-  const appIds = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.values(value) : [undefined];
-  if (key === 'plaza_host_app_ids' && appIds.some((id) => typeof id !== 'string' || !id || id.length > 256)) {
-    throw new errors.InvalidClientMetadata('plaza_host_app_ids must map host ids to this client\'s app id at that host (1 to 256 characters)');
+  if (key === 'plaza_host_app_ids') {
+    const appIds = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.values(value) : [undefined];
+    if (appIds.some((id) => typeof id !== 'string' || !id || id.length > 256)) {
+      throw new errors.InvalidClientMetadata('plaza_host_app_ids must map host ids to this client\'s app id at that host (1 to 256 characters)');
+    }
   }
   if (key === 'webhook_secret' && (typeof value !== 'string' || !WEBHOOK_SECRET.test(value))) {
     throw new errors.InvalidClientMetadata('webhook_secret must be "whsec_" followed by 24 to 64 base64-encoded bytes');
