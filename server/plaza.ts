@@ -99,6 +99,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   oidc.provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));
   new Gauge({ name: 'plaza_jobs_queued', help: 'Jobs waiting for a worker', registers: [metrics.registry], async collect() { this.set(await async.jobs.queued()); } });
   const actions = createActions({ config, store, oidc, groups, audit, callbacks: async.callbacks });
+  groups.onMemberLeaving((groupId, sub) => actions.memberLeaving(groupId, sub));
   const hosts = createHosts({ config, store, oidc, audit, views, box });
   const binding = createBinding({ config, store, oidc, views, report: reportError });
   const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries });

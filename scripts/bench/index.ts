@@ -77,7 +77,10 @@ async function load(job: { url: string; method?: string; headers?: Record<string
   return JSON.parse(stdout);
 }
 
-const form = (params: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+const FORM_POST = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+const form = (params: Record<string, string>) => ({ ...FORM_POST, body: new URLSearchParams(params).toString() });
+/** Single-use form posts: each body is sent once. */
+const formVariants = (list: Record<string, string>[]) => ({ ...FORM_POST, variants: list.map((params) => ({ body: new URLSearchParams(params).toString() })) });
 
 function table(results: Result[]): string {
   const fmt = (n: number | null, digits = 0) => (n === null ? '' : n.toFixed(digits));
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
       hosts: [{ id: 'benchhost', kind: 'jwt', issuer: 'https://bench-host.example', jwks_uri: `http://127.0.0.1:${hostPort}/jwks`, audience: 'plaza', algorithms: ['ES256'] }],
       clients: [
         { client_id: 'bench-cc', client_secret: secret, grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post', scope: 'groups:read messages:read' },
-        { client_id: 'bench-mini', client_secret: secret, grant_types: [exchange, 'refresh_token'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post', plaza_hosts: ['benchhost'], callback_uri: `http://127.0.0.1:${hooksPort}/hooks` },
+        { client_id: 'bench-mini', client_secret: secret, grant_types: [exchange, 'refresh_token'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post', plaza_hosts: ['benchhost'], plaza_host_app_ids: { benchhost: 'bench-mini-app' }, callback_uri: `http://127.0.0.1:${hooksPort}/hooks` },
       ],
       groups: [{ id: 'bench', name: 'Bench' }],
     });
@@ -165,15 +168,19 @@ async function main(): Promise<void> {
       if (!res.ok) throw new Error(`token request failed: ${JSON.stringify(body)}`);
       return body;
     };
-    const hostToken = await new SignJWT({ sub: 'bench-user', name: 'Bench User' }).setProtectedHeader({ alg: 'ES256', kid: 'bench' })
-      .setIssuer('https://bench-host.example').setAudience('plaza').setIssuedAt().setExpirationTime('1h').sign(hostKey);
-    const miniParams = { grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: hostToken, subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', scope: 'groups:read messages:read messages:post' };
-    const user = await token(miniParams);
+    // Host identity tokens are single-use and name the mini-program they are for (azp).
+    const hostToken = () => new SignJWT({ sub: 'bench-user', name: 'Bench User', azp: 'bench-mini-app' }).setProtectedHeader({ alg: 'ES256', kid: 'bench' })
+      .setIssuer('https://bench-host.example').setAudience('plaza').setJti(randomUUID()).setIssuedAt().setExpirationTime('10m').sign(hostKey);
+    const miniParams = async () => ({
+      grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: await hostToken(),
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', scope: 'groups:read messages:read messages:post',
+    });
+    const user = await token(await miniParams());
     const dpopKey = await generateKeyPair('ES256');
     const dpopJwk = await exportJWK(dpopKey.publicKey);
     const proof = (htm: string, htu: string, extra: Record<string, unknown> = {}) => new SignJWT({ htm, htu, jti: randomUUID(), ...extra })
       .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: dpopJwk }).setIssuedAt().sign(dpopKey.privateKey);
-    const bound = await token(miniParams, { dpop: await proof('POST', `${issuer}/token`) });
+    const bound = await token(await miniParams(), { dpop: await proof('POST', `${issuer}/token`) });
     const sub = (JSON.parse(Buffer.from(user.access_token.split('.')[1], 'base64url').toString()) as { sub: string }).sub;
 
     // Membership and single-use tickets go straight into the store: the benchmark measures redemption, not setup.
@@ -186,7 +193,7 @@ async function main(): Promise<void> {
     const ticketVariants = [];
     for (let i = 0; i < ticketCount; i += 1) {
       const { ticket } = await tickets.mint({ sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
-      ticketVariants.push({ body: new URLSearchParams({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: 'urn:plaza:token-type:action-ticket' }).toString() });
+      ticketVariants.push({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: 'urn:plaza:token-type:action-ticket' });
     }
     await store.close();
 
@@ -219,13 +226,15 @@ async function main(): Promise<void> {
     await measure('client_credentials', '', { url: `${issuer}/token`, ...form({ grant_type: 'client_credentials', client_id: 'bench-cc', client_secret: secret, scope: 'messages:read' }) });
     await measure('refresh', '', { url: `${issuer}/token`, ...form({ grant_type: 'refresh_token', client_id: 'bench-mini', client_secret: secret, refresh_token: user.refresh_token }) });
     await measure('introspection', '', { url: `${issuer}/token/introspection`, ...form({ token: user.refresh_token, client_id: 'bench-mini', client_secret: secret }) });
-    await measure('host_jwt_exchange', '', { url: `${issuer}/token`, ...form(miniParams) });
+    // Made just before the scenario, so that none outlives its ten minutes.
+    const hostTokens = await Promise.all(Array.from({ length: args.quick ? 6000 : 40_000 }, miniParams));
+    await measure('host_jwt_exchange', '', { url: `${issuer}/token`, ...formVariants(hostTokens) });
     // Reads first: every write adds a message that later reads would have to pass over.
     const get = await measure('get_messages_jwt', '', { url: messagesUrl, headers: bearer });
     await measure('get_messages_dpop', '', { url: messagesUrl, variants: await proofs('GET', proofCount) });
     const post = await measure('post_messages_jwt', '', { url: messagesUrl, method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: messageBody });
     await measure('post_messages_dpop', '', { url: messagesUrl, method: 'POST', headers: { 'content-type': 'application/json' }, variants: await proofs('POST', proofCount, messageBody) });
-    await measure('ticket_redemption', '', { url: `${issuer}/token`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, variants: ticketVariants });
+    await measure('ticket_redemption', '', { url: `${issuer}/token`, ...formVariants(ticketVariants) });
     // Submit-to-callback at a steady rate, from this process, before any flood of jobs: time from the 202 to the
     // callback's arrival.
     arrivals.clear();

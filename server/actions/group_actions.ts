@@ -4,6 +4,7 @@ import type { CallbackQueue } from '../async/index.ts';
 import { HttpError } from '../http/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import { ForbiddenError, type AuditLog, type Groups } from '../social/index.ts';
+import { checkActingClient } from './check_acting_client.ts';
 import type { GroupApp, GroupApps } from './group_apps.ts';
 import type { ActionTickets } from './tickets.ts';
 
@@ -57,6 +58,7 @@ export class GroupActions {
   async addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; via: string | null }): Promise<GroupAppView> {
     const { oidc, apps, tickets, audit, callbacks } = this.#deps;
     await this.#assertMember(input.groupId, input.sub);
+    await checkActingClient(oidc, input.via, input.clientId);
     if (typeof input.clientId !== 'string' || !input.clientId) throw new HttpError(400, 'client_id is required', { code: 'invalid_client_id' });
     const actions = parseActions(input.actions);
     const target = await oidc.clients.callbackOf(input.clientId);
@@ -80,12 +82,24 @@ export class GroupActions {
 
   /** Removes the app from the group for this user and revokes every token it holds for them there. */
   async removeApp(input: { sub: string; groupId: string; clientId: string; via: string | null }): Promise<boolean> {
+    await checkActingClient(this.#deps.oidc, input.via, input.clientId);
+    return this.#remove(input, input.clientId);
+  }
+
+  /** The user leaves the group or is removed from it: every app they added there goes, with all it got there. */
+  async memberLeaving(groupId: string, sub: string): Promise<void> {
+    const { apps } = this.#deps;
+    const clientIds = new Set([...(await apps.listFor(groupId, sub)).map((a) => a.clientId), ...await apps.grantHolders(groupId, sub)]);
+    for (const clientId of clientIds) await this.#remove({ sub, groupId, clientId, via: null }, `${clientId} (membership ended)`);
+  }
+
+  async #remove(input: { sub: string; groupId: string; clientId: string; via: string | null }, detail: string): Promise<boolean> {
     const { apps, tickets, oidc, audit } = this.#deps;
     const removed = await apps.remove(input.groupId, input.sub, input.clientId);
     await tickets.forgetFor(input.sub, input.clientId, input.groupId);
     const grantIds = await apps.takeGrants(input.groupId, input.sub, input.clientId);
     for (const grantId of grantIds) await oidc.revokeGrant(grantId);
-    if (removed || grantIds.length) await audit.record({ sub: input.sub, via: input.via, action: 'app.removed', groupId: input.groupId, detail: input.clientId });
+    if (removed || grantIds.length) await audit.record({ sub: input.sub, via: input.via, action: 'app.removed', groupId: input.groupId, detail });
     return removed || grantIds.length > 0;
   }
 }

@@ -50,6 +50,11 @@ export class GroupApps {
     return this.#grants.get(grantId);
   }
 
+  /** The apps holding grants for this user in this group. */
+  async grantHolders(groupId: string, sub: string): Promise<string[]> {
+    return (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId).map((g) => g.clientId);
+  }
+
   /** Grant ids the app holds for this group and user; their records go too. */
   async takeGrants(groupId: string, sub: string, clientId: string): Promise<string[]> {
     const grants = (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId && g.clientId === clientId);

@@ -27,6 +27,7 @@ export class TicketRejected extends Error {
 }
 
 const hashOf = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
+const UNKNOWN = 'the action ticket is unknown or expired';
 
 export class ActionTickets {
   readonly #docs;
@@ -48,9 +49,9 @@ export class ActionTickets {
   async redeem(ticket: string, clientId: string): Promise<ActionTicket> {
     const id = hashOf(ticket);
     const doc = await this.#docs.get(id);
-    if (!doc) throw new TicketRejected('unknown', 'the action ticket is unknown or expired');
-    // Another client's attempt does not burn the ticket of the client it was issued to.
-    if (doc.clientId !== clientId) throw new TicketRejected('foreign', 'the action ticket was issued to another client');
+    if (!doc) throw new TicketRejected('unknown', UNKNOWN);
+    // Another client's attempt does not burn the ticket, and learns no more than of a ticket that does not exist.
+    if (doc.clientId !== clientId) throw new TicketRejected('foreign', UNKNOWN);
     const won = await this.#docs.update(id, { redeemedAt: Date.now() }, { redeemedAt: null });
     if (won) return won;
     // A replay; when it races the first redemption, the grant may not be recorded yet, and only the replay fails.

@@ -27,7 +27,7 @@ function operation(operationId: string, summary: string, responses: Record<strin
 
 const CLIENT_INPUT: JsonSchema = {
   type: 'object',
-  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_terminal_bound`, `plaza_require_pkce` and `plaza_fapi`',
+  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_host_app_ids` (the client\'s app id at each `jwt` host), `plaza_terminal_bound`, `plaza_require_pkce`, `plaza_fapi` and `plaza_first_party` (the operator marks Plaza\'s own apps; only they may hold `groups:apps`)',
   properties: {
     client_id: { type: 'string', pattern: CLIENT_ID.source },
     plaza_terminal_bound: { type: 'boolean' }, plaza_require_pkce: { type: 'boolean' }, plaza_fapi: { enum: [...FAPI_PROFILES] },

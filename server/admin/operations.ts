@@ -79,7 +79,7 @@ export class AdminOperations {
 
   /** Registers a client; secrets Plaza generated are returned this once as `client_secret` and `webhook_secret`. */
   async createClient(metadata: Record<string, unknown>): Promise<ClientMetadata & { client_secret?: string; webhook_secret?: string }> {
-    const { metadata: stored, generatedSecret, generatedWebhookSecret } = await this.#oidc.clients.register(metadata);
+    const { metadata: stored, generatedSecret, generatedWebhookSecret } = await this.#oidc.clients.register(metadata, 'operator');
     return {
       ...stored,
       ...(generatedSecret ? { client_secret: generatedSecret } : {}),
@@ -192,7 +192,7 @@ export class AdminOperations {
       }
     }
     for (const client of file.clients ?? []) {
-      const { metadata, generatedSecret, generatedWebhookSecret, created } = await this.#oidc.clients.register(client);
+      const { metadata, generatedSecret, generatedWebhookSecret, created } = await this.#oidc.clients.register(client, 'operator');
       summary.clients[created ? 'created' : 'updated'] += 1;
       if (generatedSecret) summary.clients.secrets[metadata.client_id] = generatedSecret;
       if (generatedWebhookSecret) summary.clients.webhook_secrets[metadata.client_id] = generatedWebhookSecret;

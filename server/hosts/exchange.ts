@@ -2,8 +2,9 @@
 // Plaza tokens: the host's token is checked here and goes no further.
 import { decodeJwt } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { API_SCOPES, exchangeError, OIDC_SCOPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
+import { API_SCOPES, apiScopesFor, exchangeError, OIDC_SCOPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
+import { hostAppIdOf } from './check_issued_to.ts';
 import { HostLoginError, type HostIdentity } from './host_login.ts';
 import type { ExternalIdentities } from './identities.ts';
 import type { HostPlatform, HostPlatforms } from './platforms.ts';
@@ -15,23 +16,29 @@ export interface HostExchangeDeps {
   platforms: HostPlatforms;
   identities: ExternalIdentities;
   audit: AuditLog;
-  identify(host: HostPlatform, token: string): Promise<HostIdentity>;
+  identify(host: HostPlatform, token: string, appId?: string): Promise<HostIdentity>;
 }
 
-/** A client may use a host only if its metadata lists it in `plaza_hosts`. */
-function checkClientMayUse(ctx: KoaContextWithOIDC, host: HostPlatform): void {
-  const allowed = (ctx.oidc.client as unknown as Record<string, unknown>).plaza_hosts;
+/** A client may use a host only if its metadata lists it in `plaza_hosts`; for a `jwt` host, its app id there. */
+function checkClientMayUse(ctx: KoaContextWithOIDC, host: HostPlatform): string | undefined {
+  const client = ctx.oidc.client as unknown as Record<string, unknown>;
+  const allowed = client.plaza_hosts;
   if (!Array.isArray(allowed) || !allowed.includes(host.id)) {
     throw exchangeError('unauthorized_client', `this client is not registered for host ${host.id}`);
   }
+  return host.kind === 'jwt' ? hostAppIdOf(client, host) : undefined;
 }
 
 function requestedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string } {
   const requested = [...new Set(String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean))];
-  const allowList = ctx.oidc.client!.scope?.split(' ');
+  const client = ctx.oidc.client!;
+  const allowList = client.scope?.split(' ');
+  const apiScopes = apiScopesFor(client.metadata());
   for (const scope of requested) {
     if (!OIDC_SCOPES.includes(scope) && !API_SCOPES.includes(scope)) throw exchangeError('invalid_scope', `unknown scope ${scope}`);
-    if (allowList && !allowList.includes(scope)) throw exchangeError('invalid_scope', `scope ${scope} is not allowed for this client`);
+    if ((allowList && !allowList.includes(scope)) || (API_SCOPES.includes(scope) && !apiScopes.includes(scope))) {
+      throw exchangeError('invalid_scope', `scope ${scope} is not allowed for this client`);
+    }
   }
   return { api: requested.filter((s) => API_SCOPES.includes(s)).join(' '), oidc: requested.filter((s) => OIDC_SCOPES.includes(s)).join(' ') };
 }
@@ -61,11 +68,11 @@ async function hostOfCode(deps: HostExchangeDeps, ctx: KoaContextWithOIDC): Prom
 export function hostExchangeHandler(deps: HostExchangeDeps, kind: 'code' | 'jwt') {
   return async (ctx: KoaContextWithOIDC, { subjectToken, proof }: ExchangeRequest): Promise<void> => {
     const host = kind === 'code' ? await hostOfCode(deps, ctx) : await hostOfJwt(deps, ctx, subjectToken);
-    checkClientMayUse(ctx, host);
+    const appId = checkClientMayUse(ctx, host);
     const scopes = requestedScopes(ctx);
     let identity: HostIdentity;
     try {
-      identity = await deps.identify(host, subjectToken);
+      identity = await deps.identify(host, subjectToken, appId);
     } catch (err) {
       if (!(err instanceof HostLoginError)) throw err;
       throw exchangeError(err.problem === 'unavailable' ? 'temporarily_unavailable' : 'invalid_grant', err.message);

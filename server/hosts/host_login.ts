@@ -2,11 +2,22 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { HostPlatform } from './platforms.ts';
 
+/** What makes a host-signed token single-use and bound to one mini-program. */
+export interface HostTokenUse {
+  jti: string;
+  /** When the token stops being accepted (its `exp` plus the clock skew allowed), epoch ms. */
+  usableUntil: number;
+  audiences: string[];
+  azp?: string;
+}
+
 /** Who the host says the user is. The host's session_key is never kept or passed on. */
 export interface HostIdentity {
   subject: string;
   unionid?: string;
   name?: string;
+  /** For a host-signed token: what its single use is recorded and checked by. */
+  use?: HostTokenUse;
 }
 
 export type HostLoginProblem = 'rejected' | 'unavailable';
@@ -22,6 +33,8 @@ export class HostLoginError extends Error {
 
 const MAX_BODY = 64 * 1024;
 const CLOCK_SKEW_SECONDS = 30;
+/** A host token lives at most this long: its `jti` is kept until it expires. */
+const MAX_LIFETIME_SECONDS = 600;
 
 /** WeChat-style code2session: GET url?appid&secret&js_code&grant_type=authorization_code. */
 export async function code2session(host: HostPlatform, appSecret: string, code: string): Promise<HostIdentity> {
@@ -68,13 +81,21 @@ export class JwtHostVerifier {
     try {
       const { payload } = await jwtVerify(token, this.#keysOf(host), {
         issuer: host.issuer, audience: host.audience, algorithms: host.algorithms, clockTolerance: CLOCK_SKEW_SECONDS,
-        requiredClaims: ['sub', 'exp', 'iat'], maxTokenAge: '1 day',
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'], maxTokenAge: MAX_LIFETIME_SECONDS,
       });
-      if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new joseErrors.JWTClaimValidationFailed('"iat" is in the future', payload, 'iat');
+      const { iat, exp, jti } = payload as { iat: number; exp: number; jti: unknown };
+      if (iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) throw new joseErrors.JWTClaimValidationFailed('"iat" is in the future', payload, 'iat');
+      if (exp - iat > MAX_LIFETIME_SECONDS) throw new joseErrors.JWTClaimValidationFailed(`"exp" is more than ${MAX_LIFETIME_SECONDS} seconds after "iat"`, payload, 'exp');
+      if (typeof jti !== 'string' || !jti || jti.length > 256) throw new joseErrors.JWTClaimValidationFailed('"jti" must be a string of at most 256 characters', payload, 'jti');
       return {
         subject: payload.sub!,
         unionid: typeof payload.unionid === 'string' ? payload.unionid : undefined,
         name: typeof payload.name === 'string' ? payload.name : undefined,
+        use: {
+          jti, usableUntil: (exp + CLOCK_SKEW_SECONDS) * 1000,
+          audiences: ([] as unknown[]).concat(payload.aud).filter((a): a is string => typeof a === 'string'),
+          azp: typeof payload.azp === 'string' ? payload.azp : undefined,
+        },
       };
     } catch (err) {
       if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) throw new HostLoginError('unavailable', `host ${host.id} keys could not be fetched`);

@@ -5,10 +5,12 @@ import { TOKEN_TYPES, type Oidc } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
 import { HOST_LOGIN_CODE, hostExchangeHandler } from './exchange.ts';
+import { checkIssuedTo } from './check_issued_to.ts';
 import { code2session, JwtHostVerifier } from './host_login.ts';
 import { ExternalIdentities } from './identities.ts';
 import { identityPages } from './pages.ts';
 import { HostPlatforms, type HostPlatform } from './platforms.ts';
+import { UsedHostTokens } from './used_host_tokens.ts';
 
 export { HostPlatforms, HostInputError, HOST_ID, HOST_JWT_ALGS, type HostView } from './platforms.ts';
 export { HOST_LOGIN_CODE } from './exchange.ts';
@@ -26,9 +28,16 @@ export function createHosts(deps: HostsDeps) {
   const platforms = new HostPlatforms(deps.store, deps.box, { allowInsecure: deps.config.allowInsecureCallbacks });
   const identities = new ExternalIdentities(deps.store, deps.oidc.accounts);
   const jwtHosts = new JwtHostVerifier({ cooldownMs: deps.config.hostJwksCooldownMs });
-  const identify = (host: HostPlatform, token: string) => (host.kind === 'code2session'
-    ? code2session(host, platforms.appSecret(host), token)
-    : jwtHosts.verify(host, token));
+  const usedTokens = new UsedHostTokens(deps.store);
+  // A host token is checked against the mini-program it is for (when one asks) before its single use is spent,
+  // so another client's attempt does not burn it.
+  const identify = async (host: HostPlatform, token: string, appId?: string) => {
+    if (host.kind === 'code2session') return code2session(host, platforms.appSecret(host), token);
+    const identity = await jwtHosts.verify(host, token);
+    if (appId !== undefined) checkIssuedTo(host, identity.use!, appId);
+    await usedTokens.consume(host, identity.use!);
+    return identity;
+  };
   const exchange = { oidc: deps.oidc, platforms, identities, audit: deps.audit, identify };
   deps.oidc.tokenExchange.register(HOST_LOGIN_CODE, hostExchangeHandler(exchange, 'code'));
   deps.oidc.tokenExchange.register(TOKEN_TYPES.jwt, hostExchangeHandler(exchange, 'jwt'));

@@ -6,6 +6,7 @@ import type { JWK } from 'jose';
 import { InputError } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
 import { modelCollection } from './adapter.ts';
+import { firstPartyMarkRefusal, type Registrar } from './first_party.ts';
 import { clientSecretOf, resealPatch, sealClientSecrets, sealedFieldIn, sealedValues, withoutSecrets } from './client_secrets.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
@@ -55,8 +56,10 @@ export class Clients {
   }
 
   /** Registers a client, or replaces an existing one with the same client_id (seeding is idempotent). */
-  async register(input: Record<string, unknown>): Promise<Registered> {
+  async register(input: Record<string, unknown>, registrar: Registrar): Promise<Registered> {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ClientInputError('client metadata must be a JSON object');
+    const refusal = firstPartyMarkRefusal(input, registrar);
+    if (refusal) throw new ClientInputError(refusal);
     const clientId = input.client_id ?? `app_${randomBytes(9).toString('base64url')}`;
     if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw new ClientInputError('client_id must be 1-128 URL-safe characters');
     const sealed = sealedFieldIn(input);

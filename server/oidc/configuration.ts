@@ -7,6 +7,7 @@ import { accountClaims, PASSWORD_ACR, SCOPE_CLAIMS } from './claims.ts';
 import { CLIENT_FLAGS, fapiProfileOf, isTerminalBound, validateClientFlag } from './client_flags.ts';
 import { pkceRequired } from './pkce_policy.ts';
 import { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
+import { apiScopesFor, FIRST_PARTY, validateFirstPartyMark } from './first_party.ts';
 
 export interface OidcPages {
   error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> | void;
@@ -45,7 +46,10 @@ export function apiResourceServer(config: PlazaConfig): ResourceServer {
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
-/** `callback_uri`: https, or http on loopback when insecure callbacks are allowed; `webhook_secret`: whsec_ + base64; `plaza_hosts`: host ids. */
+/**
+ * `callback_uri`: https, or http on loopback when insecure callbacks are allowed; `webhook_secret`: whsec_ + base64;
+ * `plaza_hosts`: host ids; `plaza_host_app_ids`: the client's app id at each `jwt` host, which host tokens must name.
+ */
 function validateCallbackMetadata(key: string, value: unknown, allowInsecure: boolean): void {
   if (value === undefined) return;
   if (key === 'callback_uri') {
@@ -57,6 +61,12 @@ function validateCallbackMetadata(key: string, value: unknown, allowInsecure: bo
   }
   if (key === 'plaza_hosts' && (!Array.isArray(value) || value.some((h) => typeof h !== 'string'))) {
     throw new errors.InvalidClientMetadata('plaza_hosts must be a list of host ids');
+  }
+  if (key === 'plaza_host_app_ids') {
+    const appIds = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.values(value) : [undefined];
+    if (appIds.some((id) => typeof id !== 'string' || !id || id.length > 256)) {
+      throw new errors.InvalidClientMetadata('plaza_host_app_ids must map host ids to this client\'s app id at that host (1 to 256 characters)');
+    }
   }
   if (key === 'webhook_secret' && (typeof value !== 'string' || !WEBHOOK_SECRET.test(value))) {
     throw new errors.InvalidClientMetadata('webhook_secret must be "whsec_" followed by 24 to 64 base64-encoded bytes');
@@ -80,8 +90,9 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', ...CLIENT_FLAGS],
-      validator(_ctx, key, value, metadata) {
+      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_host_app_ids', ...CLIENT_FLAGS, FIRST_PARTY],
+      validator(ctx, key, value, metadata) {
+        if (key === FIRST_PARTY) return validateFirstPartyMark(ctx, value);
         const flag = CLIENT_FLAGS.find((f) => f === key);
         if (flag) return validateClientFlag(flag, value, metadata);
         validateCallbackMetadata(key, value, config.allowInsecureCallbacks);
@@ -176,7 +187,8 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
           return undefined as unknown as string;
         },
         async getResourceServerInfo(ctx, indicator, client) {
-          if (indicator === resources.api) return apiServer;
+          // A third-party client is never granted first-party scopes, whatever it registered or asks for.
+          if (indicator === resources.api) return { ...apiServer, scope: apiScopesFor(client.metadata()).join(' ') };
           // Only clients registered with the admin scope, and only machine-to-machine, reach the admin API.
           if (
             indicator === resources.admin

@@ -3,6 +3,7 @@
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import type { Accounts } from './accounts.ts';
 import { accountClaims } from './claims.ts';
+import { apiScopesFor } from './first_party.ts';
 import { TOKEN_EXCHANGE, TOKEN_TYPES } from './token_exchange.ts';
 
 export interface IssueRequest {
@@ -49,8 +50,11 @@ export class ApiTokenIssuer {
   async issue(ctx: KoaContextWithOIDC, request: IssueRequest): Promise<Record<string, unknown>> {
     const { provider } = ctx.oidc;
     const client = ctx.oidc.client!;
+    // As oidc-provider does for its own grants: only the scopes this client may hold, whatever the subject token had.
+    const allowed = apiScopesFor(client.metadata());
+    const scope = request.scope.split(' ').filter((s) => allowed.includes(s)).join(' ');
     const at = new provider.AccessToken({
-      accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE, scope: request.scope || undefined,
+      accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE, scope: scope || undefined,
     });
     at.resourceServer = new provider.ResourceServer(this.#resource, request.ttl ? { ...this.#server, accessTokenTTL: request.ttl } : this.#server);
     if (request.dpopJkt) at.setThumbprint('jkt', request.dpopJkt);
@@ -61,7 +65,7 @@ export class ApiTokenIssuer {
     if (request.refresh && client.grantTypeAllowed('refresh_token')) {
       const rt = new provider.RefreshToken({
         accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE,
-        scope: [request.idTokenScope, request.scope].filter(Boolean).join(' '), resource: this.#resource,
+        scope: [request.idTokenScope, scope].filter(Boolean).join(' '), resource: this.#resource,
       });
       // A public client's refresh token is bound to the same key as its access token.
       if (request.dpopJkt && client.clientAuthMethod === 'none') rt.jkt = request.dpopJkt;
@@ -73,7 +77,7 @@ export class ApiTokenIssuer {
       issued_token_type: TOKEN_TYPES.accessToken,
       token_type: at.tokenType,
       expires_in: at.expiration,
-      ...(request.scope ? { scope: request.scope } : {}),
+      ...(scope ? { scope } : {}),
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
       ...(idToken ? { id_token: idToken } : {}),
       ...request.response,

@@ -19,9 +19,13 @@ export class GroupInputError extends InputError {
 
 export const GROUP_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Told before a membership ends, however it ends, so that what was granted there ends first. */
+export type MemberLeaving = (groupId: string, sub: string) => Promise<void>;
+
 export class Groups {
   readonly #groups;
   readonly #members;
+  readonly #leaving: MemberLeaving[] = [];
 
   constructor(store: Store) {
     this.#groups = store.collection<Group>({ name: 'groups' });
@@ -51,7 +55,13 @@ export class Groups {
     return this.#members.insert({ id: `${groupId}:${sub}`, groupId, sub, joinedAt: Date.now() });
   }
 
+  onMemberLeaving(listener: MemberLeaving): void {
+    this.#leaving.push(listener);
+  }
+
+  /** Leaving, or being removed by the operator. Listeners run first: a crash in between leaves a member with less, never more. */
   async removeMember(groupId: string, sub: string): Promise<boolean> {
+    for (const listener of this.#leaving) await listener(groupId, sub);
     return this.#members.delete(`${groupId}:${sub}`);
   }
 

@@ -10,13 +10,15 @@ export function userSecurity(permission?: Permission): Record<string, string[]>[
   return [{ userToken: scopes }, { userDpop: scopes }];
 }
 
-const forbidden = (what: string) => problem(403, `The token does not allow ${what} (\`insufficient_scope\`, with a \`WWW-Authenticate\` challenge), or the user is not a member of the group (\`forbidden\`)`, {
+const forbidden = (what: string, more = '') => problem(403, `The token does not allow ${what} (\`insufficient_scope\`, with a \`WWW-Authenticate\` challenge), or the user is not a member of the group${more} (\`forbidden\`)`, {
   'WWW-Authenticate': { description: 'With `insufficient_scope`: `Bearer error="insufficient_scope"`', required: false, schema: { type: 'string' } },
 });
 
 /** What a group id and a message's text are, for every description that takes them. */
 export const GROUP_ID_SCHEMA = { type: 'string', pattern: GROUP_ID.source };
 export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' };
+/** Adding and removing apps is the user's own action: through Plaza's pages or a first-party client only. */
+const USER_ACTION_ONLY = ', or the token\'s client is a third-party app (only first-party clients add and remove apps), or it names the token\'s own client (no app adds or removes itself)';
 
 const groupId = { name: 'id', in: 'path', required: true, description: 'A group id', schema: GROUP_ID_SCHEMA, example: 'hiking' };
 const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
@@ -116,11 +118,12 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
         },
         post: {
           operationId: 'addGroupApp', tags: ['social'], security: userSecurity('groups:apps'),
-          summary: 'Adds an app to the group: the app receives a one-time action ticket by callback, to exchange for a token limited to this group and these actions',
+          summary: 'Adds an app to the group: the app receives a one-time action ticket by callback, to exchange for a token limited to this group and these actions. '
+            + 'Only a first-party client (`plaza_first_party`) holds `groups:apps`.',
           requestBody: jsonRequest({
             type: 'object', required: ['client_id', 'actions'],
             properties: {
-              client_id: { type: 'string', minLength: 1, description: 'A client with a `callback_uri`' },
+              client_id: { type: 'string', minLength: 1, description: 'A client with a `callback_uri`, other than the token\'s own' },
               actions: { type: 'array', minItems: 1, items: { enum: options.grantableActions } },
             },
             examples: [{ client_id: 'poster', actions: [options.grantableActions[0]] }],
@@ -128,7 +131,7 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
           responses: {
             201: json('The app in the group', schemaRef('GroupApp')),
             400: problem(400, 'Bad input: `invalid_client_id` (no such client, or it has no `callback_uri`), `invalid_actions`, or a body that is not a JSON object'),
-            401: shared('Unauthorized'), 403: forbidden('groups:apps in this group'), 404: problem(404, 'The group does not exist'),
+            401: shared('Unauthorized'), 403: forbidden('groups:apps in this group', USER_ACTION_ONLY), 404: problem(404, 'The group does not exist'),
             413: shared('PayloadTooLarge'), 415: shared('UnsupportedMediaType'), 503: shared('Unavailable'),
           },
         },
@@ -138,7 +141,7 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
         delete: {
           operationId: 'removeGroupApp', tags: ['social'], summary: 'Removes the app from the group and revokes every token it got there for this user', security: userSecurity('groups:apps'),
           responses: {
-            204: { description: 'Removed' }, 401: shared('Unauthorized'), 403: forbidden('groups:apps in this group'),
+            204: { description: 'Removed' }, 401: shared('Unauthorized'), 403: forbidden('groups:apps in this group', USER_ACTION_ONLY),
             404: problem(404, 'That app is not in this group for this user'), 503: shared('Unavailable'),
           },
         },

@@ -134,3 +134,16 @@ test('a page cannot hand its own view token off again, and revoking the backend 
   await server.plaza.oidc.revokeGrant(decodeJwt(backendToken).grant_id as string);
   t.is(await read(), 401);
 });
+
+test('a handoff never carries groups:apps to a page that is not first-party', async (t) => {
+  const { server } = t.context;
+  const firstParty = await userApiToken(server, undefined, 'groups:apps messages:read');
+  const issued = await handoff(server, firstParty, { scope: 'groups:apps messages:read' });
+  t.is(issued.status, 200, JSON.stringify(issued.body));
+  const keys = await pageKeys();
+  const res = await redeem(server, issued.body.access_token, keys);
+  t.is(res.status, 200, res.text);
+  const view = JSON.parse(new TextDecoder().decode((await compactDecrypt(res.text, keys.ecdhPrivate)).plaintext));
+  t.is(view.scope, 'messages:read');
+  t.is(decodeJwt(view.access_token).scope, 'messages:read');
+});

@@ -1,5 +1,5 @@
 // Host super-apps played by the tests: a WeChat-style code2session endpoint and a host that signs identity JWTs.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 
@@ -53,6 +53,9 @@ export class FakeCode2Session {
 
 interface HostKey { kid: string; privateKey: CryptoKey; publicJwk: JWK }
 
+/** The mini-program's app id at the fake JWT hosts: their tokens name it in `azp`. */
+export const HOST_APP_ID = 'hiking-mini';
+
 export class FakeJwtHost {
   readonly issuer: string;
   jwksUri = '';
@@ -86,13 +89,14 @@ export class FakeJwtHost {
     this.#keys = [await this.#newKey()];
   }
 
-  async token(claims: Record<string, unknown>, options: { key?: 'current' | 'foreign'; expiresIn?: string } = {}): Promise<string> {
+  /** A single-use identity token for the mini-program `azp` names; `expiresIn: null` leaves `exp` out. */
+  async token(claims: Record<string, unknown>, options: { key?: 'current' | 'foreign'; expiresIn?: string | null } = {}): Promise<string> {
     const key = options.key === 'foreign' ? await this.#newKey() : this.#keys[0];
-    return new SignJWT({ iss: this.issuer, aud: 'plaza-at-host', ...claims })
+    const jwt = new SignJWT({ iss: this.issuer, aud: 'plaza-at-host', azp: HOST_APP_ID, jti: randomUUID(), ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: key.kid })
-      .setIssuedAt()
-      .setExpirationTime(options.expiresIn ?? '5m')
-      .sign(key.privateKey);
+      .setIssuedAt();
+    if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? '5m');
+    return jwt.sign(key.privateKey);
   }
 
   async stop(): Promise<void> {

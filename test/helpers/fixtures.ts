@@ -4,13 +4,15 @@ import { Browser, authorize, pkce, tokenRequest } from './oauth.ts';
 
 export const REDIRECT_URI = 'https://app.example/cb';
 
+/** Plaza's own web app: first-party, so its users may add apps to their groups through it. */
 export const WEB = {
   client_id: 'web', client_secret: 'web-secret-0123456789-0123456789', client_name: 'Web App',
   redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange'],
   response_types: ['code'], token_endpoint_auth_method: 'client_secret_post', post_logout_redirect_uris: ['https://app.example/bye'],
+  plaza_first_party: true,
 };
 
-export const OTHER_WEB = { ...WEB, client_id: 'other', client_secret: 'other-secret-0123456789-01234567', client_name: 'Other App' };
+export const OTHER_WEB = { ...WEB, client_id: 'other', client_secret: 'other-secret-0123456789-01234567', client_name: 'Other App', plaza_first_party: false };
 
 export const SPA = {
   client_id: 'spa', client_name: 'Single Page App', redirect_uris: [REDIRECT_URI],

@@ -31,11 +31,12 @@ export async function seedSocial(server: TestServer, receiver: WebhookReceiver):
   return { poster, other };
 }
 
-/** A first-party token for the Plaza API, got through the real sign-in and consent pages. */
-export async function userApiToken(server: PlazaEndpoint, user: { username: string; password: string } = ALICE, scope = ALL_API_SCOPES): Promise<string> {
+/** A first-party token for the Plaza API (or a token of `client`), got through the real sign-in and consent pages. */
+export async function userApiToken(server: PlazaEndpoint, user: { username: string; password: string } = ALICE, scope = ALL_API_SCOPES,
+  client: { client_id: string; client_secret: string } = WEB): Promise<string> {
   const resource = `${server.url}/api`;
-  const { code, verifier } = await codeFor(server, WEB, { scope, resource }, user);
-  const res = await redeemCode(server, code, verifier, WEB, { resource });
+  const { code, verifier } = await codeFor(server, client, { scope, resource }, user);
+  const res = await redeemCode(server, code, verifier, client, { resource });
   if (res.status !== 200) throw new Error(`token request failed: ${JSON.stringify(res.body)}`);
   return res.body.access_token;
 }

@@ -3,7 +3,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { decodeJwt, SignJWT } from 'jose';
 import { startServer, type TestServer } from '../helpers/harness.ts';
-import { FakeCode2Session, FakeJwtHost } from '../helpers/fake_hosts.ts';
+import { FakeCode2Session, FakeJwtHost, HOST_APP_ID } from '../helpers/fake_hosts.ts';
 import { Browser, csrfOf, tokenRequest } from '../helpers/oauth.ts';
 import { api, TOKEN_EXCHANGE } from '../helpers/social.ts';
 import { codeFor, seedBasics, ALICE, WEB } from '../helpers/fixtures.ts';
@@ -15,10 +15,14 @@ const ID_TOKEN = 'urn:ietf:params:oauth:token-type:id_token';
 const MINI = {
   client_id: 'mini', client_secret: 'mini-secret-0123456789-0123456789', client_name: 'Hiking Mini-Program',
   grant_types: [TOKEN_EXCHANGE, 'refresh_token'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post',
-  plaza_hosts: ['wx-a', 'wx-b', 'wx-slow', 'signer', 'rotating'],
+  plaza_hosts: ['wx-a', 'wx-b', 'wx-slow', 'signer', 'rotating'], plaza_host_app_ids: { signer: HOST_APP_ID, rotating: HOST_APP_ID },
 };
 const NOT_ALLOWED = { ...MINI, client_id: 'mini-other', client_secret: 'mini-other-secret-0123456789-0123', plaza_hosts: ['wx-b'] };
 const BOUND = { ...MINI, client_id: 'mini-bound', client_secret: 'mini-bound-secret-0123456789-0123', dpop_bound_access_tokens: true };
+/** Another mini-program at the same host, with wider scopes: it must not be able to use MINI's host tokens. */
+const WIDE = { ...MINI, client_id: 'mini-wide', client_secret: 'mini-wide-secret-0123456789-01234', plaza_host_app_ids: { signer: 'wide-mini' } };
+/** Registered for the host, but without its app id there. */
+const NO_APP_ID = { ...MINI, client_id: 'mini-no-app-id', client_secret: 'mini-no-app-secret-0123456789-012', plaza_host_app_ids: {} };
 
 const test = anyTest as TestFn<{ server: TestServer; wx: FakeCode2Session; signer: FakeJwtHost; rotating: FakeJwtHost }>;
 
@@ -38,7 +42,7 @@ test.before(async (t) => {
       { id: 'signer', kind: 'jwt', issuer: signer.issuer, jwks_uri: signer.jwksUri, audience: 'plaza-at-host', algorithms: ['ES256'] },
       { id: 'rotating', kind: 'jwt', issuer: rotating.issuer, jwks_uri: rotating.jwksUri, audience: 'plaza-at-host', algorithms: ['ES256'] },
     ],
-    clients: [MINI, NOT_ALLOWED, BOUND],
+    clients: [MINI, NOT_ALLOWED, BOUND, WIDE, NO_APP_ID],
   });
   t.context = { server, wx, signer, rotating };
 });
@@ -157,6 +161,49 @@ test('a host-signed JWT becomes Plaza tokens; bad signature, audience, issuer, e
   }
   const mismatch = await exchange(server, { subject_token: await signer.token({ sub: 'u' }), subject_token_type: JWT, subject_issuer: 'wx-a' });
   t.is(mismatch.body.error, 'invalid_request');
+});
+
+test('a host identity token is single-use, even when replays race each other', async (t) => {
+  const { server, signer } = t.context;
+  const token = await signer.token({ sub: 'single-use' });
+  t.is((await exchange(server, { subject_token: token, subject_token_type: JWT })).status, 200);
+  const replay = await exchange(server, { subject_token: token, subject_token_type: JWT });
+  t.is(replay.body.error, 'invalid_grant');
+  t.regex(replay.body.error_description, /already used/);
+  t.is((await exchange(server, { subject_token: token, subject_token_type: ID_TOKEN })).body.error, 'invalid_grant', 'not under another token type either');
+
+  const raced = await signer.token({ sub: 'single-use' });
+  const results = await Promise.all(Array.from({ length: 6 }, () => exchange(server, { subject_token: raced, subject_token_type: JWT })));
+  t.is(results.filter((r) => r.status === 200).length, 1);
+  t.true(results.filter((r) => r.status !== 200).every((r) => r.body.error === 'invalid_grant'));
+});
+
+test('a host token is bound to its mini-program: another client cannot use it, whatever its scopes', async (t) => {
+  const { server, signer } = t.context;
+  const token = await signer.token({ sub: 'bound-user' });
+  const stolen = await exchange(server, { subject_token: token, subject_token_type: JWT, scope: 'openid messages:post' }, WIDE);
+  t.is(stolen.body.error, 'invalid_grant');
+  t.regex(stolen.body.error_description, /another mini-program/);
+  t.is((await exchange(server, { subject_token: token, subject_token_type: JWT }, MINI)).status, 200, 'the attempt did not burn the token');
+  const inAudience = await signer.token({ sub: 'bound-user', azp: undefined, aud: ['plaza-at-host', 'wide-mini'] });
+  t.is((await exchange(server, { subject_token: inAudience, subject_token_type: JWT }, WIDE)).status, 200, 'aud may name the mini-program instead of azp');
+  t.is((await exchange(server, { subject_token: await signer.token({ sub: 'u' }), subject_token_type: JWT }, NO_APP_ID)).body.error, 'unauthorized_client');
+  await t.throwsAsync(server.plaza.admin.createClient({ ...WIDE, plaza_host_app_ids: ['wide-mini'] }), { name: 'ClientInputError', message: /plaza_host_app_ids/ });
+  await t.throwsAsync(server.plaza.admin.createClient({ ...WIDE, plaza_host_app_ids: { signer: '' } }), { name: 'ClientInputError' });
+});
+
+test('a host token without jti or exp, or living longer than ten minutes, is refused', async (t) => {
+  const { server, signer } = t.context;
+  const cases: [string, Promise<string>][] = [
+    ['no jti', signer.token({ sub: 'u', jti: undefined })],
+    ['no exp', signer.token({ sub: 'u' }, { expiresIn: null })],
+    ['eleven minutes', signer.token({ sub: 'u' }, { expiresIn: '11m' })],
+  ];
+  for (const [name, token] of cases) {
+    const res = await exchange(server, { subject_token: await token, subject_token_type: JWT });
+    t.is(res.body.error, 'invalid_grant', name);
+  }
+  t.is((await exchange(server, { subject_token: await signer.token({ sub: 'u' }, { expiresIn: '10m' }), subject_token_type: JWT })).status, 200, 'ten minutes is fine');
 });
 
 test('a rotated host key is picked up from the JWKS', async (t) => {

@@ -166,7 +166,8 @@ test.serial('the social API answers as documented', async (t) => {
   const apps = '/api/groups/{id}/apps';
   const added = await check(t, 'POST', apps, alice, { path: '/api/groups/hiking/apps', body: { client_id: 'poster', actions: ['messages:post'] }, status: 201 });
   t.like(added.body, { group_id: 'hiking', client_id: 'poster', actions: ['messages:post'] });
-  await check(t, 'POST', apps, alice, { path: '/api/groups/hiking/apps', body: { client_id: 'web', actions: ['messages:post'] }, status: 400 });
+  await check(t, 'POST', apps, alice, { path: '/api/groups/hiking/apps', body: { client_id: 'spa', actions: ['messages:post'] }, status: 400 });
+  await check(t, 'POST', apps, alice, { path: '/api/groups/hiking/apps', body: { client_id: 'web', actions: ['messages:post'] }, status: 403 });
   await check(t, 'POST', apps, alice, { path: '/api/groups/hiking/apps', body: { client_id: 'poster', actions: ['admin'] }, status: 400 });
   await check(t, 'POST', apps, readOnly, { path: '/api/groups/hiking/apps', body: { client_id: 'poster', actions: ['messages:post'] }, status: 403 });
   t.is((await check(t, 'GET', apps, alice, { path: '/api/groups/hiking/apps', status: 200 })).body.length, 1);
