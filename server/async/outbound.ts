@@ -1,7 +1,7 @@
 // Every request Plaza makes to an app goes through here: https only (http on loopback only when insecure
-// callbacks are allowed), the host resolved once and refused if private, link-local, CGNAT, multicast,
-// IPv4-mapped or oddly written, the connection made to the very address that was checked, bounded in time
-// and body size, redirects never followed.
+// callbacks are allowed), the host resolved once and refused if any of its addresses is private, link-local,
+// CGNAT, multicast, an IPv6 form that carries a refused IPv4 address, or oddly written; the connection made to
+// the very address that was checked, bounded in time and body size, redirects never followed.
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -20,6 +20,8 @@ export interface OutboundResponse {
 export interface OutboundOptions {
   allowLoopback: boolean;
   timeoutMs: number;
+  /** Resolves a host name to every address it has; DNS by default (tests give their own). */
+  resolve?: (host: string) => Promise<{ address: string; family: number }[]>;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -31,13 +33,26 @@ function authorityHost(raw: string): string {
   return (authority.startsWith('[') ? authority.slice(0, authority.indexOf(']') + 1) : authority.split(':')[0]).toLowerCase();
 }
 
+/** Global unicast (RFC 4291 2.5.4): everything else under ::/3, IPv4-compatible `::a.b.c.d` among it, is refused. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+/** NAT64 (RFC 6052): the gateway calls the IPv4 address in the last 32 bits, which must itself be allowed. */
+const NAT64 = ipaddr.parseCIDR('64:ff9b::/96');
+
 /** Whether an address may be called; loopback only in its canonical forms and only when allowed. */
 function addressAllowed(address: string, allowLoopback: boolean): boolean {
   if (!ipaddr.isValid(address)) return false;
   const parsed = ipaddr.parse(address);
   const range = parsed.range();
   if (range === 'loopback') return allowLoopback && CANONICAL_LOOPBACK.has(parsed.toString());
-  return range === 'unicast';
+  if (parsed.kind() === 'ipv4') return range === 'unicast';
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.match(NAT64)) return addressAllowed(ipaddr.fromByteArray(v6.toByteArray().slice(12)).toString(), false);
+  // ipaddr names 6to4, Teredo and IPv4-mapped ranges, which carry an IPv4 address too: none is 'unicast'.
+  return range === 'unicast' && v6.match(GLOBAL_UNICAST_V6);
+}
+
+async function resolveAll(host: string): Promise<{ address: string; family: number }[]> {
+  return lookup(host, { all: true, verbatim: true });
 }
 
 /** Checks the URL and resolves its host once; returns the address to connect to. */
@@ -49,20 +64,22 @@ export async function checkTarget(url: string, options: OutboundOptions): Promis
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   // The URL parser quietly turns 0x7f.1, 2130706433 and the like into 127.0.0.1; such spellings are refused.
   if (authorityHost(url) !== parsed.hostname.toLowerCase()) throw new OutboundRefused('the callback host is written in an unusual form');
-  let address: string;
-  let family: number;
+  let addresses: { address: string; family: number }[];
   if (ipaddr.isValid(host)) {
-    address = host;
-    family = host.includes(':') ? 6 : 4;
+    addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
   } else {
     try {
-      ({ address, family } = await lookup(host, { verbatim: true }));
+      addresses = await (options.resolve ?? resolveAll)(host);
     } catch {
       throw new OutboundRefused(`the callback host ${host} does not resolve`);
     }
+    if (!addresses.length) throw new OutboundRefused(`the callback host ${host} does not resolve`);
   }
-  if (!addressAllowed(address, options.allowLoopback)) throw new OutboundRefused(`the callback host resolves to a refused address (${address})`);
-  if (parsed.protocol === 'http:' && ipaddr.parse(address).range() !== 'loopback') throw new OutboundRefused('callbacks must use https');
+  // Every address, not only the one connected to: a name that also resolves inside the network is refused.
+  const refused = addresses.find((a) => !addressAllowed(a.address, options.allowLoopback));
+  if (refused) throw new OutboundRefused(`the callback host resolves to a refused address (${refused.address})`);
+  const [{ address, family }] = addresses;
+  if (parsed.protocol === 'http:' && addresses.some((a) => ipaddr.parse(a.address).range() !== 'loopback')) throw new OutboundRefused('callbacks must use https');
   return { url: parsed, address, family: family === 6 ? 6 : 4 };
 }
 
