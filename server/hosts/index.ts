@@ -25,9 +25,10 @@ export interface HostsDeps {
 export function createHosts(deps: HostsDeps) {
   const platforms = new HostPlatforms(deps.store, deps.box, { allowInsecure: deps.config.allowInsecureCallbacks });
   const identities = new ExternalIdentities(deps.store, deps.oidc.accounts);
-  const jwtHosts = new JwtHostVerifier({ cooldownMs: deps.config.hostJwksCooldownMs });
+  const calls = { allowLoopback: deps.config.allowInsecureCallbacks };
+  const jwtHosts = new JwtHostVerifier({ cooldownMs: deps.config.hostJwksCooldownMs, ...calls });
   const identify = (host: HostPlatform, token: string) => (host.kind === 'code2session'
-    ? code2session(host, platforms.appSecret(host), token)
+    ? code2session(host, platforms.appSecret(host), token, calls)
     : jwtHosts.verify(host, token));
   const exchange = { oidc: deps.oidc, platforms, identities, audit: deps.audit, identify };
   deps.oidc.tokenExchange.register(HOST_LOGIN_CODE, hostExchangeHandler(exchange, 'code'));

@@ -1,6 +1,7 @@
-// The SSRF guard on every outbound callback.
+// The SSRF guard on every outbound callback (and host call: server/http/outbound.ts serves both).
 import test from 'ava';
-import { checkTarget, OutboundRefused, parseSchedule, ScheduleError } from '../../server/async/index.ts';
+import { parseSchedule, ScheduleError } from '../../server/async/index.ts';
+import { checkTarget, OutboundRefused } from '../../server/http/index.ts';
 
 const strict = { allowLoopback: false, timeoutMs: 1000 };
 const insecure = { allowLoopback: true, timeoutMs: 1000 };
