@@ -18,6 +18,7 @@ import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenCl
 import { interactionRoutes } from './interactions.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
+import { ClientAuthThrottle } from './client_auth_throttle.ts';
 import { LoginThrottle } from './login_throttle.ts';
 import { postRequestRoutes } from './post_requests.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
@@ -44,7 +45,7 @@ export interface Oidc {
   clients: Clients;
   session: BrowserSession;
   routers: Router[];
-  /** Refuses token requests from a client over its allowance (429), in front of oidc-provider. */
+  /** Refuses token requests from a client over its allowance, or after too many wrong credentials (429), in front of oidc-provider. */
   tokenRateLimit: Middleware;
   resources: ReturnType<typeof resourceIndicators>;
   verifyAccessToken: AccessTokenVerifier;
@@ -131,7 +132,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   ];
   return {
     provider, accounts, session, routers, resources, tokenExchange,
-    tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, deps.report),
+    tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
     clients: new Clients(store, provider, deps.box),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
