@@ -103,7 +103,8 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       loggedOut: (ctx) => views.page(ctx, 'logged_out', { title: 'Signed out', client: ctx.oidc.client?.clientName ?? '' }),
     },
   });
-  configuration.clients = [accountClient(config.issuer), ...deps.staticClients];
+  const builtInClients = [accountClient(config.issuer), ...deps.staticClients];
+  configuration.clients = builtInClients;
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
 
@@ -133,7 +134,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   return {
     provider, accounts, session, routers, resources, tokenExchange,
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
-    clients: new Clients(store, provider, deps.box),
+    clients: new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id))),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
