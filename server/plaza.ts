@@ -80,7 +80,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
   const box = SecretBox.open(config.dataDir, config.secretKey);
-  const dpop = await DpopVerifier.create(store, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
+  const dpop = await DpopVerifier.create(store, box, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
   const oidc = await createOidc({ config, store, views, dpop, box, staticClients: [h5Client()], report: (err) => report(err, undefined as never) });
   const groups = new Groups(store);
   const messages = new Messages(store);
@@ -100,7 +100,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const actions = createActions({ config, store, oidc, groups, audit, callbacks: async.callbacks });
   const hosts = createHosts({ config, store, oidc, audit, views, box });
   const binding = createBinding({ config, store, oidc, views, report: reportError });
-  const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries });
+  const admin = new AdminOperations({ store, box, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries });
   const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };
   const openApi = openApiDocument(config.issuer, [socialApiDescription({ grantableActions: GRANTABLE_ACTIONS }), async.description, adminApiDescription]);
   const app = assembleApp(oidc.provider, {

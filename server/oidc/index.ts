@@ -69,7 +69,7 @@ export interface OidcDeps {
   store: Store;
   views: Views;
   dpop: DpopVerifier;
-  /** Seals client and webhook secrets at rest. */
+  /** Seals client and webhook secrets, keys and cookie keys at rest. */
   box: SecretBox;
   /** Plaza's own clients, registered in code. */
   staticClients: ClientMetadata[];
@@ -79,7 +79,7 @@ export interface OidcDeps {
 export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const { config, store, views } = deps;
   const accounts = new Accounts(store);
-  const keys = await loadKeys(store);
+  const keys = await loadKeys(store, deps.box);
   // Opened now, not when oidc-provider first needs them, so their indexes exist from the start.
   for (const model of MODELS) modelCollection(store, model);
   const tokenClaimSources: TokenClaimSource[] = [];
@@ -96,7 +96,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     tokenClaimSources,
     adapter: createAdapter(store, { Client: (payload) => providerMetadata(payload, deps.box) as never }),
     keys,
-    cookieKeys: await loadCookieKeys(store, config.cookieKeys),
+    cookieKeys: await loadCookieKeys(store, deps.box, config.cookieKeys),
     pages: {
       error: (ctx, out) => views.page(ctx, 'error', { title: 'Something went wrong', error: out.error, description: out.error_description ?? '' }, ctx.status),
       logout: (ctx, form) => views.page(ctx, 'logout', { title: 'Sign out', form, host: ctx.host }),
