@@ -25,7 +25,8 @@ const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
   db export [file.jsonl]                        (every live document, as JSON lines, to a file or stdout)
   db import <file.jsonl>                        (into the store MONGODB_URI or DATA_DIR names)
   keys rotate                                   (running servers pick up new keys on restart)
-  secrets rotate                                (re-seal client, webhook and host secrets under the newest
+  secrets rotate                                (re-seal client, webhook and host secrets, signing, encryption
+                                                 and cookie keys and the DPoP nonce secret under the newest
                                                  PLAZA_SECRET_KEY, or under a new key added to DATA_DIR/secret.key)
   seed <file.json>`;
 
@@ -168,7 +169,7 @@ async function run(): Promise<void> {
       case 'secrets rotate': {
         const resealed = await admin.resealSecrets();
         return print(resealed, () => [
-          `re-sealed the secrets of ${resealed.clients} clients and ${resealed.hosts} hosts under the newest key`,
+          `re-sealed the secrets of ${resealed.clients} clients and ${resealed.hosts} hosts, and ${resealed.keys} sets of keys and shared secrets, under the newest key`,
           rotatingFileKey
             ? `(a new key was added first to ${config.dataDir}/secret.key; running processes read it when they meet it)`
             : 'the older keys may now be removed from PLAZA_SECRET_KEY (restart every process after that)',

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import type { Middleware } from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { PlazaConfig } from './config/index.ts';
 import { openStore, SecretBox, startSweeper, type Store } from './store/index.ts';
@@ -14,7 +14,7 @@ import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/i
 import { createBinding, DpopVerifier, h5Client } from './binding/index.ts';
 import { createAsync, type AsyncCapability } from './async/index.ts';
 import {
-  assembleApp, createLogger, createMetrics, jsonApi, openApiDocument, openApiRoutes, requestLog, siteRoutes, staticFiles, Views, type Metrics, type Report,
+  assembleApp, createLogger, createMetrics, jsonApi, metricsEndpoint, openApiDocument, openApiRoutes, requestLog, siteRoutes, staticFiles, Views, type Metrics, type Report,
 } from './http/index.ts';
 import type { DestinationStream, Logger } from 'pino';
 import { Gauge } from 'prom-client';
@@ -30,16 +30,19 @@ export interface Plaza {
   async: AsyncCapability;
   app: Provider;
   logger: Logger;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
 export interface RunningPlaza extends Plaza {
   url: string;
   server: Server;
+  /** Where /metrics is served when METRICS_PORT is set. */
+  metricsUrl?: string;
 }
 
-/** /healthz: the process answers. /readyz: the store answers and the keys are loaded. /metrics: Prometheus. */
-function health(store: Store, metrics: Metrics): Middleware {
+/** /healthz: the process answers. /readyz: the store answers and the keys are loaded. /metrics, unless it has a port of its own. */
+function health(store: Store, metrics: Middleware | undefined): Middleware {
   return async (ctx, next) => {
     if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
@@ -55,11 +58,7 @@ function health(store: Store, metrics: Metrics): Middleware {
       }
       return;
     }
-    if (ctx.path === '/metrics' && ctx.method === 'GET') {
-      ctx.type = metrics.registry.contentType;
-      ctx.body = await metrics.registry.metrics();
-      return;
-    }
+    if (metrics) return metrics(ctx, next);
     await next();
   };
 }
@@ -81,7 +80,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
   const box = SecretBox.open(config.dataDir, config.secretKey);
-  const dpop = await DpopVerifier.create(store, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
+  const dpop = await DpopVerifier.create(store, box, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
   const oidc = await createOidc({ config, store, views, dpop, box, staticClients: [h5Client()], report: (err) => report(err, undefined as never) });
   const groups = new Groups(store);
   const messages = new Messages(store);
@@ -102,14 +101,14 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   groups.onMemberLeaving((groupId, sub) => actions.memberLeaving(groupId, sub));
   const hosts = createHosts({ config, store, oidc, audit, views, box });
   const binding = createBinding({ config, store, oidc, views, report: reportError });
-  const admin = new AdminOperations({ store, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries });
+  const admin = new AdminOperations({ store, box, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries });
   const social = { accounts: oidc.accounts, groups, messages, audit, groupApps: actions };
   const openApi = openApiDocument(config.issuer, [socialApiDescription({ grantableActions: GRANTABLE_ACTIONS }), async.description, adminApiDescription]);
   const app = assembleApp(oidc.provider, {
     views, report,
     hsts: config.issuer.startsWith('https:'),
     trustProxy: config.trustProxy,
-    health: health(store, metrics),
+    health: health(store, config.metricsPort === undefined ? metricsEndpoint(metrics, config.metricsToken) : undefined),
     limits: [oidc.tokenRateLimit],
     requestLog: requestLog(logger, metrics),
     assets: staticFiles(VIEWS_DIR),
@@ -128,7 +127,21 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   });
   // Production creates indexes with `admin db migrate`; development and tests do it here.
   if (!config.production) await store.migrate();
-  return { config, store, oidc, admin, actions, async, app, logger, close: () => store.close() };
+  return { config, store, oidc, admin, actions, async, app, logger, metrics, close: () => store.close() };
+}
+
+function listening(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+}
+
+/** /metrics alone, on a loopback port of its own, where only the machine's own scrapers reach it. */
+async function listenForMetrics(metrics: Metrics, config: PlazaConfig): Promise<Server> {
+  const server = new Koa().use(metricsEndpoint(metrics, config.metricsToken)).listen(config.metricsPort, '127.0.0.1');
+  await listening(server);
+  return server;
 }
 
 export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}): Promise<RunningPlaza> {
@@ -139,11 +152,9 @@ export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}
   // Slow clients (slowloris) get a bounded time for their headers and their whole request.
   server.headersTimeout = config.headersTimeoutMs;
   server.requestTimeout = config.requestTimeoutMs;
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  await listening(server);
   const { port } = server.address() as AddressInfo;
+  const metricsServer = config.metricsPort === undefined ? undefined : await listenForMetrics(plaza.metrics, config);
   let closing = false;
   const answering = new Set<ServerResponse>();
   // Once shutdown began, a keep-alive connection is closed after the answer it is giving, not kept for more.
@@ -159,8 +170,10 @@ export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}
     ...plaza,
     server,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    metricsUrl: metricsServer && `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics`,
     async close() {
       stopSweeper();
+      metricsServer?.close();
       closing = true;
       answering.forEach(closeAfter);
       // Stop accepting, let requests under way finish (bounded by the grace period), close idle connections.

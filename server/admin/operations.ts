@@ -1,6 +1,6 @@
 // What an operator can do. The CLI and the admin HTTP API both call these, so they behave the same.
 import { InputError } from '../http/index.ts';
-import type { Store } from '../store/index.ts';
+import { resealMeta, type SecretBox, type Store } from '../store/index.ts';
 import { AccountInputError, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
 import { GroupInputError, type Groups } from '../social/index.ts';
 import type { HostPlatforms, HostView } from '../hosts/index.ts';
@@ -32,16 +32,18 @@ export class SeedError extends InputError {
 
 export class AdminOperations {
   readonly #store: Store;
+  readonly #box: SecretBox;
   readonly #oidc: Oidc;
   readonly #groups: Groups;
   readonly #hosts: HostPlatforms;
   readonly #terminals: TerminalAdmin;
   readonly #callbacks: { enableCallback(clientId: string): Promise<boolean> };
 
-  constructor(deps: { store: Store; oidc: Oidc; groups: Groups; hosts: HostPlatforms; terminals: TerminalAdmin; callbacks: { enableCallback(clientId: string): Promise<boolean> } }) {
+  constructor(deps: { store: Store; box: SecretBox; oidc: Oidc; groups: Groups; hosts: HostPlatforms; terminals: TerminalAdmin; callbacks: { enableCallback(clientId: string): Promise<boolean> } }) {
     this.#terminals = deps.terminals;
     this.#callbacks = deps.callbacks;
     this.#store = deps.store;
+    this.#box = deps.box;
     this.#oidc = deps.oidc;
     this.#groups = deps.groups;
     this.#hosts = deps.hosts;
@@ -57,8 +59,8 @@ export class AdminOperations {
   }
 
   /** After a new secret key was put first: every sealed secret sealed again under it. */
-  async resealSecrets(): Promise<{ clients: number; hosts: number }> {
-    return { clients: await this.#oidc.clients.resealSecrets(), hosts: await this.#hosts.resealSecrets() };
+  async resealSecrets(): Promise<{ clients: number; hosts: number; keys: number }> {
+    return { clients: await this.#oidc.clients.resealSecrets(), hosts: await this.#hosts.resealSecrets(), keys: await resealMeta(this.#store, this.#box) };
   }
 
   async addHost(input: Record<string, unknown>): Promise<HostView> {
@@ -163,7 +165,7 @@ export class AdminOperations {
   }
 
   async rotateKeys() {
-    return rotateKeys(this.#store);
+    return rotateKeys(this.#store, this.#box);
   }
 
   /** Loads hosts, users, clients, then groups; running the same file again changes nothing. */

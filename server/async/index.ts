@@ -14,7 +14,6 @@ import { parseSchedule } from './schedule.ts';
 import { WebhookSender } from './webhooks.ts';
 import { Worker } from './worker.ts';
 
-export { checkTarget, OutboundRefused } from './outbound.ts';
 export { parseSchedule, ScheduleError } from './schedule.ts';
 export type { Worker } from './worker.ts';
 

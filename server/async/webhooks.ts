@@ -3,7 +3,7 @@
 // client's encryption key when it registered one. Every request goes through the outbound guard.
 import { Webhook } from 'standardwebhooks';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
-import { OutboundRefused, postChecked } from './outbound.ts';
+import { OutboundRefused, OutboundTimeout, requestChecked } from '../http/index.ts';
 
 export interface WebhookTarget {
   clientId: string;
@@ -57,15 +57,19 @@ export class WebhookSender {
     try {
       const json = JSON.stringify({ type: message.type, timestamp: now.toISOString(), data: message.data });
       const body = target.encryptionKey ? await encryptTo(target.encryptionKey, json) : json;
-      const res = await postChecked(target.callbackUri, body, {
-        'content-type': target.encryptionKey ? 'application/jose' : 'application/json',
-        'webhook-id': message.id,
-        'webhook-timestamp': String(Math.floor(at / 1000)),
-        'webhook-signature': new Webhook(target.webhookSecret).sign(message.id, now, body),
+      const res = await requestChecked(target.callbackUri, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': target.encryptionKey ? 'application/jose' : 'application/json',
+          'webhook-id': message.id,
+          'webhook-timestamp': String(Math.floor(at / 1000)),
+          'webhook-signature': new Webhook(target.webhookSecret).sign(message.id, now, body),
+        },
       }, this.#options);
       return { at, status: res.status, delivered: res.status >= 200 && res.status < 300, retryAfterMs: res.status === 429 ? retryAfterMs(res.headers['retry-after']) : undefined };
     } catch (err) {
-      const error = err instanceof OutboundRefused ? `refused: ${err.message}` : (err as Error).message === 'timeout' ? 'timeout' : 'network error';
+      const error = err instanceof OutboundRefused ? `refused: ${err.message}` : err instanceof OutboundTimeout ? 'timeout' : 'network error';
       return { at, delivered: false, error };
     }
   }

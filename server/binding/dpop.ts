@@ -2,7 +2,7 @@
 // endpoint and the protected API. Seen `jti`s are kept in the store, so a replay to another process fails too.
 import { createHash, createHmac } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWK } from 'jose';
-import { sharedSecret, type Doc, type Store } from '../store/index.ts';
+import { sharedSecret, type Doc, type SecretBox, type Store } from '../store/index.ts';
 
 export const DPOP_ALGS = ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
 
@@ -69,8 +69,8 @@ export class DpopVerifier {
     this.nonceSecret = nonceSecret;
   }
 
-  static async create(store: Store, config: DpopConfig): Promise<DpopVerifier> {
-    return new DpopVerifier(store, config, await sharedSecret(store, 'dpop-nonce'));
+  static async create(store: Store, box: SecretBox, config: DpopConfig): Promise<DpopVerifier> {
+    return new DpopVerifier(store, config, await sharedSecret(store, box, 'dpop-nonce'));
   }
 
   get requireNonce(): boolean {

@@ -57,6 +57,10 @@ export interface PlazaConfig {
   shutdownGraceMs: number;
   /** Encrypts secrets at rest; generated into DATA_DIR/secret.key when unset. */
   secretKey: string | undefined;
+  /** When set, /metrics answers only a request with this Bearer token. */
+  metricsToken: string | undefined;
+  /** When set, /metrics is served on this loopback port only, not on PORT (0: any free port). */
+  metricsPort: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +105,19 @@ function trustProxy(env: Env): TrustProxy {
   } catch (err) {
     throw new ConfigError(`TRUST_PROXY must be 0 (off), a number of proxy hops, or a comma-separated list of proxy addresses and CIDR ranges: ${(err as Error).message}`);
   }
+}
+
+function metricsToken(env: Env): string | undefined {
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && !/^[\x21-\x7e]{16,}$/.test(token)) throw new ConfigError('METRICS_TOKEN must be at least 16 printable characters without spaces');
+  return token;
+}
+
+function metricsPort(env: Env, port: number): number | undefined {
+  if (!env.METRICS_PORT) return undefined;
+  const metrics = integer(env, 'METRICS_PORT', 0);
+  if (metrics !== 0 && metrics === port) throw new ConfigError('METRICS_PORT must differ from PORT');
+  return metrics;
 }
 
 function issuerFrom(env: Env, port: number): string {
@@ -192,6 +209,8 @@ function readConfig(env: Env): PlazaConfig {
     workerPollMs: integer(env, 'WORKER_POLL_MS', 100, 1),
     jobLeaseMs: integer(env, 'JOB_LEASE_MS', 30_000, 100),
     secretKey: env.PLAZA_SECRET_KEY || undefined,
+    metricsToken: metricsToken(env),
+    metricsPort: metricsPort(env, port),
     logLevel: logLevel(env.LOG_LEVEL || 'info'),
     headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 100),
     requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),

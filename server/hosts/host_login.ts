@@ -1,5 +1,7 @@
 // Asking a host who the user is: a code2session call with the login code, or the host's signed identity token.
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+// Both of the host's URLs go through the outbound guard on every call: an admin typed them, and DNS can change.
+import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { OutboundRefused, requestChecked, type OutboundResponse } from '../http/index.ts';
 import type { HostPlatform } from './platforms.ts';
 
 /** What makes a host-signed token single-use and bound to one mini-program. */
@@ -31,21 +33,35 @@ export class HostLoginError extends Error {
   }
 }
 
-const MAX_BODY = 64 * 1024;
 const CLOCK_SKEW_SECONDS = 30;
 /** A host token lives at most this long: its `jti` is kept until it expires. */
 const MAX_LIFETIME_SECONDS = 600;
 
+export interface HostCalls {
+  /** http to loopback hosts, as for callbacks (ALLOW_INSECURE_CALLBACKS). */
+  allowLoopback: boolean;
+}
+
+/** A GET to one of the host's URLs through the outbound guard; a refused URL or an oversized answer is the host's failure. */
+async function getFromHost(host: HostPlatform, url: string, headers: Record<string, string>, calls: HostCalls): Promise<OutboundResponse> {
+  let res: OutboundResponse;
+  try {
+    res = await requestChecked(url, { method: 'GET', headers }, { allowLoopback: calls.allowLoopback, timeoutMs: host.timeoutMs });
+  } catch (err) {
+    if (err instanceof OutboundRefused) throw new HostLoginError('unavailable', `host ${host.id} may not be called: ${err.message}`);
+    throw err;
+  }
+  if (res.oversized) throw new HostLoginError('unavailable', `host ${host.id} answered with an oversized body`);
+  return res;
+}
+
 /** WeChat-style code2session: GET url?appid&secret&js_code&grant_type=authorization_code. */
-export async function code2session(host: HostPlatform, appSecret: string, code: string): Promise<HostIdentity> {
+export async function code2session(host: HostPlatform, appSecret: string, code: string, calls: HostCalls): Promise<HostIdentity> {
   const url = new URL(host.url!);
   url.search = new URLSearchParams({ appid: host.appId!, secret: appSecret, js_code: code, grant_type: 'authorization_code' }).toString();
   let body: Record<string, unknown>;
   try {
-    const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(host.timeoutMs) });
-    const raw = await res.text();
-    if (raw.length > MAX_BODY) throw new HostLoginError('unavailable', `host ${host.id} answered with an oversized body`);
-    body = JSON.parse(raw);
+    body = JSON.parse((await getFromHost(host, url.href, { accept: 'application/json' }, calls)).body.toString('utf8'));
     if (typeof body !== 'object' || body === null) throw new SyntaxError('not an object');
   } catch (err) {
     if (err instanceof HostLoginError) throw err;
@@ -64,15 +80,24 @@ export async function code2session(host: HostPlatform, appSecret: string, code: 
 export class JwtHostVerifier {
   readonly #keySets = new Map<string, { uri: string; keys: JWTVerifyGetKey }>();
   readonly #cooldownMs: number;
+  readonly #calls: HostCalls;
 
-  constructor(options: { cooldownMs: number }) {
+  constructor(options: { cooldownMs: number } & HostCalls) {
     this.#cooldownMs = options.cooldownMs;
+    this.#calls = { allowLoopback: options.allowLoopback };
   }
 
   #keysOf(host: HostPlatform): JWTVerifyGetKey {
     const cached = this.#keySets.get(host.id);
     if (cached && cached.uri === host.jwksUri) return cached.keys;
-    const keys = createRemoteJWKSet(new URL(host.jwksUri!), { timeoutDuration: host.timeoutMs, cooldownDuration: this.#cooldownMs, cacheMaxAge: 10 * 60_000 });
+    const fetchKeys = async (url: string) => {
+      const res = await getFromHost(host, url, { accept: 'application/json, application/jwk-set+json' }, this.#calls);
+      if (res.status < 200 || res.status > 599) throw new HostLoginError('unavailable', `host ${host.id} keys could not be fetched`);
+      return new Response(new Uint8Array(res.body), { status: res.status });
+    };
+    const keys = createRemoteJWKSet(new URL(host.jwksUri!), {
+      timeoutDuration: host.timeoutMs, cooldownDuration: this.#cooldownMs, cacheMaxAge: 10 * 60_000, [customFetch]: fetchKeys,
+    });
     this.#keySets.set(host.id, { uri: host.jwksUri!, keys });
     return keys;
   }
@@ -98,6 +123,7 @@ export class JwtHostVerifier {
         },
       };
     } catch (err) {
+      if (err instanceof HostLoginError) throw err;
       if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) throw new HostLoginError('unavailable', `host ${host.id} keys could not be fetched`);
       if (err instanceof joseErrors.JOSEError) throw new HostLoginError('rejected', `the identity token from host ${host.id} is not valid: ${err.message}`);
       if ((err as Error).name === 'TimeoutError' || err instanceof TypeError) throw new HostLoginError('unavailable', `host ${host.id} keys could not be fetched`);

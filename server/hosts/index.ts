@@ -27,12 +27,13 @@ export interface HostsDeps {
 export function createHosts(deps: HostsDeps) {
   const platforms = new HostPlatforms(deps.store, deps.box, { allowInsecure: deps.config.allowInsecureCallbacks });
   const identities = new ExternalIdentities(deps.store, deps.oidc.accounts);
-  const jwtHosts = new JwtHostVerifier({ cooldownMs: deps.config.hostJwksCooldownMs });
+  const calls = { allowLoopback: deps.config.allowInsecureCallbacks };
+  const jwtHosts = new JwtHostVerifier({ cooldownMs: deps.config.hostJwksCooldownMs, ...calls });
   const usedTokens = new UsedHostTokens(deps.store);
   // A host token is checked against the mini-program it is for (when one asks) before its single use is spent,
   // so another client's attempt does not burn it.
   const identify = async (host: HostPlatform, token: string, appId?: string) => {
-    if (host.kind === 'code2session') return code2session(host, platforms.appSecret(host), token);
+    if (host.kind === 'code2session') return code2session(host, platforms.appSecret(host), token, calls);
     const identity = await jwtHosts.verify(host, token);
     if (appId !== undefined) checkIssuedTo(host, identity.use!, appId);
     await usedTokens.consume(host, identity.use!);

@@ -1,5 +1,5 @@
 // Host platforms (super-apps) whose mini-program logins Plaza converts. The app secret is sealed at rest.
-import { InputError } from '../http/index.ts';
+import { checkUrl, InputError, OutboundRefused } from '../http/index.ts';
 import type { Doc, SecretBox, Store } from '../store/index.ts';
 
 export type HostKind = 'code2session' | 'jwt';
@@ -38,7 +38,6 @@ export class HostInputError extends InputError {
 
 export const HOST_JWT_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 export const HOST_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
 export function viewHost(h: HostPlatform): HostView {
   return {
@@ -64,13 +63,17 @@ export class HostPlatforms {
     this.#allowInsecure = options.allowInsecure;
   }
 
+  /** The outbound guard's checks that need no DNS now, for a clear answer; every call to the host checks again. */
   #endpoint(input: Record<string, unknown>, name: string): string {
-    const url = URL.parse(text(input, name));
-    const insecureOk = this.#allowInsecure && url?.protocol === 'http:' && LOOPBACK.test(url.hostname);
-    if (!url || url.hash || (url.protocol !== 'https:' && !insecureOk)) {
-      throw new HostInputError(`${name} must be an https URL (http on loopback only when ALLOW_INSECURE_CALLBACKS=1)`);
+    const raw = text(input, name);
+    try {
+      const url = checkUrl(raw, { allowLoopback: this.#allowInsecure });
+      if (url.hash) throw new OutboundRefused('a fragment is not allowed');
+      return url.href;
+    } catch (err) {
+      if (!(err instanceof OutboundRefused)) throw err;
+      throw new HostInputError(`${name} must be an https URL of a public host (http on loopback only when ALLOW_INSECURE_CALLBACKS=1): ${err.message}`);
     }
-    return url.href;
   }
 
   /** Registers a host, or replaces one with the same id (seeding is idempotent). */

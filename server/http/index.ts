@@ -13,7 +13,10 @@ export { Views, seeOther } from './views.ts';
 export { siteRoutes, staticFiles } from './site.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
 export { IncompleteBody, peekBody } from './peek_body.ts';
-export { createLogger, createMetrics, requestLog, type Metrics } from './observability.ts';
+export {
+  checkTarget, checkUrl, requestChecked, MAX_RESPONSE_BYTES, OutboundRefused, OutboundTimeout, type OutboundOptions, type OutboundResponse,
+} from './outbound.ts';
+export { createLogger, createMetrics, metricsEndpoint, requestLog, type Metrics } from './observability.ts';
 export { parseTrustProxy, type TrustProxy } from './trusted_proxy.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, InputError, problemJson, type Report } from './errors.ts';

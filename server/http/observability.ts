@@ -1,6 +1,6 @@
 // Structured JSON logs (pino) with a request id on every line and secrets redacted, and Prometheus metrics
 // (prom-client) in a registry of this Plaza's own.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -29,6 +29,26 @@ export function createMetrics(): Metrics {
     registry,
     tokensIssued: new Counter({ name: 'plaza_tokens_issued_total', help: 'Token responses by grant type', labelNames: ['grant_type'], registers: [registry] }),
     deliveries: new Counter({ name: 'plaza_webhook_deliveries_total', help: 'Callback attempts by outcome', labelNames: ['outcome'], registers: [registry] }),
+  };
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** GET /metrics: the Prometheus text; with a token, only for `Authorization: Bearer <token>`, compared in constant time. */
+export function metricsEndpoint(metrics: Metrics, token: string | undefined): Middleware {
+  // Digests have one length whatever was sent, so the comparison's time says nothing about the token.
+  const expected = token === undefined ? undefined : digest(token);
+  return async (ctx, next) => {
+    if (ctx.path !== '/metrics' || ctx.method !== 'GET') return next();
+    const given = /^Bearer +(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1] ?? '';
+    if (expected && !timingSafeEqual(digest(given), expected)) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      ctx.body = 'the metrics need the Bearer token set in METRICS_TOKEN\n';
+      return;
+    }
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
   };
 }
 

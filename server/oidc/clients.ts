@@ -48,11 +48,14 @@ export class Clients {
   readonly #docs;
   readonly #provider: Provider;
   readonly #box: SecretBox;
+  /** The ids of Plaza's own clients, configured in code: oidc-provider finds those first, so a stored one would be a shadow. */
+  readonly #builtIn: ReadonlySet<string>;
 
-  constructor(store: Store, provider: Provider, box: SecretBox) {
+  constructor(store: Store, provider: Provider, box: SecretBox, builtIn: ReadonlySet<string>) {
     this.#docs = modelCollection(store, 'Client');
     this.#provider = provider;
     this.#box = box;
+    this.#builtIn = builtIn;
   }
 
   /** Registers a client, or replaces an existing one with the same client_id (seeding is idempotent). */
@@ -62,6 +65,7 @@ export class Clients {
     if (refusal) throw new ClientInputError(refusal);
     const clientId = input.client_id ?? `app_${randomBytes(9).toString('base64url')}`;
     if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw new ClientInputError('client_id must be 1-128 URL-safe characters');
+    if (this.#builtIn.has(clientId)) throw new ClientInputError(`client_id ${clientId} is one of Plaza's own clients; choose another`);
     const sealed = sealedFieldIn(input);
     if (sealed) throw new ClientInputError(`${sealed} is Plaza's own; send the secret itself`);
     const metadata: ClientMetadata = { ...input, client_id: clientId };

@@ -18,6 +18,7 @@ import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenCl
 import { interactionRoutes } from './interactions.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
+import { ClientAuthThrottle } from './client_auth_throttle.ts';
 import { LoginThrottle } from './login_throttle.ts';
 import { postRequestRoutes } from './post_requests.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
@@ -45,7 +46,7 @@ export interface Oidc {
   clients: Clients;
   session: BrowserSession;
   routers: Router[];
-  /** Refuses token requests from a client over its allowance (429), in front of oidc-provider. */
+  /** Refuses token requests from a client over its allowance, or after too many wrong credentials (429), in front of oidc-provider. */
   tokenRateLimit: Middleware;
   resources: ReturnType<typeof resourceIndicators>;
   verifyAccessToken: AccessTokenVerifier;
@@ -69,7 +70,7 @@ export interface OidcDeps {
   store: Store;
   views: Views;
   dpop: DpopVerifier;
-  /** Seals client and webhook secrets at rest. */
+  /** Seals client and webhook secrets, keys and cookie keys at rest. */
   box: SecretBox;
   /** Plaza's own clients, registered in code. */
   staticClients: ClientMetadata[];
@@ -79,7 +80,7 @@ export interface OidcDeps {
 export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const { config, store, views } = deps;
   const accounts = new Accounts(store);
-  const keys = await loadKeys(store);
+  const keys = await loadKeys(store, deps.box);
   // Opened now, not when oidc-provider first needs them, so their indexes exist from the start.
   for (const model of MODELS) modelCollection(store, model);
   const tokenClaimSources: TokenClaimSource[] = [];
@@ -96,14 +97,15 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     tokenClaimSources,
     adapter: createAdapter(store, { Client: (payload) => providerMetadata(payload, deps.box) as never }),
     keys,
-    cookieKeys: await loadCookieKeys(store, config.cookieKeys),
+    cookieKeys: await loadCookieKeys(store, deps.box, config.cookieKeys),
     pages: {
       error: (ctx, out) => views.page(ctx, 'error', { title: 'Something went wrong', error: out.error, description: out.error_description ?? '' }, ctx.status),
       logout: (ctx, form) => views.page(ctx, 'logout', { title: 'Sign out', form, host: ctx.host }),
       loggedOut: (ctx) => views.page(ctx, 'logged_out', { title: 'Signed out', client: ctx.oidc.client?.clientName ?? '' }),
     },
   });
-  configuration.clients = [accountClient(config.issuer), ...deps.staticClients];
+  const builtInClients = [accountClient(config.issuer), ...deps.staticClients];
+  configuration.clients = builtInClients;
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
 
@@ -132,8 +134,8 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   ];
   return {
     provider, accounts, session, routers, resources, tokenExchange,
-    tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, deps.report),
-    clients: new Clients(store, provider, deps.box),
+    tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
+    clients: new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id))),
     verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),

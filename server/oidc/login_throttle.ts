@@ -7,7 +7,7 @@ export interface ThrottleConfig {
 }
 
 /** An address may fail more often than one account: several people can share it. */
-const IP_FACTOR = 4;
+export const IP_FACTOR = 4;
 
 export class LoginThrottle {
   readonly #counters: WindowCounters;

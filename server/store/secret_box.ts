@@ -1,5 +1,5 @@
-// Secrets at rest (client secrets, webhook secrets, host app secrets): AES-256-GCM under a key-encryption key that
-// never sits in the database itself. The keys come from PLAZA_SECRET_KEY (a comma-separated list, newest first),
+// Secrets at rest (client, webhook and host app secrets, Plaza's keys and shared secrets): AES-256-GCM under a
+// key-encryption key that never sits in the database itself. The keys come from PLAZA_SECRET_KEY (a comma-separated list, newest first),
 // or else from DATA_DIR/secret.key, generated on first use (one key per line, newest first).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';

@@ -104,6 +104,16 @@ test('bad input gets a problem document, never a server error', async (t) => {
   t.is(put.headers.get('allow'), 'HEAD, GET, POST', 'a 405 names the methods the path has (RFC 9110)');
 });
 
+test('the ids of Plaza\'s own clients cannot be registered, by the API or a seed', async (t) => {
+  for (const clientId of ['plaza-account', 'plaza-h5']) {
+    const body = await problem(t, await call(t, 'POST', '/clients', { ...SERVICE, client_id: clientId }), 400);
+    t.regex(String(body.detail), new RegExp(`client_id ${clientId} is one of Plaza's own clients`));
+    await t.throwsAsync(t.context.server.plaza.admin.seed({ clients: [{ ...SERVICE, client_id: clientId }] }), { message: /one of Plaza's own clients/ });
+  }
+  const registered = (await t.context.server.plaza.admin.listClients()).map((c) => c.client_id);
+  t.false(registered.includes('plaza-account') || registered.includes('plaza-h5'));
+});
+
 test('seeding over the API is idempotent', async (t) => {
   const seed = { users: [{ username: 'dave', password: 'dave-password-1' }], groups: [{ id: 'dave-group', members: ['dave'] }] };
   const first = await (await call(t, 'POST', '/seed', seed)).json() as { users: { created: number } };

@@ -8,7 +8,9 @@ import { runAdmin } from '../helpers/admin_cli.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { tokenRequest } from '../helpers/oauth.ts';
 import { SERVICE } from '../helpers/fixtures.ts';
-import { SecretBox, type Doc } from '../../server/store/index.ts';
+import { openStore, SecretBox, type Doc } from '../../server/store/index.ts';
+import { loadConfig } from '../../server/config/index.ts';
+import { testEnv } from '../helpers/harness.ts';
 
 const WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const APP_SECRET = 'host-app-secret-0123456789';
@@ -75,7 +77,7 @@ test('rotating PLAZA_SECRET_KEY: new key first, re-seal, drop the old key', asyn
 
   const rotated = await runAdmin({ ...server.env, PLAZA_SECRET_KEY: `${nextKey},${oldKey}` }, 'secrets', 'rotate', '--json');
   t.is(rotated.code, 0, rotated.stderr);
-  t.like(JSON.parse(rotated.stdout), { clients: 1, hosts: 1 });
+  t.like(JSON.parse(rotated.stdout), { clients: 1, hosts: 1, keys: 3 });
 
   server.env.PLAZA_SECRET_KEY = nextKey;
   await server.restart();
@@ -112,4 +114,42 @@ test('client metadata may not set the sealed fields itself', async (t) => {
   t.teardown(() => server.stop());
   await t.throwsAsync(server.plaza.admin.createClient({ ...SERVICE, client_id: 'forged', client_secret_sealed: 'v1.junk' }), { message: /client_secret_sealed is Plaza's own/ });
   await t.throwsAsync(server.plaza.admin.createClient({ ...HOOKED, client_id: 'forged-hook', webhook_secret_sealed: 'v1.junk' }), { message: /webhook_secret_sealed/ });
+});
+
+/** Private key material a store reader could use: JWK private members, the cookie keys, the DPoP nonce secret. */
+const PRIVATE_FIELDS = /"(d|p|q|dp|dq|qi)":"/;
+
+test('signing, encryption and cookie keys and the DPoP nonce secret are stored sealed', async (t) => {
+  const server = await seeded({ PLAZA_SECRET_KEY: newKey() });
+  t.teardown(() => server.stop());
+  const meta = await server.plaza.store.collection<Doc & Record<string, unknown>>({ name: 'meta' }).find({});
+  t.deepEqual(meta.map((d) => d.id).sort(), ['cookie-keys', 'jwks', 'secret:dpop-nonce']);
+  for (const doc of meta) t.deepEqual(Object.keys(doc).filter((k) => !['id', 'sealed', 'version'].includes(k)), [], `${doc.id} holds nothing in the clear`);
+  const stored = await storedText(server);
+  t.notRegex(stored, PRIVATE_FIELDS);
+  for (const key of server.plaza.oidc.decryptionKeys) t.false(stored.includes(key.d!), 'no private key in the store');
+  t.is((await clientToken(server)).status, 200, 'and tokens are still signed');
+});
+
+test('keys an older Plaza stored in the clear still load, and are sealed on first load', async (t) => {
+  const env = await testEnv({ env: { PLAZA_SECRET_KEY: newKey() } });
+  const store = await openStore(loadConfig(env));
+  const seed = await startServer({ env: { ...env, PLAZA_SECRET_KEY: newKey() } });
+  const legacyKeys = seed.plaza.oidc.decryptionKeys;
+  await seed.plaza.close();
+  const meta = store.collection<Doc & Record<string, unknown>>({ name: 'meta' });
+  for (const doc of await meta.find({})) await meta.delete(doc.id);
+  await meta.put({ id: 'jwks', keys: legacyKeys, version: 1 });
+  await meta.put({ id: 'cookie-keys', keys: ['a-cookie-key-stored-in-the-clear-0123456789'] });
+  await meta.put({ id: 'secret:dpop-nonce', value: 'bm9uY2Utc2VjcmV0LXN0b3JlZC1pbi10aGUtY2xlYXI' });
+  await store.close();
+
+  const server = await startServer({ env });
+  t.teardown(() => server.stop());
+  t.deepEqual(server.plaza.oidc.decryptionKeys.map((k) => k.kid), legacyKeys.map((k) => k.kid), 'the same keys');
+  const stored = await storedText(server);
+  t.notRegex(stored, PRIVATE_FIELDS);
+  t.false(stored.includes('a-cookie-key-stored-in-the-clear') || stored.includes('bm9uY2Utc2VjcmV0'), 'sealed on first load');
+  await server.restart();
+  t.deepEqual(server.plaza.oidc.decryptionKeys.map((k) => k.kid), legacyKeys.map((k) => k.kid), 'and they load sealed');
 });

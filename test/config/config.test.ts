@@ -39,6 +39,19 @@ test('production refuses an http issuer, a missing secret key, insecure callback
   t.notThrows(() => loadConfig({ ...prod, ISSUER: 'http://localhost:3000', TRUST_PROXY: '0' }));
 });
 
+test('METRICS_TOKEN and METRICS_PORT: /metrics open on PORT by default, closed by a token or moved to a port of its own', (t) => {
+  t.like(loadConfig({}), { metricsToken: undefined, metricsPort: undefined });
+  t.like(loadConfig({ METRICS_TOKEN: 'a-metrics-token-0123', METRICS_PORT: '9464' }), { metricsToken: 'a-metrics-token-0123', metricsPort: 9464 });
+  t.is(loadConfig({ METRICS_PORT: '0' }).metricsPort, 0);
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 printable characters/],
+    [{ METRICS_TOKEN: 'has a space in it 0123' }, /METRICS_TOKEN/],
+    [{ METRICS_PORT: 'nine' }, /METRICS_PORT must be a whole number/],
+    [{ METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT/],
+  ];
+  for (const [env, message] of cases) t.throws(() => loadConfig(env), { instanceOf: ConfigError, message });
+});
+
 test('TRUST_PROXY: off, a number of hops, or proxy addresses and CIDR ranges', (t) => {
   t.deepEqual(loadConfig({}).trustProxy, { hops: 0 });
   t.deepEqual(loadConfig({ TRUST_PROXY: '0' }).trustProxy, { hops: 0 });

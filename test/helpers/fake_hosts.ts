@@ -11,11 +11,15 @@ async function listen(handler: (req: IncomingMessage, res: ServerResponse) => vo
 
 const json = (res: ServerResponse, body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 
-/** Login codes are one-time; `slow` never answers in time, `busy` is a host error, `garbage` is not JSON. */
+/**
+ * Login codes are one-time; `slow` never answers in time, `busy` is a host error, `garbage` is not JSON, `endless`
+ * streams a body that never ends (until the caller hangs up; `endlessBytes` counts what it sent).
+ */
 export class FakeCode2Session {
   readonly apps = new Map<string, string>();
   readonly #codes = new Map<string, { openid: string; unionid?: string }>();
   readonly seenSecrets: string[] = [];
+  endlessBytes = 0;
   url = '';
   #server?: Server;
 
@@ -29,6 +33,7 @@ export class FakeCode2Session {
       if (code === 'slow') return void setTimeout(() => json(res, { errcode: -1, errmsg: 'too late' }), 3000);
       if (code === 'busy') return json(res, { errcode: -1, errmsg: 'system busy' });
       if (code === 'garbage') return res.writeHead(200).end('<html>oops</html>');
+      if (code === 'endless') return this.#endless(res);
       const user = this.#codes.get(code);
       if (!user) return json(res, { errcode: 40029, errmsg: 'invalid code' });
       this.#codes.delete(code);
@@ -37,6 +42,16 @@ export class FakeCode2Session {
     this.#server = server;
     this.url = `${base}/sns/jscode2session`;
     return this;
+  }
+
+  #endless(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(16 * 1024, ' ');
+    const more = () => {
+      while (!res.destroyed && res.write(chunk)) this.endlessBytes += chunk.length;
+    };
+    res.on('drain', more);
+    more();
   }
 
   /** A fresh one-time login code for this user, as the host would hand to the mini-program. */

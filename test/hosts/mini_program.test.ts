@@ -15,7 +15,8 @@ const ID_TOKEN = 'urn:ietf:params:oauth:token-type:id_token';
 const MINI = {
   client_id: 'mini', client_secret: 'mini-secret-0123456789-0123456789', client_name: 'Hiking Mini-Program',
   grant_types: [TOKEN_EXCHANGE, 'refresh_token'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post',
-  plaza_hosts: ['wx-a', 'wx-b', 'wx-slow', 'signer', 'rotating'], plaza_host_app_ids: { signer: HOST_APP_ID, rotating: HOST_APP_ID },
+  plaza_hosts: ['wx-a', 'wx-b', 'wx-slow', 'signer', 'rotating', 'moved-code', 'moved-jwt'],
+  plaza_host_app_ids: { signer: HOST_APP_ID, rotating: HOST_APP_ID, 'moved-jwt': HOST_APP_ID },
 };
 const NOT_ALLOWED = { ...MINI, client_id: 'mini-other', client_secret: 'mini-other-secret-0123456789-0123', plaza_hosts: ['wx-b'] };
 const BOUND = { ...MINI, client_id: 'mini-bound', client_secret: 'mini-bound-secret-0123456789-0123', dpop_bound_access_tokens: true };
@@ -122,6 +123,39 @@ test('code2session failures: reused, bad, host error, garbage, timeout', async (
   t.is(slow.body.error, 'temporarily_unavailable');
   t.regex(slow.body.error_description, /did not answer within 300 ms/);
   for (const res of [reused, busy, slow]) t.false(JSON.stringify(res.body).includes('secret-value'), 'the app secret never appears');
+});
+
+test('a host answer is read up to 64 KiB, then cut: an endless body fails at once, not at the time-out', async (t) => {
+  const { server, wx } = t.context;
+  const started = Date.now();
+  const endless = await withCode(server, 'endless');
+  t.is(endless.body.error, 'temporarily_unavailable');
+  t.regex(endless.body.error_description, /oversized body/);
+  t.true(Date.now() - started < 2000, 'well before the host\'s 3000 ms time-out');
+  t.true(wx.endlessBytes < 4 * 1024 * 1024, `the host sent ${wx.endlessBytes} bytes before Plaza hung up`);
+});
+
+test('host URLs pass the outbound guard when registered and again on every call', async (t) => {
+  const { server, signer } = t.context;
+  const { admin } = server.plaza;
+  const metadataService = 'http://169.254.169.254/latest/meta-data';
+  for (const host of [
+    { id: 'ssrf', kind: 'code2session', url: metadataService, app_id: 'a', app_secret: 's' },
+    { id: 'ssrf', kind: 'code2session', url: 'https://[::7f00:1]/sns', app_id: 'a', app_secret: 's' },
+    { id: 'ssrf', kind: 'jwt', issuer: 'https://ssrf.example', jwks_uri: 'https://10.0.0.1/jwks', audience: 'plaza-at-host' },
+  ]) {
+    await t.throwsAsync(admin.addHost(host), { name: 'HostInputError', message: /refused address/ }, host.url ?? host.jwks_uri);
+  }
+  // What a registration checked can change (DNS, an older Plaza's record): each call checks again.
+  const hosts = server.plaza.store.collection<{ id: string; url?: string; jwksUri?: string; issuer?: string }>({ name: 'hosts' });
+  await hosts.put({ ...(await hosts.get('wx-slow'))!, id: 'moved-code', url: metadataService });
+  await hosts.put({ ...(await hosts.get('signer'))!, id: 'moved-jwt', issuer: 'https://moved.example', jwksUri: 'http://169.254.169.254/jwks' });
+  const code = await withCode(server, 'any-code', 'moved-code');
+  t.is(code.body.error, 'temporarily_unavailable');
+  t.regex(code.body.error_description, /host moved-code may not be called: the host resolves to a refused address \(169\.254\.169\.254\)/);
+  const jwt = await exchange(server, { subject_token: await signer.token({ sub: 'u', iss: 'https://moved.example' }), subject_token_type: JWT, scope: 'openid' });
+  t.is(jwt.body.error, 'temporarily_unavailable');
+  t.regex(jwt.body.error_description, /host moved-jwt may not be called: .*169\.254\.169\.254/);
 });
 
 test('unknown host, missing subject_issuer, or a client not registered for the host', async (t) => {

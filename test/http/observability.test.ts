@@ -36,3 +36,27 @@ test('JSON logs carry request ids and no secrets; /metrics and /readyz answer', 
   t.like(await ready.json(), { status: 'ready' });
   t.is((await fetch(`${server.url}/healthz`)).status, 200);
 });
+
+test('METRICS_TOKEN closes /metrics to anyone without it', async (t) => {
+  const token = 'metrics-token-0123456789abcdef';
+  const server = await startServer({ env: { METRICS_TOKEN: token } });
+  t.teardown(() => server.stop());
+  for (const authorization of [undefined, 'Bearer wrong-token-0123456789abcdef', `Basic ${token}`, `Bearer ${token}x`]) {
+    const res = await fetch(`${server.url}/metrics`, { headers: authorization ? { authorization } : {} });
+    t.is(res.status, 401, String(authorization));
+    t.is(res.headers.get('www-authenticate'), 'Bearer realm="metrics"');
+  }
+  const open = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  t.is(open.status, 200);
+  t.regex(await open.text(), /plaza_http_requests_total/);
+});
+
+test('METRICS_PORT serves /metrics on a loopback port of its own, and not on the main port', async (t) => {
+  const server = await startServer({ env: { METRICS_PORT: '0' } });
+  t.teardown(() => server.stop());
+  t.is((await fetch(`${server.url}/metrics`)).status, 404);
+  t.regex(server.plaza.metricsUrl!, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  const res = await fetch(server.plaza.metricsUrl!);
+  t.is(res.status, 200);
+  t.regex(await res.text(), /plaza_http_requests_total\{method="GET",route="other",status="404"\} 1/);
+});

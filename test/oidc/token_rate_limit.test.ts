@@ -121,3 +121,29 @@ test('between syncs a process counts in memory: the limit holds in it, and the s
   t.is(stored?.count ?? 0, 0, 'nothing was written yet: the first sync read the count, the rest is in memory');
   t.is((await tokenRequest(t.context.server, credentials(SERVICE))).status, 200, 'a process that syncs on every request has not seen those counts yet');
 });
+
+test('wrong client secrets are throttled per client and address and per address, with the rate limit on or off', async (t) => {
+  // LOGIN_MAX_FAILURES wrong secrets per client and address, four times as many per address; no rate limit at all.
+  const server = await startServer({ storeOf: t.context.server, env: { LOGIN_MAX_FAILURES: '3', TOKEN_RATE_LIMIT: '0', TOKEN_RATE_SYNC_MS: '0' } });
+  t.teardown(() => server.plaza.close());
+  const wrong = 'not-the-secret-0123456789-0123456';
+  for (let i = 0; i < 3; i += 1) t.is((await tokenRequest(server, credentials(SERVICE, wrong))).status, 401);
+  const refused = await tokenRequest(server, credentials(SERVICE, wrong));
+  t.is(refused.status, 429);
+  t.like(refused.body, { error: 'temporarily_unavailable' });
+  t.regex(String(refused.body.error_description), /too many failed client authentications/);
+  const retryAfter = Number(refused.headers.get('retry-after'));
+  t.true(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 900, `Retry-After ${retryAfter}`);
+  t.is(refused.headers.get('cache-control'), 'no-store');
+  t.is((await tokenRequest(server, credentials(SERVICE))).status, 429, 'the right secret is not even checked from this address now');
+
+  t.is((await rawTokenRequest(server, credentials(SERVICE), { from: '127.0.0.2' })).status, 200, 'nor is the client locked out elsewhere');
+  t.is((await tokenRequest(server, { grant_type: 'client_credentials', scope: 'admin' }, basic(ADMIN_TOOL))).status, 200, 'another client from the same address still works');
+
+  // One address trying many clients: each pair stays under its budget, the address does not.
+  const from = '127.0.0.3';
+  for (let i = 0; i < 12; i += 1) t.is((await rawTokenRequest(server, credentials({ client_id: `guess-${i % 6}`, client_secret: wrong }), { from })).status, 401);
+  t.is((await rawTokenRequest(server, credentials(SERVICE), { from })).status, 429);
+  t.is((await rawTokenRequest(server, credentials(SERVICE), { from: '127.0.0.4' })).status, 200);
+  t.deepEqual(server.serverErrors, []);
+});
