@@ -113,7 +113,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     requestLog: requestLog(logger, metrics),
     assets: staticFiles(VIEWS_DIR),
     apis: [
-      adminApi({ oidc, admin, report }),
+      adminApi({ oidc, dpop, admin, report }),
       jsonApi('/api', [openApiRoutes(openApi), async.router, socialApiRoutes({ ...social, issuer: config.issuer, check })], report),
     ],
     pages: [

@@ -50,12 +50,3 @@ export function accessTokenVerifier(issuer: string, signingKeys: JWK[]): AccessT
     }
   };
 }
-
-/** The token from `Authorization: Bearer <token>`; a missing or malformed header is a 401. */
-export function bearerToken(authorization: string | undefined): string {
-  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(authorization ?? '');
-  if (!match) {
-    throw new HttpError(401, 'an access token is required', { code: 'invalid_request', headers: { 'WWW-Authenticate': 'Bearer' } });
-  }
-  return match[1];
-}
