@@ -2,7 +2,7 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
-import { ADMIN_SCOPE, InsufficientScopeError, InvalidTokenError, type Oidc } from '../oidc/index.ts';
+import { ADMIN_SCOPE, InsufficientScopeError, type Oidc } from '../oidc/index.ts';
 import { checkTokenBinding, presentedToken, type DpopVerifier } from '../binding/index.ts';
 import type { AdminOperations } from './operations.ts';
 
@@ -12,8 +12,7 @@ function requireAdminToken(oidc: Oidc, dpop: DpopVerifier): Middleware {
     const presented = presentedToken(authorization);
     const claims = await oidc.verifyAccessToken(presented.token, oidc.resources.admin);
     if (!claims.scope?.split(' ').includes(ADMIN_SCOPE)) throw new InsufficientScopeError(ADMIN_SCOPE);
-    // A client-credentials token has no grant to revoke: the client itself must still be registered.
-    if (!await oidc.clients.get(claims.client_id)) throw new InvalidTokenError('the client of this token is no longer registered');
+    await oidc.checkTokenLive(claims);
     await checkTokenBinding(dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${oidc.provider.issuer}${ctx.path}` });
     ctx.state.adminClient = claims.client_id;
     await next();

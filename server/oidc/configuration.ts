@@ -7,6 +7,7 @@ import { accountClaims, PASSWORD_ACR, SCOPE_CLAIMS } from './claims.ts';
 import { CLIENT_FLAGS, fapiProfileOf, isTerminalBound, validateClientFlag } from './client_flags.ts';
 import { pkceRequired } from './pkce_policy.ts';
 import { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
+import { mayIntrospect, mayRevoke, RESOURCE_SERVER_FIELD, validateResourceServers } from './token_access_policy.ts';
 
 export interface OidcPages {
   error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> | void;
@@ -80,10 +81,11 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', ...CLIENT_FLAGS],
+      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', RESOURCE_SERVER_FIELD, ...CLIENT_FLAGS],
       validator(_ctx, key, value, metadata) {
         const flag = CLIENT_FLAGS.find((f) => f === key);
         if (flag) return validateClientFlag(flag, value, metadata);
+        if (key === RESOURCE_SERVER_FIELD) return validateResourceServers(value, [resources.api]);
         validateCallbackMetadata(key, value, config.allowInsecureCallbacks);
       },
     },
@@ -154,9 +156,9 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       claimsParameter: { enabled: true },
       // A client registered with plaza_fapi gets that profile's rules (e.g. client assertions for the issuer only).
       fapi: { enabled: true, profile: (_ctx, client) => (client ? fapiProfileOf(client.metadata()) : undefined) },
-      // A client learns about its own tokens only; for anyone else's the answer is `active: false`.
-      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-      revocation: { enabled: true },
+      // A client learns about its own tokens, a resource server about its audience's; for others the answer is `active: false`.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token) },
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token) },
       userinfo: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       dPoP: { enabled: true, nonceSecret: setup.dpopNonceSecret, requireNonce: () => config.dpopRequireNonce },

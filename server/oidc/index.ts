@@ -16,11 +16,16 @@ import { Clients } from './clients.ts';
 import { providerMetadata } from './client_secrets.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
+import { introspectJwt } from './introspect_jwt.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
+import { tokenLiveCheck, type TokenLiveCheck } from './live_token.ts';
 import { LoginThrottle } from './login_throttle.ts';
 import { postRequestRoutes } from './post_requests.ts';
+import { revokeJwt } from './revoke_jwt.ts';
+import { RevokedTokens } from './revoked_tokens.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
+import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
 
@@ -46,8 +51,13 @@ export interface Oidc {
   routers: Router[];
   /** Refuses token requests from a client over its allowance (429), in front of oidc-provider. */
   tokenRateLimit: Middleware;
+  /** Answers revocation and introspection of Plaza's JWT access tokens, which oidc-provider does not (around it). */
+  structuredTokens: Middleware;
   resources: ReturnType<typeof resourceIndicators>;
+  /** Signature, issuer, audience, expiry and revocation of a Plaza JWT access token. */
   verifyAccessToken: AccessTokenVerifier;
+  /** Whether a verified token still stands for something: its grant, or its client and the client's scopes. */
+  checkTokenLive: TokenLiveCheck;
   /** Plaza's private `use: enc` keys, newest first. */
   decryptionKeys: JWK[];
   tokenExchange: TokenExchange;
@@ -111,6 +121,11 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
 
   const session = new BrowserSession(provider, accounts, config.issuer);
   const resources = resourceIndicators(config.issuer);
+  const revoked = new RevokedTokens(store);
+  const verifyAccessToken = accessTokenVerifier(config.issuer, publicJwks(keys, 'sig'), revoked);
+  const grantExists = async (grantId: string) => (await provider.Grant.find(grantId)) !== undefined;
+  const checkTokenLive = tokenLiveCheck(provider, grantExists);
+  const audiences = [resources.api, resources.admin];
   const routers = [
     postRequestRoutes([provider.pathFor('authorization'), provider.pathFor('end_session')]),
     interactionRoutes({
@@ -130,10 +145,13 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     }),
   ];
   return {
-    provider, accounts, session, routers, resources, tokenExchange,
+    provider, accounts, session, routers, resources, tokenExchange, verifyAccessToken, checkTokenLive, grantExists,
+    structuredTokens: structuredTokens({
+      revoke: revokeJwt({ verify: verifyAccessToken, audiences, revoked }),
+      introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
+    }),
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, deps.report),
     clients: new Clients(store, provider, deps.box),
-    verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
@@ -145,6 +163,5 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       for (const grant of grants) await revoke(grant.id);
       return grants.length;
     },
-    grantExists: async (grantId) => (await provider.Grant.find(grantId)) !== undefined,
   };
 }

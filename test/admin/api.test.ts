@@ -64,6 +64,25 @@ test('a DPoP-bound admin token works only with a proof by its key', async (t) =>
   t.is((await withProof(key)).status, 200);
 });
 
+test('an admin token dies at once when revoked, or when its client loses the admin scope', async (t) => {
+  const { server } = t.context;
+  const client = { client_id: 'ops', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'admin' };
+  const secret = (await (await call(t, 'POST', '/clients', client)).json() as { client_secret: string }).client_secret;
+  const auth = { client_id: 'ops', client_secret: secret };
+  const adminToken = async () => (await tokenRequest(server, { grant_type: 'client_credentials', ...auth, scope: 'admin' })).body.access_token as string;
+  const revoke = (token: string, by: Record<string, string>) => fetch(`${server.url}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token, ...by }) });
+
+  const revoked = await adminToken();
+  t.is((await call(t, 'GET', '/users', undefined, revoked)).status, 200);
+  t.is((await revoke(revoked, auth)).status, 200);
+  t.regex((await problem(t, await call(t, 'GET', '/users', undefined, revoked), 401)).detail!, /revoked/);
+
+  const demoted = await adminToken();
+  t.is((await call(t, 'GET', '/users', undefined, demoted)).status, 200);
+  t.is((await call(t, 'POST', '/clients', { ...client, client_secret: secret, scope: 'groups:read' })).status, 201);
+  t.regex((await problem(t, await call(t, 'GET', '/users', undefined, demoted), 401)).detail!, /no longer holds admin/);
+});
+
 test('a user\'s authorization never reaches the admin API, whichever way it asks', async (t) => {
   const { server } = t.context;
   const admin = `${server.url}/admin/api`;
