@@ -123,7 +123,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
       hosts.pages,
       ...binding.pages,
     ],
-    observers: [binding.observer, oidc.structuredTokens],
+    observers: [binding.observer, ...oidc.observers],
   });
   // Production creates indexes with `admin db migrate`; development and tests do it here.
   if (!config.production) await store.migrate();

@@ -12,6 +12,7 @@ import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
+import { bindRefreshTokens } from './bind_refresh_tokens.ts';
 import { Clients } from './clients.ts';
 import { providerMetadata } from './client_secrets.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
@@ -51,8 +52,11 @@ export interface Oidc {
   routers: Router[];
   /** Refuses token requests from a client over its allowance (429), in front of oidc-provider. */
   tokenRateLimit: Middleware;
-  /** Answers revocation and introspection of Plaza's JWT access tokens, which oidc-provider does not (around it). */
-  structuredTokens: Middleware;
+  /**
+   * Around oidc-provider's endpoints: answers revocation and introspection of Plaza's JWT access tokens, which it
+   * does not, and binds a terminal-bound client's refresh tokens to its key.
+   */
+  observers: Middleware[];
   resources: ReturnType<typeof resourceIndicators>;
   /** Signature, issuer, audience, expiry and revocation of a Plaza JWT access token. */
   verifyAccessToken: AccessTokenVerifier;
@@ -146,10 +150,13 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   ];
   return {
     provider, accounts, session, routers, resources, tokenExchange, verifyAccessToken, checkTokenLive, grantExists,
-    structuredTokens: structuredTokens({
-      revoke: revokeJwt({ verify: verifyAccessToken, audiences, revoked }),
-      introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
-    }),
+    observers: [
+      structuredTokens({
+        revoke: revokeJwt({ verify: verifyAccessToken, audiences, revoked }),
+        introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
+      }),
+      bindRefreshTokens(),
+    ],
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, deps.report),
     clients: new Clients(store, provider, deps.box),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
