@@ -44,7 +44,9 @@ export async function checkTokenBinding(dpop: DpopVerifier, presented: Presented
   }
   if (presented.scheme !== 'DPoP') throw unauthorized('DPoP', 'invalid_token', 'this access token is DPoP-bound; send it with the DPoP scheme and a proof');
   try {
-    const proof = await dpop.verify({ header: request.dpop, method: request.method, url: request.url, accessToken: presented.token });
+    const proof = await dpop.verify({
+      header: request.dpop, method: request.method, url: request.url, accessToken: presented.token, clientId: claims.client_id,
+    });
     if (!proof) throw new DpopProofError('a DPoP proof is required');
     if (proof.jkt !== jkt) throw new DpopProofError('the DPoP proof is signed by another key than the token is bound to');
     return jkt;

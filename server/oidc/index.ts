@@ -33,6 +33,7 @@ import { tokenRateLimit } from './token_rate_limit.ts';
 export { AccountInputError, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
 export { ClientInputError, CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
+export { replayRecord } from './replay_record.ts';
 export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
