@@ -7,7 +7,7 @@ import type Provider from 'oidc-provider';
 import type { PlazaConfig } from './config/index.ts';
 import { openStore, SecretBox, startSweeper, type Store } from './store/index.ts';
 import { createHosts } from './hosts/index.ts';
-import { createOidc, type Oidc } from './oidc/index.ts';
+import { createOidc, replayRecord, type Oidc } from './oidc/index.ts';
 import { AdminOperations, adminApi, adminApiDescription } from './admin/index.ts';
 import { AuditLog, GrantCheck, Groups, Messages, socialApiDescription, socialApiRoutes, socialPages } from './social/index.ts';
 import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/index.ts';
@@ -80,7 +80,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
   const box = SecretBox.open(config.dataDir, config.secretKey);
-  const dpop = await DpopVerifier.create(store, box, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce });
+  const dpop = await DpopVerifier.create(store, box, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce }, replayRecord(store));
   const oidc = await createOidc({ config, store, views, dpop, box, staticClients: [h5Client()], report: (err) => report(err, undefined as never) });
   const groups = new Groups(store);
   const messages = new Messages(store);
@@ -113,7 +113,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     requestLog: requestLog(logger, metrics),
     assets: staticFiles(VIEWS_DIR),
     apis: [
-      adminApi({ oidc, admin, report }),
+      adminApi({ oidc, dpop, admin, report }),
       jsonApi('/api', [openApiRoutes(openApi), async.router, socialApiRoutes({ ...social, issuer: config.issuer, check })], report),
     ],
     pages: [
@@ -123,7 +123,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
       hosts.pages,
       ...binding.pages,
     ],
-    observers: [binding.observer],
+    observers: [binding.observer, ...oidc.observers],
   });
   // Production creates indexes with `admin db migrate`; development and tests do it here.
   if (!config.production) await store.migrate();

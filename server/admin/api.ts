@@ -2,21 +2,24 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
-import { ADMIN_SCOPE, bearerToken, InsufficientScopeError, InvalidTokenError, type Oidc } from '../oidc/index.ts';
+import { ADMIN_SCOPE, InsufficientScopeError, type Oidc } from '../oidc/index.ts';
+import { checkTokenBinding, presentedToken, type DpopVerifier } from '../binding/index.ts';
 import type { AdminOperations } from './operations.ts';
 
-function requireAdminToken(oidc: Oidc): Middleware {
+function requireAdminToken(oidc: Oidc, dpop: DpopVerifier): Middleware {
   return async (ctx, next) => {
-    const claims = await oidc.verifyAccessToken(bearerToken(ctx.get('authorization') || undefined), oidc.resources.admin);
+    const authorization = ctx.get('authorization') || undefined;
+    const presented = presentedToken(authorization);
+    const claims = await oidc.verifyAccessToken(presented.token, oidc.resources.admin);
     if (!claims.scope?.split(' ').includes(ADMIN_SCOPE)) throw new InsufficientScopeError(ADMIN_SCOPE);
-    // A client-credentials token has no grant to revoke: the client itself must still be registered.
-    if (!await oidc.clients.get(claims.client_id)) throw new InvalidTokenError('the client of this token is no longer registered');
+    await oidc.checkTokenLive(claims);
+    await checkTokenBinding(dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${oidc.provider.issuer}${ctx.path}` });
     ctx.state.adminClient = claims.client_id;
     await next();
   };
 }
 
-export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Report }): Middleware {
+export function adminApi(deps: { oidc: Oidc; dpop: DpopVerifier; admin: AdminOperations; report: Report }): Middleware {
   const { admin } = deps;
   const router = new Router({ prefix: '/admin/api' });
 
@@ -65,5 +68,5 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
   router.post('/keys/rotate', async (ctx) => { ctx.body = await admin.rotateKeys(); });
   router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx) as never); });
 
-  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps.oidc)]);
+  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps.oidc, deps.dpop)]);
 }

@@ -27,10 +27,11 @@ function operation(operationId: string, summary: string, responses: Record<strin
 
 const CLIENT_INPUT: JsonSchema = {
   type: 'object',
-  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_host_app_ids` (the client\'s app id at each `jwt` host), `plaza_terminal_bound`, `plaza_require_pkce`, `plaza_fapi` and `plaza_first_party` (the operator marks Plaza\'s own apps; only they may hold `groups:apps`)',
+  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_host_app_ids` (the client\'s app id at each `jwt` host), `plaza_terminal_bound`, `plaza_require_pkce`, `plaza_fapi` `plaza_first_party` (the operator marks Plaza\'s own apps; only they may hold `groups:apps`) and `plaza_resource_server` (the audiences whose tokens the client may introspect)',
   properties: {
     client_id: { type: 'string', pattern: CLIENT_ID.source },
     plaza_terminal_bound: { type: 'boolean' }, plaza_require_pkce: { type: 'boolean' }, plaza_fapi: { enum: [...FAPI_PROFILES] },
+    plaza_resource_server: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'The API resource indicators (`<issuer>/api`) whose tokens this client may introspect' },
   },
 };
 
@@ -64,7 +65,8 @@ export const adminApiDescription: ApiDescription = {
   securitySchemes: {
     adminToken: {
       type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
-      description: 'A client-credentials access token with the `admin` scope (audience `<issuer>/admin/api`), of a client that is still registered',
+      description: 'A client-credentials access token with the `admin` scope (audience `<issuer>/admin/api`), not revoked, of a client that is still registered with that scope. '
+        + 'A DPoP-bound one (`cnf.jkt`) is sent as `Authorization: DPoP <token>` with a `DPoP` proof by its key (RFC 9449), as at `/api`.',
     },
   },
   schemas: {

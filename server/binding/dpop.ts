@@ -1,8 +1,9 @@
 // RFC 9449 DPoP proof checks, for the places oidc-provider does not cover: Plaza's own grants at the token
-// endpoint and the protected API. Seen `jti`s are kept in the store, so a replay to another process fails too.
+// endpoint and the protected API. Seen `jti`s are kept in the store, in the record oidc-provider's checks keep
+// theirs, so a proof is used once whichever check sees it, in whichever process.
 import { createHash, createHmac } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWK } from 'jose';
-import { sharedSecret, type Doc, type SecretBox, type Store } from '../store/index.ts';
+import { sharedSecret, type SecretBox, type Store } from '../store/index.ts';
 
 export const DPOP_ALGS = ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
 
@@ -35,9 +36,12 @@ export interface ProofRequest {
   url: string;
   /** At a resource server: the access token the proof must be bound to (`ath`). */
   accessToken?: string;
+  /** The client the proof is used by (the token's, or the one at the token endpoint): replays are told apart per client. */
+  clientId: string;
 }
 
-interface SeenProof extends Doc {}
+/** Notes a proof's first use; false when it was already used. */
+export type ReplayRecord = (clientId: string, jti: string, expiresAt: number) => Promise<boolean>;
 
 export interface DpopConfig {
   /** How far `iat` may be from now, seconds. */
@@ -58,19 +62,19 @@ function withoutQuery(url: string): string | undefined {
 }
 
 export class DpopVerifier {
-  readonly #seen;
+  readonly #firstUse: ReplayRecord;
   readonly #config: DpopConfig;
   /** Also handed to oidc-provider, so its endpoints and Plaza's accept the same nonces. */
   readonly nonceSecret: Buffer;
 
-  private constructor(store: Store, config: DpopConfig, nonceSecret: Buffer) {
-    this.#seen = store.collection<SeenProof>({ name: 'dpop_proofs' });
+  private constructor(firstUse: ReplayRecord, config: DpopConfig, nonceSecret: Buffer) {
+    this.#firstUse = firstUse;
     this.#config = config;
     this.nonceSecret = nonceSecret;
   }
 
-  static async create(store: Store, box: SecretBox, config: DpopConfig): Promise<DpopVerifier> {
-    return new DpopVerifier(store, config, await sharedSecret(store, box, 'dpop-nonce'));
+  static async create(store: Store, box: SecretBox, config: DpopConfig, firstUse: ReplayRecord): Promise<DpopVerifier> {
+    return new DpopVerifier(firstUse, config, await sharedSecret(store, box, 'dpop-nonce'));
   }
 
   get requireNonce(): boolean {
@@ -118,10 +122,8 @@ export class DpopVerifier {
       const ath = createHash('sha256').update(request.accessToken).digest('base64url');
       if (payload.ath !== ath) throw new DpopProofError('the DPoP proof ath does not match the access token');
     }
-    const jkt = await calculateJwkThumbprint(jwk);
-    const seenId = createHash('sha256').update(`${jkt}:${payload.jti}`).digest('base64url');
-    const fresh = await this.#seen.insert({ id: seenId, expiresAt: Date.now() + 2 * this.#config.iatWindowSeconds * 1000 });
+    const fresh = await this.#firstUse(request.clientId, payload.jti, Date.now() + 2 * this.#config.iatWindowSeconds * 1000);
     if (!fresh) throw new DpopProofError('the DPoP proof was already used');
-    return { jkt, jwk, jti: payload.jti };
+    return { jkt: await calculateJwkThumbprint(jwk), jwk, jti: payload.jti };
   }
 }

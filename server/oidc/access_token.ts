@@ -1,9 +1,13 @@
-// Verifies Plaza's own RFC 9068 JWT access tokens: signature with a Plaza key, `typ: at+jwt`, issuer, audience, expiry.
+// Verifies Plaza's own RFC 9068 JWT access tokens: signature with a Plaza key, `typ: at+jwt`, issuer, audience, expiry,
+// and that the token was not revoked.
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { HttpError } from '../http/index.ts';
+import type { RevokedTokens } from './revoked_tokens.ts';
 
 export interface AccessTokenClaims extends JWTPayload {
   client_id: string;
+  jti: string;
+  exp: number;
   scope?: string;
   cnf?: { jkt?: string };
   grant_id?: string;
@@ -33,29 +37,23 @@ export class InsufficientScopeError extends HttpError {
 
 const SIGNING_ALGS = ['ES256', 'RS256'];
 
-export type AccessTokenVerifier = (token: string, audience: string) => Promise<AccessTokenClaims>;
+/** Verifies a token for the audience (or any one of the audiences). */
+export type AccessTokenVerifier = (token: string, audience: string | string[]) => Promise<AccessTokenClaims>;
 
-export function accessTokenVerifier(issuer: string, signingKeys: JWK[]): AccessTokenVerifier {
+export function accessTokenVerifier(issuer: string, signingKeys: JWK[], revoked: RevokedTokens): AccessTokenVerifier {
   const keySet = createLocalJWKSet({ keys: signingKeys });
   return async (token, audience) => {
+    let payload;
     try {
-      const { payload } = await jwtVerify<AccessTokenClaims>(token, keySet, {
-        issuer, audience, typ: 'at+jwt', algorithms: SIGNING_ALGS, requiredClaims: ['exp', 'client_id'],
-      });
-      return payload;
+      ({ payload } = await jwtVerify<AccessTokenClaims>(token, keySet, {
+        issuer, audience, typ: 'at+jwt', algorithms: SIGNING_ALGS, requiredClaims: ['exp', 'jti', 'client_id'],
+      }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('the access token has expired');
       if (err instanceof joseErrors.JOSEError) throw new InvalidTokenError('the access token is not valid here');
       throw err;
     }
+    if (await revoked.isRevoked(payload.jti)) throw new InvalidTokenError('the access token was revoked');
+    return payload;
   };
-}
-
-/** The token from `Authorization: Bearer <token>`; a missing or malformed header is a 401. */
-export function bearerToken(authorization: string | undefined): string {
-  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(authorization ?? '');
-  if (!match) {
-    throw new HttpError(401, 'an access token is required', { code: 'invalid_request', headers: { 'WWW-Authenticate': 'Bearer' } });
-  }
-  return match[1];
 }

@@ -62,6 +62,12 @@ export function createAdapter(store: Store, readers: PayloadReaders = {}): new (
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : null;
+      // oidc-provider looks a jti up, then saves it: only the first save wins, so a replay racing the first use fails too.
+      if (this.#model === 'ReplayDetection') {
+        if (!await this.#docs.insert({ id, payload, expiresAt })) throw new errors.InvalidRequest('replay detected: this jti was already used');
+        return;
+      }
       await this.#docs.put({
         id,
         payload,
@@ -70,7 +76,7 @@ export function createAdapter(store: Store, readers: PayloadReaders = {}): new (
         userCode: payload.userCode,
         accountId: payload.accountId,
         clientId: payload.clientId,
-        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : null,
+        expiresAt,
       });
     }
 

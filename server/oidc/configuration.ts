@@ -8,6 +8,7 @@ import { CLIENT_FLAGS, fapiProfileOf, isTerminalBound, validateClientFlag } from
 import { pkceRequired } from './pkce_policy.ts';
 import { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { apiScopesFor, FIRST_PARTY, validateFirstPartyMark } from './first_party.ts';
+import { mayIntrospect, mayRevoke, RESOURCE_SERVER_FIELD, validateResourceServers } from './token_access_policy.ts';
 
 export interface OidcPages {
   error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> | void;
@@ -90,11 +91,12 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_host_app_ids', ...CLIENT_FLAGS, FIRST_PARTY],
+      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_host_app_ids', RESOURCE_SERVER_FIELD, ...CLIENT_FLAGS, FIRST_PARTY],
       validator(ctx, key, value, metadata) {
         if (key === FIRST_PARTY) return validateFirstPartyMark(ctx, value);
         const flag = CLIENT_FLAGS.find((f) => f === key);
         if (flag) return validateClientFlag(flag, value, metadata);
+        if (key === RESOURCE_SERVER_FIELD) return validateResourceServers(value, [resources.api]);
         validateCallbackMetadata(key, value, config.allowInsecureCallbacks);
       },
     },
@@ -165,9 +167,9 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       claimsParameter: { enabled: true },
       // A client registered with plaza_fapi gets that profile's rules (e.g. client assertions for the issuer only).
       fapi: { enabled: true, profile: (_ctx, client) => (client ? fapiProfileOf(client.metadata()) : undefined) },
-      // A client learns about its own tokens only; for anyone else's the answer is `active: false`.
-      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-      revocation: { enabled: true },
+      // A client learns about its own tokens, a resource server about its audience's; for others the answer is `active: false`.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token) },
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token) },
       userinfo: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
       dPoP: { enabled: true, nonceSecret: setup.dpopNonceSecret, requireNonce: () => config.dpopRequireNonce },

@@ -12,27 +12,34 @@ import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
+import { bindRefreshTokens } from './bind_refresh_tokens.ts';
 import { Clients } from './clients.ts';
 import { providerMetadata } from './client_secrets.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
+import { introspectJwt } from './introspect_jwt.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
 import { ClientAuthThrottle } from './client_auth_throttle.ts';
+import { tokenLiveCheck, type TokenLiveCheck } from './live_token.ts';
 import { LoginThrottle } from './login_throttle.ts';
 import { postRequestRoutes } from './post_requests.ts';
+import { revokeJwt } from './revoke_jwt.ts';
+import { RevokedTokens } from './revoked_tokens.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
+import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
 
 export { AccountInputError, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
 export { ClientInputError, CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
+export { replayRecord } from './replay_record.ts';
 export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
 export { apiScopesFor, isFirstParty, type Registrar } from './first_party.ts';
-export { bearerToken, InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
+export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
 export type { BrowserSession } from './session.ts';
@@ -48,8 +55,16 @@ export interface Oidc {
   routers: Router[];
   /** Refuses token requests from a client over its allowance, or after too many wrong credentials (429), in front of oidc-provider. */
   tokenRateLimit: Middleware;
+  /**
+   * Around oidc-provider's endpoints: answers revocation and introspection of Plaza's JWT access tokens, which it
+   * does not, and binds a terminal-bound client's refresh tokens to its key.
+   */
+  observers: Middleware[];
   resources: ReturnType<typeof resourceIndicators>;
+  /** Signature, issuer, audience, expiry and revocation of a Plaza JWT access token. */
   verifyAccessToken: AccessTokenVerifier;
+  /** Whether a verified token still stands for something: its grant, or its client and the client's scopes. */
+  checkTokenLive: TokenLiveCheck;
   /** Plaza's private `use: enc` keys, newest first. */
   decryptionKeys: JWK[];
   tokenExchange: TokenExchange;
@@ -114,6 +129,11 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
 
   const session = new BrowserSession(provider, accounts, config.issuer);
   const resources = resourceIndicators(config.issuer);
+  const revoked = new RevokedTokens(store);
+  const verifyAccessToken = accessTokenVerifier(config.issuer, publicJwks(keys, 'sig'), revoked);
+  const grantExists = async (grantId: string) => (await provider.Grant.find(grantId)) !== undefined;
+  const checkTokenLive = tokenLiveCheck(provider, grantExists);
+  const audiences = [resources.api, resources.admin];
   const routers = [
     postRequestRoutes([provider.pathFor('authorization'), provider.pathFor('end_session')]),
     interactionRoutes({
@@ -133,10 +153,16 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     }),
   ];
   return {
-    provider, accounts, session, routers, resources, tokenExchange,
+    provider, accounts, session, routers, resources, tokenExchange, verifyAccessToken, checkTokenLive, grantExists,
+    observers: [
+      structuredTokens({
+        revoke: revokeJwt({ verify: verifyAccessToken, audiences, revoked }),
+        introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
+      }),
+      bindRefreshTokens(),
+    ],
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
     clients: new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id))),
-    verifyAccessToken: accessTokenVerifier(config.issuer, publicJwks(keys, 'sig')),
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
@@ -148,6 +174,5 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       for (const grant of grants) await revoke(grant.id);
       return grants.length;
     },
-    grantExists: async (grantId) => (await provider.Grant.find(grantId)) !== undefined,
   };
 }

@@ -2,6 +2,7 @@
 // grants do: a Grant in the store, an RFC 9068 access token, and a refresh token when the client may have one.
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import type { Accounts } from './accounts.ts';
+import { bindsRefreshToken } from './bind_refresh_tokens.ts';
 import { accountClaims } from './claims.ts';
 import { apiScopesFor } from './first_party.ts';
 import { TOKEN_EXCHANGE, TOKEN_TYPES } from './token_exchange.ts';
@@ -67,8 +68,7 @@ export class ApiTokenIssuer {
         accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE,
         scope: [request.idTokenScope, scope].filter(Boolean).join(' '), resource: this.#resource,
       });
-      // A public client's refresh token is bound to the same key as its access token.
-      if (request.dpopJkt && client.clientAuthMethod === 'none') rt.jkt = request.dpopJkt;
+      if (request.dpopJkt && bindsRefreshToken(client)) rt.jkt = request.dpopJkt;
       refreshToken = await rt.save();
     }
     const idToken = request.idTokenScope ? await this.#idToken(ctx, request.accountId, request.idTokenScope) : undefined;

@@ -50,7 +50,7 @@ export class TokenExchange {
     if (!handler) throw new errors.InvalidRequest(`unsupported subject_token_type ${type}`);
     let proof;
     try {
-      proof = await this.#dpop.verify({ header: ctx.headers.dpop, method: ctx.method, url: ctx.oidc.urlFor('token') });
+      proof = await this.#dpop.verify({ header: ctx.headers.dpop, method: ctx.method, url: ctx.oidc.urlFor('token'), clientId: ctx.oidc.client!.clientId });
     } catch (err) {
       if (err instanceof DpopNonceError) {
         ctx.set('DPoP-Nonce', err.nonce);

@@ -3,7 +3,7 @@
 // authorization_details naming the operation, and membership of the group.
 import { HttpError } from '../http/index.ts';
 import { InvalidTokenError, type AccessTokenClaims } from '../oidc/index.ts';
-import { DpopNonceError, DpopProofError, type DpopVerifier } from '../binding/index.ts';
+import { checkTokenBinding, presentedToken, type DpopVerifier, type ResourceRequest } from '../binding/index.ts';
 
 export const GROUP_MESSAGES = 'group_messages';
 
@@ -19,13 +19,6 @@ export interface GroupMessagesDetail {
 export interface Operation {
   permission?: Permission;
   groupId?: string;
-}
-
-export interface ApiRequest {
-  authorization: string | undefined;
-  dpop: string | string[] | undefined;
-  method: string;
-  url: string;
 }
 
 export interface Caller {
@@ -51,12 +44,6 @@ export interface GrantCheckDeps {
   dpop: DpopVerifier;
   /** How long a grant seen alive is trusted without asking the store again, ms. Revocation here forgets it at once. */
   cacheMs: number;
-}
-
-function readAuthorization(header: string | undefined): { scheme: 'Bearer' | 'DPoP'; token: string } {
-  const match = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header ?? '');
-  if (!match) throw new HttpError(401, 'an access token is required', { code: 'invalid_request', headers: { 'WWW-Authenticate': 'Bearer, DPoP' } });
-  return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
 }
 
 function isGroupMessagesDetail(value: unknown): value is GroupMessagesDetail {
@@ -90,19 +77,19 @@ export class GrantCheck {
     this.#deps = deps;
   }
 
-  async authorize(request: ApiRequest, op: Operation): Promise<Caller> {
+  async authorize(request: ResourceRequest, op: Operation): Promise<Caller> {
     const caller = await this.authenticate(request);
     await this.permit(caller, op);
     return caller;
   }
 
   /** Who calls, through which app, with which grant: every check but the operation's. */
-  async authenticate(request: ApiRequest): Promise<Caller> {
-    const { scheme, token } = readAuthorization(request.authorization);
-    const claims = await this.#deps.verifyToken(token);
+  async authenticate(request: ResourceRequest): Promise<Caller> {
+    const presented = presentedToken(request.authorization);
+    const claims = await this.#deps.verifyToken(presented.token);
     const caller = userOf(claims);
     await this.#checkGrantAlive(caller.grantId);
-    caller.jkt = await this.#checkBinding(scheme, token, claims, request);
+    caller.jkt = await checkTokenBinding(this.#deps.dpop, presented, claims, request);
     return caller;
   }
 
@@ -127,28 +114,5 @@ export class GrantCheck {
       throw new InvalidTokenError('the grant behind this access token was revoked');
     }
     if (this.#deps.cacheMs > 0) this.#aliveUntil.set(grantId, Date.now() + this.#deps.cacheMs);
-  }
-
-  /** A DPoP-bound token needs the DPoP scheme and a proof by its key; an unbound one must not claim DPoP. */
-  async #checkBinding(scheme: 'Bearer' | 'DPoP', token: string, claims: AccessTokenClaims, request: ApiRequest): Promise<string | undefined> {
-    const jkt = claims.cnf?.jkt;
-    if (!jkt) {
-      if (scheme === 'DPoP') throw new InvalidTokenError('this access token is not DPoP-bound; send it as Bearer');
-      return undefined;
-    }
-    if (scheme !== 'DPoP') throw new InvalidTokenError('this access token is DPoP-bound; send it with the DPoP scheme and a proof');
-    try {
-      const proof = await this.#deps.dpop.verify({ header: request.dpop, method: request.method, url: request.url, accessToken: token });
-      if (!proof) throw new DpopProofError('a DPoP proof is required');
-      if (proof.jkt !== jkt) throw new DpopProofError('the DPoP proof is signed by another key than the token is bound to');
-      return jkt;
-    } catch (err) {
-      if (err instanceof DpopProofError) {
-        const headers: Record<string, string> = { 'WWW-Authenticate': `DPoP error="${err.error}", error_description="${err.message}"` };
-        if (err instanceof DpopNonceError) headers['DPoP-Nonce'] = err.nonce;
-        throw new HttpError(401, err.message, { code: err.error, headers });
-      }
-      throw err;
-    }
   }
 }

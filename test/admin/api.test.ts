@@ -1,7 +1,8 @@
 // The admin HTTP API: only a client-credentials token with the admin scope gets in, and it does what the CLI does.
 import anyTest, { type TestFn } from 'ava';
 import { startServer, type TestServer } from '../helpers/harness.ts';
-import { tokenRequest } from '../helpers/oauth.ts';
+import { decodeJwt } from 'jose';
+import { athOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
 import { codeFor, redeemCode, seedBasics, ADMIN_TOOL, OTHER_WEB, SERVICE, WEB } from '../helpers/fixtures.ts';
 
 const test = anyTest as TestFn<{ server: TestServer; token: string }>;
@@ -35,13 +36,51 @@ test('no token, a bad token, and a token without the admin scope are refused', a
   const { server } = t.context;
   const none = await call(t, 'GET', '/users', undefined, '');
   await problem(t, none, 401);
-  t.is(none.headers.get('www-authenticate'), 'Bearer');
+  t.is(none.headers.get('www-authenticate'), 'Bearer, DPoP');
   await problem(t, await call(t, 'GET', '/users', undefined, 'garbage.token.here'), 401);
   const service = await tokenRequest(server, { grant_type: 'client_credentials', client_id: SERVICE.client_id, client_secret: SERVICE.client_secret });
   const wrongAudience = await call(t, 'GET', '/users', undefined, service.body.access_token);
   await problem(t, wrongAudience, 401);
   const noAdmin = await tokenRequest(server, { grant_type: 'client_credentials', client_id: SERVICE.client_id, client_secret: SERVICE.client_secret, resource: `${server.url}/admin/api` });
   t.is(noAdmin.body.error, 'invalid_target', 'a client without the admin scope cannot get an admin token at all');
+});
+
+test('a DPoP-bound admin token works only with a proof by its key', async (t) => {
+  const { server } = t.context;
+  const key = await dpopKey();
+  const issued = await tokenRequest(server, { grant_type: 'client_credentials', client_id: ADMIN_TOOL.client_id, client_secret: ADMIN_TOOL.client_secret, scope: 'admin' },
+    { dpop: await dpopProof(key, 'POST', `${server.url}/token`) });
+  t.is(issued.body.token_type, 'DPoP');
+  const token = issued.body.access_token;
+  t.deepEqual(decodeJwt(token).cnf, { jkt: key.jkt });
+  const url = `${server.url}/admin/api/users`;
+  const withProof = async (k: DpopKey) => fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await dpopProof(k, 'GET', url, { ath: athOf(token) }) } });
+
+  const bearer = await call(t, 'GET', '/users', undefined, token);
+  await problem(t, bearer, 401);
+  t.regex(bearer.headers.get('www-authenticate')!, /^DPoP error="invalid_token"/);
+  await problem(t, await fetch(url, { headers: { authorization: `DPoP ${token}` } }), 401);
+  await problem(t, await withProof(await dpopKey()), 401);
+  t.is((await withProof(key)).status, 200);
+});
+
+test('an admin token dies at once when revoked, or when its client loses the admin scope', async (t) => {
+  const { server } = t.context;
+  const client = { client_id: 'ops', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'admin' };
+  const secret = (await (await call(t, 'POST', '/clients', client)).json() as { client_secret: string }).client_secret;
+  const auth = { client_id: 'ops', client_secret: secret };
+  const adminToken = async () => (await tokenRequest(server, { grant_type: 'client_credentials', ...auth, scope: 'admin' })).body.access_token as string;
+  const revoke = (token: string, by: Record<string, string>) => fetch(`${server.url}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token, ...by }) });
+
+  const revoked = await adminToken();
+  t.is((await call(t, 'GET', '/users', undefined, revoked)).status, 200);
+  t.is((await revoke(revoked, auth)).status, 200);
+  t.regex((await problem(t, await call(t, 'GET', '/users', undefined, revoked), 401)).detail!, /revoked/);
+
+  const demoted = await adminToken();
+  t.is((await call(t, 'GET', '/users', undefined, demoted)).status, 200);
+  t.is((await call(t, 'POST', '/clients', { ...client, client_secret: secret, scope: 'groups:read' })).status, 201);
+  t.regex((await problem(t, await call(t, 'GET', '/users', undefined, demoted), 401)).detail!, /no longer holds admin/);
 });
 
 test('a user\'s authorization never reaches the admin API, whichever way it asks', async (t) => {

@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { athOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
-import { codeFor, redeemCode, seedBasics, REDIRECT_URI } from '../helpers/fixtures.ts';
+import { codeFor, redeemCode, seedBasics, REDIRECT_URI, WEB } from '../helpers/fixtures.ts';
+import { TOKEN_EXCHANGE } from '../helpers/social.ts';
 
 const SPA_BOUND = {
   client_id: 'bound-spa', client_name: 'Bound SPA', token_endpoint_auth_method: 'none', redirect_uris: [REDIRECT_URI],
@@ -90,6 +91,35 @@ test('a DPoP proof replayed to another Plaza process on the same store is refuse
   const replay = await fetch(`${second.plaza.url}/api/me`, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
   t.is(replay.status, 401);
   t.regex((await replay.json() as { detail: string }).detail, /already used/);
+});
+
+test('one replay record: a proof oidc-provider accepted at /token is refused by Plaza\'s own check there, and the other way round', async (t) => {
+  const { server } = t.context;
+  const key = await dpopKey();
+  const resource = `${server.url}/api`;
+  const { code, verifier } = await codeFor(server, WEB, { scope: 'groups:read', resource });
+  const refreshToken = (await redeemCode(server, code, verifier, WEB, { resource })).body.refresh_token;
+  const web = { client_id: WEB.client_id, client_secret: WEB.client_secret };
+  const refresh = (proof: string) => tokenRequest(server, { grant_type: 'refresh_token', refresh_token: refreshToken, resource, ...web }, { dpop: proof });
+  // Token exchange is Plaza's own grant: Plaza checks its proof, with oidc-provider's endpoint around it.
+  const handoff = (subjectToken: string, proof: string) => tokenRequest(server, {
+    grant_type: TOKEN_EXCHANGE, subject_token: subjectToken, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    requested_token_type: 'urn:plaza:token-type:handoff-code', audience: 'plaza-h5', ...web,
+  }, { dpop: proof });
+
+  const first = await dpopProof(key, 'POST', `${server.url}/token`);
+  const refreshed = await refresh(first);
+  t.is(refreshed.status, 200, JSON.stringify(refreshed.body));
+  const bound = refreshed.body.access_token;
+  const replayed = await handoff(bound, first);
+  t.is(replayed.status, 400);
+  t.like(replayed.body, { error: 'invalid_dpop_proof', error_description: 'the DPoP proof was already used' });
+
+  const second = await dpopProof(key, 'POST', `${server.url}/token`);
+  t.is((await handoff(bound, second)).status, 200);
+  const again = await refresh(second);
+  t.is(again.status, 400);
+  t.is(again.body.error, 'invalid_grant');
 });
 
 test('server nonces: the API and the token endpoint ask for one, and accept the one they gave', async (t) => {

@@ -9,10 +9,16 @@ import { ALL_API_SCOPES } from '../helpers/social.ts';
 
 const test = anyTest as TestFn<{ server: TestServer }>;
 
+/** A confidential client registered as terminal-bound. */
+const DESKTOP = {
+  client_id: 'desktop', client_secret: 'desktop-secret-0123456789-01234567', client_name: 'Plaza Desktop', plaza_terminal_bound: true,
+  token_endpoint_auth_method: 'client_secret_post', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+};
+
 test.before(async (t) => {
   t.context.server = await startServer();
   await seedBasics(t.context.server);
-  await t.context.server.plaza.admin.seed({ clients: [PHONE], groups: [{ id: 'hiking', name: 'Weekend Hiking', members: ['alice'] }] });
+  await t.context.server.plaza.admin.seed({ clients: [PHONE, DESKTOP], groups: [{ id: 'hiking', name: 'Weekend Hiking', members: ['alice'] }] });
 });
 test.after.always(async (t) => { await t.context.server.stop(); });
 test.afterEach((t) => { t.deepEqual(t.context.server.serverErrors, [], 'no unhandled server errors'); });
@@ -84,6 +90,27 @@ test('the back channel must prove the same key and the same PKCE secret', async 
   const refreshed = await refresh(key);
   t.is(refreshed.status, 200);
   t.is(refreshed.body.token_type, 'DPoP');
+});
+
+test('a confidential terminal-bound client\'s refresh token is bound to its terminal key', async (t) => {
+  const { server } = t.context;
+  const key = await dpopKey();
+  const resource = `${server.url}/api`;
+  const { code, verifier } = await codeFor(server, DESKTOP, { scope: 'groups:read', resource, dpop_jkt: key.jkt });
+  const tokens = await redeemCode(server, code, verifier, DESKTOP, { resource }, { dpop: await dpopProof(key, 'POST', `${server.url}/token`) });
+  t.is(tokens.status, 200, JSON.stringify(tokens.body));
+  const refresh = async (k?: DpopKey) => tokenRequest(server, {
+    grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: DESKTOP.client_id, client_secret: DESKTOP.client_secret,
+  }, k ? { dpop: await dpopProof(k, 'POST', `${server.url}/token`) } : {});
+
+  const otherKey = await refresh(await dpopKey());
+  t.is(otherKey.status, 400);
+  t.is(otherKey.body.error, 'invalid_grant', 'another key');
+  t.is((await refresh()).status, 400, 'no proof');
+  const refreshed = await refresh(key);
+  t.is(refreshed.status, 200);
+  t.deepEqual(decodeJwt(refreshed.body.access_token).cnf, { jkt: key.jkt });
+  t.is((await refresh(await dpopKey())).body.error, 'invalid_grant', 'still bound after a refresh');
 });
 
 test('My devices lists the terminal and revoking it kills everything bound to it', async (t) => {

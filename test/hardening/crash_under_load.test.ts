@@ -165,7 +165,7 @@ test('SIGKILL Plaza under load, three times: every token, message and job it ans
     method: 'POST', body: new URLSearchParams({ token, client_id: WEB.client_id, client_secret: WEB.client_secret }),
   })).json() as { active: boolean }).active;
   const problems = [
-    // Admin tokens are JWTs (not introspectable); the admin API checks each against the stored keys and client.
+    // Admin tokens are checked where they are used: the admin API verifies each against the stored keys, client and revocations.
     ...await checkAll(issued.admin, 8, async (token) => {
       const res = await fetch(`${plaza.url}/admin/api/groups`, { headers: bearer(token) });
       return res.status === 200 ? undefined : `admin token refused: ${res.status}`;

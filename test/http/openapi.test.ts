@@ -237,7 +237,7 @@ test.serial('the admin API answers as documented', async (t) => {
   const { admin, alice } = t.context;
   for (const what of ['users', 'clients', 'groups', 'hosts']) await check(t, 'GET', `/admin/api/${what}`, admin, { status: 200 });
   const none = await check(t, 'GET', '/admin/api/users', undefined, { status: 401 });
-  t.is(none.res.headers.get('www-authenticate'), 'Bearer');
+  t.is(none.res.headers.get('www-authenticate'), 'Bearer, DPoP');
   await check(t, 'GET', '/admin/api/users', alice, { status: 401 });
 
   await check(t, 'POST', '/admin/api/users', admin, { body: { username: 'carol', password: 'carol-password-1', name: 'Carol' }, status: 201 });

@@ -140,6 +140,46 @@ test('introspection and revocation of refresh and access tokens', async (t) => {
   t.deepEqual(await other.json(), { active: false }, 'a client cannot introspect another client\'s token');
 });
 
+test('introspection of Plaza API JWTs: live from the grant, for the token\'s client and the API\'s resource servers', async (t) => {
+  const { server } = t.context;
+  const api = `${server.url}/api`;
+  const resourceServer = {
+    client_id: 'api-gateway', client_secret: 'gateway-secret-0123456789-012345', grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_post', plaza_resource_server: [api],
+  };
+  await server.plaza.admin.seed({ clients: [resourceServer] });
+  await t.throwsAsync(server.plaza.admin.createClient({ ...resourceServer, client_id: 'elsewhere', plaza_resource_server: ['https://elsewhere.example/api'] }),
+    { message: /plaza_resource_server must list resource indicators of Plaza/ });
+  const introspect = async (token: string, client: { client_id: string; client_secret: string }) => {
+    const res = await fetch(`${server.url}/token/introspection`, { method: 'POST', body: new URLSearchParams({ token, ...client }) });
+    t.is(res.status, 200);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  const { code, verifier } = await codeFor(server, WEB, { scope: 'groups:read', resource: api });
+  const tokens = (await exchange(server, code, verifier, { resource: api })).body;
+  const web = { client_id: WEB.client_id, client_secret: WEB.client_secret };
+
+  t.like(await introspect(tokens.access_token, web), { active: true, client_id: WEB.client_id, aud: api, scope: 'groups:read', token_type: 'Bearer', iss: server.url });
+  t.like(await introspect(tokens.access_token, resourceServer), { active: true, client_id: WEB.client_id, sub: decodeJwt(tokens.access_token).sub });
+  t.deepEqual(await introspect(tokens.access_token, { client_id: OTHER_WEB.client_id, client_secret: OTHER_WEB.client_secret }), { active: false });
+  t.deepEqual(await introspect(`${tokens.access_token.slice(0, -4)}AAAA`, web), { active: false }, 'a bad signature');
+
+  // Revoking the refresh token revokes its grant: the JWT is no longer active, at once.
+  await fetch(`${server.url}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token: tokens.refresh_token, ...web }) });
+  t.deepEqual(await introspect(tokens.access_token, resourceServer), { active: false });
+
+  // Revoking the JWT itself: inactive, and refused by the API.
+  const service = await tokenRequest(server, { grant_type: 'client_credentials', client_id: SERVICE.client_id, client_secret: SERVICE.client_secret });
+  const serviceAuth = { client_id: SERVICE.client_id, client_secret: SERVICE.client_secret };
+  t.like(await introspect(service.body.access_token, serviceAuth), { active: true, sub: SERVICE.client_id });
+  const other = await fetch(`${server.url}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token: service.body.access_token, ...web }) });
+  t.is(other.status, 400, 'another confidential client cannot revoke it');
+  t.is((await other.json() as { error: string }).error, 'invalid_request');
+  const revoked = await fetch(`${server.url}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token: service.body.access_token, ...serviceAuth }) });
+  t.is(revoked.status, 200);
+  t.deepEqual(await introspect(service.body.access_token, serviceAuth), { active: false });
+});
+
 test('PAR: a pushed request is used once at the authorization endpoint', async (t) => {
   const { server } = t.context;
   const { verifier, challenge } = pkce();
