@@ -1,6 +1,6 @@
 // S0: encrypted asynchronous API calls, a durable job queue and callback outbox, and the workers that run them.
 import type Router from '@koa/router';
-import type { PlazaConfig } from '../config/index.ts';
+import { parseSchedule, type PlazaConfig } from '../config/index.ts';
 import type { ApiDescription } from '../http/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import type { AuditLog, GrantCheck, Groups, Messages } from '../social/index.ts';
@@ -10,11 +10,9 @@ import { Deliveries } from './deliveries.ts';
 import { Jobs } from './jobs.ts';
 import { asyncApiDescription } from './openapi.ts';
 import { asyncOperations } from './operations.ts';
-import { parseSchedule } from './schedule.ts';
 import { WebhookSender } from './webhooks.ts';
 import { Worker } from './worker.ts';
 
-export { parseSchedule, ScheduleError } from './schedule.ts';
 export type { Worker } from './worker.ts';
 
 /** Queues a callback to a client; delivered by a worker with retries. */

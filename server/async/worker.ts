@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deliveries, Delivery } from './deliveries.ts';
 import type { Job, Jobs } from './jobs.ts';
 import { OperationFailed, type AsyncOperation } from './operations.ts';
-import { withJitter } from './schedule.ts';
+import { withJitter } from './jitter.ts';
 import type { WebhookSender, WebhookTarget } from './webhooks.ts';
 
 export interface WorkerDeps {

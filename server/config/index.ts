@@ -1,7 +1,7 @@
 // Environment parsing. Every variable read here is listed in .env.example and the README's config table.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseSchedule } from '../async/schedule.ts';
+import { parseSchedule } from './schedule.ts';
 import { parseTrustProxy, type TrustProxy } from '../http/index.ts';
 
 export interface TtlConfig {
@@ -62,6 +62,8 @@ export interface PlazaConfig {
   /** When set, /metrics is served on this loopback port only, not on PORT (0: any free port). */
   metricsPort: number | undefined;
 }
+
+export { parseSchedule, ScheduleError } from './schedule.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,6 +1,6 @@
 // The SSRF guard on every outbound callback (and host call: server/http/outbound.ts serves both).
 import test from 'ava';
-import { parseSchedule, ScheduleError } from '../../server/async/index.ts';
+import { parseSchedule, ScheduleError } from '../../server/config/index.ts';
 import { checkTarget, OutboundRefused } from '../../server/http/index.ts';
 
 const strict = { allowLoopback: false, timeoutMs: 1000 };

@@ -14,8 +14,3 @@ export function parseSchedule(text: string): number[] {
   if (!delays.length || delays.length > 50) throw new ScheduleError('a schedule has 1 to 50 delays');
   return delays;
 }
-
-/** Up to 10% either way, so retries from many jobs do not arrive together. */
-export function withJitter(delayMs: number, random = Math.random): number {
-  return Math.round(delayMs * (0.9 + 0.2 * random()));
-}
