@@ -7,11 +7,11 @@ import type Provider from 'oidc-provider';
 import type { PlazaConfig } from './config/index.ts';
 import { openStore, SecretBox, startSweeper, type Store } from './store/index.ts';
 import { createHosts } from './hosts/index.ts';
-import { createOidc, replayRecord, type Oidc } from './oidc/index.ts';
+import { createOidc, type Oidc } from './oidc/index.ts';
 import { AdminOperations, adminApi, adminApiDescription } from './admin/index.ts';
 import { AuditLog, GrantCheck, Groups, Messages, socialApiDescription, socialApiRoutes, socialPages } from './social/index.ts';
 import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/index.ts';
-import { createBinding, DpopVerifier, h5Client } from './binding/index.ts';
+import { createBinding, h5Client } from './binding/index.ts';
 import { createAsync, type AsyncCapability } from './async/index.ts';
 import {
   assembleApp, createLogger, createMetrics, jsonApi, metricsEndpoint, openApiDocument, openApiRoutes, requestLog, siteRoutes, staticFiles, Views, type Metrics, type Report,
@@ -80,8 +80,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
   const box = SecretBox.open(config.dataDir, config.secretKey);
-  const dpop = await DpopVerifier.create(store, box, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce }, replayRecord(store));
-  const oidc = await createOidc({ config, store, views, dpop, box, staticClients: [h5Client()], report: (err) => report(err, undefined as never) });
+  const oidc = await createOidc({ config, store, views, box, staticClients: [h5Client()], report: (err) => report(err, undefined as never) });
   const groups = new Groups(store);
   const messages = new Messages(store);
   const audit = new AuditLog(store);
@@ -89,7 +88,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     verifyToken: (token) => oidc.verifyAccessToken(token, oidc.resources.api),
     grantExists: oidc.grantExists,
     isMember: (groupId, sub) => groups.isMember(groupId, sub),
-    dpop,
+    dpop: oidc.dpop,
     cacheMs: config.grantCacheMs,
   });
   oidc.onGrantRevoked((grantId) => check.forget(grantId));
@@ -113,7 +112,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     requestLog: requestLog(logger, metrics),
     assets: staticFiles(VIEWS_DIR),
     apis: [
-      adminApi({ oidc, dpop, admin, report }),
+      adminApi({ oidc, admin, report }),
       jsonApi('/api', [openApiRoutes(openApi), async.router, socialApiRoutes({ ...social, issuer: config.issuer, check })], report),
     ],
     pages: [

@@ -2,24 +2,23 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
-import { ADMIN_SCOPE, InsufficientScopeError, type Oidc } from '../oidc/index.ts';
-import { checkTokenBinding, presentedToken, type DpopVerifier } from '../binding/index.ts';
+import { ADMIN_SCOPE, checkTokenBinding, InsufficientScopeError, presentedToken, type Oidc } from '../oidc/index.ts';
 import type { AdminOperations } from './operations.ts';
 
-function requireAdminToken(oidc: Oidc, dpop: DpopVerifier): Middleware {
+function requireAdminToken(oidc: Oidc): Middleware {
   return async (ctx, next) => {
     const authorization = ctx.get('authorization') || undefined;
     const presented = presentedToken(authorization);
     const claims = await oidc.verifyAccessToken(presented.token, oidc.resources.admin);
     if (!claims.scope?.split(' ').includes(ADMIN_SCOPE)) throw new InsufficientScopeError(ADMIN_SCOPE);
     await oidc.checkTokenLive(claims);
-    await checkTokenBinding(dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${oidc.provider.issuer}${ctx.path}` });
+    await checkTokenBinding(oidc.dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${oidc.provider.issuer}${ctx.path}` });
     ctx.state.adminClient = claims.client_id;
     await next();
   };
 }
 
-export function adminApi(deps: { oidc: Oidc; dpop: DpopVerifier; admin: AdminOperations; report: Report }): Middleware {
+export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Report }): Middleware {
   const { admin } = deps;
   const router = new Router({ prefix: '/admin/api' });
 
@@ -68,5 +67,5 @@ export function adminApi(deps: { oidc: Oidc; dpop: DpopVerifier; admin: AdminOpe
   router.post('/keys/rotate', async (ctx) => { ctx.body = await admin.rotateKeys(); });
   router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx) as never); });
 
-  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps.oidc, deps.dpop)]);
+  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps.oidc)]);
 }

@@ -11,8 +11,6 @@ import { HANDOFF_CODE_TYPE, handoffExchanges } from './handoff.ts';
 import { devicePages } from './pages.ts';
 import { recordTerminals, Terminals, viewTerminal, type TerminalView } from './terminals.ts';
 
-export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest, type ReplayRecord } from './dpop.ts';
-export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';
 export { h5Client, H5_CLIENT_ID, HANDOFF_CODE_TYPE } from './handoff.ts';
 export type { TerminalView } from './terminals.ts';
 

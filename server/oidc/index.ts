@@ -7,13 +7,13 @@ import type { Middleware } from 'koa';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
-import type { DpopVerifier } from '../binding/index.ts';
 import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
 import { Clients } from './clients.ts';
+import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
@@ -24,6 +24,7 @@ import { ClientAuthThrottle } from './client_auth_throttle.ts';
 import { tokenLiveCheck, type TokenLiveCheck } from './live_token.ts';
 import { LoginThrottle } from './login_throttle.ts';
 import { postRequestRoutes } from './post_requests.ts';
+import { replayRecord } from './replay_record.ts';
 import { revokeJwt } from './revoke_jwt.ts';
 import { RevokedTokens } from './revoked_tokens.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
@@ -34,7 +35,8 @@ import { tokenRateLimit } from './token_rate_limit.ts';
 export { AccountInputError, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
 export { ClientInputError, CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
-export { replayRecord } from './replay_record.ts';
+export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest } from './dpop.ts';
+export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';
 export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
@@ -67,6 +69,8 @@ export interface Oidc {
   checkTokenLive: TokenLiveCheck;
   /** Plaza's private `use: enc` keys, newest first. */
   decryptionKeys: JWK[];
+  /** RFC 9449 proofs and nonces, for the token exchange and Plaza's resource servers. */
+  dpop: DpopVerifier;
   tokenExchange: TokenExchange;
   apiTokens: ApiTokenIssuer;
   addTokenClaims(source: TokenClaimSource): void;
@@ -84,7 +88,6 @@ export interface OidcDeps {
   config: PlazaConfig;
   store: Store;
   views: Views;
-  dpop: DpopVerifier;
   /** Seals client and webhook secrets, keys and cookie keys at rest. */
   box: SecretBox;
   /** Plaza's own clients, registered in code. */
@@ -96,6 +99,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const { config, store, views } = deps;
   const accounts = new Accounts(store);
   const keys = await loadKeys(store, deps.box);
+  const dpop = await DpopVerifier.create(store, deps.box, { iatWindowSeconds: config.dpopIatWindow, requireNonce: config.dpopRequireNonce }, replayRecord(store));
   // Opened now, not when oidc-provider first needs them, so their indexes exist from the start.
   for (const model of MODELS) modelCollection(store, model);
   const tokenClaimSources: TokenClaimSource[] = [];
@@ -107,7 +111,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   };
   const configuration = buildConfiguration({
     config,
-    dpopNonceSecret: deps.dpop.nonceSecret,
+    dpopNonceSecret: dpop.nonceSecret,
     accounts,
     tokenClaimSources,
     adapter: createAdapter(store, { Client: (payload) => providerMetadata(payload, deps.box) as never }),
@@ -124,7 +128,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
 
-  const tokenExchange = new TokenExchange(deps.dpop);
+  const tokenExchange = new TokenExchange(dpop);
   provider.registerGrantType(TOKEN_EXCHANGE, tokenExchange.handle, EXCHANGE_PARAMETERS, ['audience', 'resource']);
 
   const session = new BrowserSession(provider, accounts, config.issuer);
@@ -153,7 +157,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     }),
   ];
   return {
-    provider, accounts, session, routers, resources, tokenExchange, verifyAccessToken, checkTokenLive, grantExists,
+    provider, accounts, session, routers, resources, tokenExchange, dpop, verifyAccessToken, checkTokenLive, grantExists,
     observers: [
       structuredTokens({
         revoke: revokeJwt({ verify: verifyAccessToken, audiences, revoked }),

@@ -1,7 +1,7 @@
 // RFC 8693 token exchange at the token endpoint. Each capability registers the subject token types it accepts;
 // this module only checks the common parameters and dispatches.
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { DpopNonceError, DpopProofError, type DpopProof, type DpopVerifier } from '../binding/index.ts';
+import { DpopNonceError, DpopProofError, type DpopProof, type DpopVerifier } from './dpop.ts';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 

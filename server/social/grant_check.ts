@@ -2,8 +2,7 @@
 // a valid Plaza JWT for the API, a user's token, a grant that still exists, the DPoP binding, the scope or
 // authorization_details naming the operation, and membership of the group.
 import { HttpError } from '../http/index.ts';
-import { InvalidTokenError, type AccessTokenClaims } from '../oidc/index.ts';
-import { checkTokenBinding, presentedToken, type DpopVerifier, type ResourceRequest } from '../binding/index.ts';
+import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type DpopVerifier, type ResourceRequest } from '../oidc/index.ts';
 
 export const GROUP_MESSAGES = 'group_messages';
 

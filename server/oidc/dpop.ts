@@ -4,6 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWK } from 'jose';
 import { sharedSecret, type SecretBox, type Store } from '../store/index.ts';
+import type { ReplayRecord } from './replay_record.ts';
 
 export const DPOP_ALGS = ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
 
@@ -39,9 +40,6 @@ export interface ProofRequest {
   /** The client the proof is used by (the token's, or the one at the token endpoint): replays are told apart per client. */
   clientId: string;
 }
-
-/** Notes a proof's first use; false when it was already used. */
-export type ReplayRecord = (clientId: string, jti: string, expiresAt: number) => Promise<boolean>;
 
 export interface DpopConfig {
   /** How far `iat` may be from now, seconds. */
