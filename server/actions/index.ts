@@ -1,7 +1,7 @@
 // S1: a user's action in a group grants an app a token to act as that user, only there, only for those actions.
 import type { CallbackQueue } from '../async/index.ts';
 import type { PlazaConfig } from '../config/index.ts';
-import type { Oidc } from '../oidc/index.ts';
+import type { Capability, Oidc } from '../oidc/index.ts';
 import type { AuditLog, Groups } from '../social/index.ts';
 import type { Store } from '../store/index.ts';
 import { GroupActions } from './group_actions.ts';
@@ -25,26 +25,31 @@ export interface ActionsDeps {
   callbacks: CallbackQueue;
 }
 
-/** Builds the capability and plugs it into the OP: the ticket exchange, the token claims, the words on My apps. */
-export function createActions(deps: ActionsDeps): GroupActions {
-  const { oidc, groups } = deps;
+export interface ActionsCapability extends Capability {
+  groupActions: GroupActions;
+}
+
+/** Builds the capability and what it plugs into the OP: the ticket exchange, the token claims, the words on My apps. */
+export function createActions(deps: ActionsDeps): ActionsCapability {
+  const { groups } = deps;
   const apps = new GroupApps(deps.store);
   const tickets = new ActionTickets(deps.store, deps.config.actionTicketTtl);
-
-  oidc.tokenExchange.register(ACTION_TICKET_TYPE, redeemTicketHandler({ ...deps, apps, tickets }));
-  oidc.addTokenClaims(async (grantId) => {
-    const grant = await apps.grant(grantId);
-    return grant && { act: { sub: grant.clientId }, authorization_details: detailsOf(grant) };
-  });
-  oidc.addGrantDescriber(async (grantIds) => {
-    const words = new Map<string, string[]>();
-    for (const id of grantIds) {
-      const grant = await apps.grant(id);
-      if (!grant) continue;
-      const group = await groups.get(grant.groupId);
-      words.set(id, [`${grant.actions.map((a) => ACTION_WORDS[a] ?? a).join(' and ')} in ${group?.name ?? grant.groupId}, as you`.replace(/^./, (c) => c.toUpperCase())]);
-    }
-    return words;
-  });
-  return new GroupActions({ ...deps, apps, tickets });
+  return {
+    groupActions: new GroupActions({ ...deps, apps, tickets }),
+    exchanges: { [ACTION_TICKET_TYPE]: redeemTicketHandler({ ...deps, apps, tickets }) },
+    async tokenClaims(grantId) {
+      const grant = await apps.grant(grantId);
+      return grant && { act: { sub: grant.clientId }, authorization_details: detailsOf(grant) };
+    },
+    async grantDescriber(grantIds) {
+      const words = new Map<string, string[]>();
+      for (const id of grantIds) {
+        const grant = await apps.grant(id);
+        if (!grant) continue;
+        const group = await groups.get(grant.groupId);
+        words.set(id, [`${grant.actions.map((a) => ACTION_WORDS[a] ?? a).join(' and ')} in ${group?.name ?? grant.groupId}, as you`.replace(/^./, (c) => c.toUpperCase())]);
+      }
+      return words;
+    },
+  };
 }

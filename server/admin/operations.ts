@@ -6,6 +6,16 @@ import { GroupInputError, type Groups } from '../social/index.ts';
 import type { HostPlatforms, HostView } from '../hosts/index.ts';
 import type { TerminalAdmin, TerminalView } from '../binding/index.ts';
 
+export interface AdminDeps {
+  store: Store;
+  box: SecretBox;
+  oidc: Oidc;
+  groups: Groups;
+  hosts: HostPlatforms;
+  terminals: TerminalAdmin;
+  callbacks: { enableCallback(clientId: string): Promise<boolean> };
+}
+
 export interface GroupView {
   id: string;
   name: string;
@@ -39,7 +49,7 @@ export class AdminOperations {
   readonly #terminals: TerminalAdmin;
   readonly #callbacks: { enableCallback(clientId: string): Promise<boolean> };
 
-  constructor(deps: { store: Store; box: SecretBox; oidc: Oidc; groups: Groups; hosts: HostPlatforms; terminals: TerminalAdmin; callbacks: { enableCallback(clientId: string): Promise<boolean> } }) {
+  constructor(deps: AdminDeps) {
     this.#terminals = deps.terminals;
     this.#callbacks = deps.callbacks;
     this.#store = deps.store;

@@ -1,8 +1,6 @@
 // S0: encrypted asynchronous API calls, a durable job queue and callback outbox, and the workers that run them.
-import type Router from '@koa/router';
 import { parseSchedule, type PlazaConfig } from '../config/index.ts';
-import type { ApiDescription } from '../http/index.ts';
-import type { Oidc } from '../oidc/index.ts';
+import type { Capability, Oidc } from '../oidc/index.ts';
 import type { AuditLog, GrantCheck, Groups, Messages } from '../social/index.ts';
 import type { Store } from '../store/index.ts';
 import { asyncApiRoutes } from './api.ts';
@@ -32,10 +30,7 @@ export interface AsyncDeps {
   observeDelivery(outcome: string): void;
 }
 
-export interface AsyncCapability {
-  router: Router;
-  /** The OpenAPI description of the router's operations. */
-  description: ApiDescription;
+export interface AsyncCapability extends Capability {
   callbacks: CallbackQueue;
   deliveries: Deliveries;
   jobs: Jobs;
@@ -53,8 +48,8 @@ export function createAsync(deps: AsyncDeps): AsyncCapability {
     jobs,
     deliveries,
     callbacks: { enqueue: (input) => deliveries.enqueue({ ...input, initialDelayMs: schedule[0] }) },
-    description: asyncApiDescription(operations),
-    router: asyncApiRoutes({ issuer: config.issuer, check: deps.check, jobs, deliveries, operations, decryptionKeys: deps.oidc.decryptionKeys }),
+    openapi: asyncApiDescription(operations),
+    api: asyncApiRoutes({ issuer: config.issuer, check: deps.check, jobs, deliveries, operations, decryptionKeys: deps.oidc.decryptionKeys }),
     newWorker: () => new Worker({
       jobs, deliveries, operations, sender, schedule, report: deps.report,
       target: (clientId) => deps.oidc.clients.callbackOf(clientId),

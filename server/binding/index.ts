@@ -1,10 +1,8 @@
 // S2 + S3: where a token may be used: on the terminal that started the authorization, or in the one H5 page
 // it was handed to.
-import type { Middleware } from 'koa';
-import type Router from '@koa/router';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
-import { TOKEN_TYPES, type Oidc } from '../oidc/index.ts';
+import { TOKEN_TYPES, type Capability, type Oidc } from '../oidc/index.ts';
 import type { Store } from '../store/index.ts';
 import { h5Pages } from './h5.ts';
 import { HANDOFF_CODE_TYPE, handoffExchanges } from './handoff.ts';
@@ -19,9 +17,11 @@ export interface TerminalAdmin {
   revoke(id: string): Promise<boolean>;
 }
 
-export function createBinding(deps: { config: PlazaConfig; store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void }): {
-  observer: Middleware; pages: Router[]; terminals: TerminalAdmin;
-} {
+export interface BindingCapability extends Capability {
+  terminals: TerminalAdmin;
+}
+
+export function createBinding(deps: { config: PlazaConfig; store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void }): BindingCapability {
   const { oidc } = deps;
   const terminals = new Terminals(deps.store);
   const revoke = async (id: string): Promise<boolean> => {
@@ -32,10 +32,9 @@ export function createBinding(deps: { config: PlazaConfig; store: Store; oidc: O
     return true;
   };
   const handoff = handoffExchanges({ store: deps.store, oidc, codeTtl: deps.config.handoffCodeTtl, viewTokenTtl: deps.config.viewTokenTtl });
-  oidc.tokenExchange.register(TOKEN_TYPES.accessToken, handoff.issueCode);
-  oidc.tokenExchange.register(HANDOFF_CODE_TYPE, handoff.redeemCode);
   return {
-    observer: recordTerminals(terminals, deps.report),
+    exchanges: { [TOKEN_TYPES.accessToken]: handoff.issueCode, [HANDOFF_CODE_TYPE]: handoff.redeemCode },
+    observers: [recordTerminals(terminals, deps.report)],
     pages: [
       devicePages({ session: oidc.session, views: deps.views, terminals, revokeTerminal: async (id) => { await revoke(id); } }),
       h5Pages(deps.views),

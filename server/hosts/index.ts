@@ -1,7 +1,7 @@
 // S4: mini-program logins from host super-apps become Plaza identities and Plaza tokens.
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
-import { TOKEN_TYPES, type Oidc } from '../oidc/index.ts';
+import { TOKEN_TYPES, type Capability, type Oidc } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
 import { HOST_LOGIN_CODE, hostExchangeHandler } from './exchange.ts';
@@ -24,7 +24,11 @@ export interface HostsDeps {
   views: Views;
 }
 
-export function createHosts(deps: HostsDeps) {
+export interface HostsCapability extends Capability {
+  platforms: HostPlatforms;
+}
+
+export function createHosts(deps: HostsDeps): HostsCapability {
   const platforms = new HostPlatforms(deps.store, deps.box, { allowInsecure: deps.config.allowInsecureCallbacks });
   const identities = new ExternalIdentities(deps.store, deps.oidc.accounts);
   const calls = { allowLoopback: deps.config.allowInsecureCallbacks };
@@ -40,9 +44,13 @@ export function createHosts(deps: HostsDeps) {
     return identity;
   };
   const exchange = { oidc: deps.oidc, platforms, identities, audit: deps.audit, identify };
-  deps.oidc.tokenExchange.register(HOST_LOGIN_CODE, hostExchangeHandler(exchange, 'code'));
-  deps.oidc.tokenExchange.register(TOKEN_TYPES.jwt, hostExchangeHandler(exchange, 'jwt'));
-  deps.oidc.tokenExchange.register(TOKEN_TYPES.idToken, hostExchangeHandler(exchange, 'jwt'));
-  const pages = identityPages({ session: deps.oidc.session, views: deps.views, platforms, identities, audit: deps.audit, identify });
-  return { platforms, pages };
+  return {
+    platforms,
+    exchanges: {
+      [HOST_LOGIN_CODE]: hostExchangeHandler(exchange, 'code'),
+      [TOKEN_TYPES.jwt]: hostExchangeHandler(exchange, 'jwt'),
+      [TOKEN_TYPES.idToken]: hostExchangeHandler(exchange, 'jwt'),
+    },
+    pages: [identityPages({ session: deps.oidc.session, views: deps.views, platforms, identities, audit: deps.audit, identify })],
+  };
 }

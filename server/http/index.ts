@@ -17,6 +17,8 @@ export {
   checkTarget, checkUrl, requestChecked, MAX_RESPONSE_BYTES, OutboundRefused, OutboundTimeout, type OutboundOptions, type OutboundResponse,
 } from './outbound.ts';
 export { createLogger, createMetrics, metricsEndpoint, requestLog, type Metrics } from './observability.ts';
+export { health, type Pingable } from './health.ts';
+export { serve, type ServeOptions, type Serving } from './server.ts';
 export { parseTrustProxy, type TrustProxy } from './trusted_proxy.ts';
 export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
 export { HttpError, InputError, problemJson, type Report } from './errors.ts';

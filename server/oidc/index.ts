@@ -1,5 +1,6 @@
 // The OpenID Provider: oidc-provider configured on Plaza's store, with Plaza's accounts, pages and keys.
-// Other capabilities plug in through `tokenExchange`, `addTokenClaims` and `addGrantDescriber`.
+// Capabilities plug in through `tokenExchange`, `addTokenClaims`, `addGrantDescriber` and `onGrantRevoked`, which
+// plaza.ts calls with what each capability's factory returns (a `Capability`).
 import Provider, { type ClientMetadata } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type Router from '@koa/router';
@@ -12,6 +13,7 @@ import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
+import type { GrantDescriber } from './capability.ts';
 import { Clients } from './clients.ts';
 import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
@@ -45,9 +47,8 @@ export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
 export type { BrowserSession } from './session.ts';
+export type { Capability, GrantDescriber } from './capability.ts';
 export { Accounts, Clients };
-
-type GrantDescriber = (grantIds: string[]) => Promise<Map<string, string[]>>;
 
 export interface Oidc {
   provider: Provider;

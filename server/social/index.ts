@@ -1,7 +1,59 @@
+// The social platform: groups, their messages, the audit log, and the grant check that guards the protected API.
+import type { PlazaConfig } from '../config/index.ts';
+import type { Views } from '../http/index.ts';
+import type { Capability, Oidc } from '../oidc/index.ts';
+import type { Store } from '../store/index.ts';
+import { socialApiRoutes, type GroupAppActions } from './api.ts';
+import { AuditLog } from './audit.ts';
+import { GrantCheck } from './grant_check.ts';
+import { Groups } from './groups.ts';
+import { Messages } from './messages.ts';
+import { socialApiDescription } from './openapi.ts';
+import { socialPages } from './pages.ts';
+
 export { Groups, GroupInputError, GROUP_ID, type Group } from './groups.ts';
 export { Messages, MessageInputError, MAX_TEXT, viewMessage, type Message, type MessageView } from './messages.ts';
 export { AuditLog, type AuditEntry } from './audit.ts';
 export { GrantCheck, ForbiddenError, GROUP_MESSAGES, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
-export { socialApiRoutes, type GroupAppActions } from './api.ts';
-export { GROUP_ID_SCHEMA, MESSAGE_TEXT_SCHEMA, socialApiDescription, userSecurity } from './openapi.ts';
-export { socialPages } from './pages.ts';
+export type { GroupAppActions } from './api.ts';
+export { GROUP_ID_SCHEMA, MESSAGE_TEXT_SCHEMA, userSecurity } from './openapi.ts';
+
+export interface SocialDeps {
+  config: PlazaConfig;
+  store: Store;
+  oidc: Oidc;
+  views: Views;
+}
+
+export interface Social {
+  groups: Groups;
+  messages: Messages;
+  audit: AuditLog;
+  check: GrantCheck;
+  /** Its API and pages, which add apps to groups through the actions capability (built on these groups). */
+  withGroupApps(groupApps: GroupAppActions, grantableActions: string[]): Capability;
+}
+
+export function createSocial(deps: SocialDeps): Social {
+  const { config, oidc } = deps;
+  const groups = new Groups(deps.store);
+  const messages = new Messages(deps.store);
+  const audit = new AuditLog(deps.store);
+  const check = new GrantCheck({
+    verifyToken: (token) => oidc.verifyAccessToken(token, oidc.resources.api),
+    grantExists: oidc.grantExists,
+    isMember: (groupId, sub) => groups.isMember(groupId, sub),
+    dpop: oidc.dpop,
+    cacheMs: config.grantCacheMs,
+  });
+  const social = { accounts: oidc.accounts, groups, messages, audit };
+  return {
+    groups, messages, audit, check,
+    withGroupApps: (groupApps, grantableActions) => ({
+      grantRevoked: (grantId) => check.forget(grantId),
+      api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
+      openapi: socialApiDescription({ grantableActions }),
+      pages: [socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, grantableActions })],
+    }),
+  };
+}

@@ -1,0 +1,29 @@
+// What a capability plugs into Plaza. Its factory returns one and plaza.ts registers every part of every
+// capability in one place, so the list there reads as what Plaza is.
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import type { ApiDescription } from '../http/index.ts';
+import type { TokenClaimSource } from './configuration.ts';
+import type { ExchangeHandler } from './token_exchange.ts';
+
+/** Words for My apps saying what each grant it knows allows; grants it does not know are left out. */
+export type GrantDescriber = (grantIds: string[]) => Promise<Map<string, string[]>>;
+
+export interface Capability {
+  /** The RFC 8693 subject token types it redeems at the token endpoint, by type. */
+  exchanges?: Record<string, ExchangeHandler>;
+  /** Claims for access tokens issued under its grants. */
+  tokenClaims?: TokenClaimSource;
+  grantDescriber?: GrantDescriber;
+  /** Told when a grant is revoked, to forget what it cached about it. */
+  grantRevoked?: (grantId: string) => void;
+  /** Operations under /api, whose errors are problem documents. */
+  api?: Router;
+  /** A JSON API under a prefix and an authentication of its own. */
+  separateApi?: Middleware;
+  /** The OpenAPI description of its operations. */
+  openapi?: ApiDescription;
+  pages?: Router[];
+  /** Watch what oidc-provider's own endpoints did (after they answered). */
+  observers?: Middleware[];
+}
