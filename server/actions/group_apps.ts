@@ -46,6 +46,10 @@ export class GroupApps {
     await this.#grants.put(grant);
   }
 
+  async forgetGrant(grantId: string): Promise<void> {
+    await this.#grants.delete(grantId);
+  }
+
   async grant(grantId: string): Promise<ActionGrant | undefined> {
     return this.#grants.get(grantId);
   }
