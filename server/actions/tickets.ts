@@ -63,9 +63,10 @@ export class ActionTickets {
     return (await this.#docs.update(ticket.id, { grantId })) !== undefined;
   }
 
-  async forgetFor(sub: string, clientId: string, groupId: string): Promise<void> {
+  /** Voids the app's tickets for this user and group, but those `keep` accepts. */
+  async forgetFor(sub: string, clientId: string, groupId: string, keep: (actions: string[]) => boolean = () => false): Promise<void> {
     for (const doc of await this.#docs.find({ sub })) {
-      if (doc.clientId === clientId && doc.groupId === groupId) await this.#docs.delete(doc.id);
+      if (doc.clientId === clientId && doc.groupId === groupId && !keep(doc.actions)) await this.#docs.delete(doc.id);
     }
   }
 }
