@@ -65,6 +65,8 @@ export class GroupActions {
     if (!target) throw new HttpError(400, `app ${input.clientId} does not exist or has no callback_uri to receive the grant`, { code: 'invalid_client_id' });
 
     const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId: input.clientId, actions });
+    // Adding again with fewer actions takes back what the app got, or may still redeem, beyond them.
+    await this.#takeBack(input.groupId, input.sub, input.clientId, (granted) => granted.every((a) => actions.includes(a)));
     const { ticket, expiresAt } = await tickets.mint({ sub: input.sub, clientId: input.clientId, groupId: input.groupId, actions });
     await audit.record({ sub: input.sub, via: input.via, action: 'app.added', groupId: input.groupId, detail: `${target.name}: ${actions.join(' ')}` });
 
@@ -93,12 +95,20 @@ export class GroupActions {
     for (const clientId of clientIds) await this.#remove({ sub, groupId, clientId, via: null }, `${clientId} (membership ended)`);
   }
 
-  async #remove(input: { sub: string; groupId: string; clientId: string; via: string | null }, detail: string): Promise<boolean> {
-    const { apps, tickets, oidc, audit } = this.#deps;
-    const removed = await apps.remove(input.groupId, input.sub, input.clientId);
-    await tickets.forgetFor(input.sub, input.clientId, input.groupId);
-    const grantIds = await apps.takeGrants(input.groupId, input.sub, input.clientId);
+  /** Voids the app's tickets and revokes its grants for this user and group, but those `keep` accepts; returns the grant ids. */
+  async #takeBack(groupId: string, sub: string, clientId: string, keep?: (actions: string[]) => boolean): Promise<string[]> {
+    const { apps, tickets, oidc } = this.#deps;
+    // Tickets first: a redemption in flight either sees its ticket gone or recorded its grant before the scan below.
+    await tickets.forgetFor(sub, clientId, groupId, keep);
+    const grantIds = await apps.takeGrants(groupId, sub, clientId, keep);
     for (const grantId of grantIds) await oidc.revokeGrant(grantId);
+    return grantIds;
+  }
+
+  async #remove(input: { sub: string; groupId: string; clientId: string; via: string | null }, detail: string): Promise<boolean> {
+    const { apps, audit } = this.#deps;
+    const removed = await apps.remove(input.groupId, input.sub, input.clientId);
+    const grantIds = await this.#takeBack(input.groupId, input.sub, input.clientId);
     if (removed || grantIds.length) await audit.record({ sub: input.sub, via: input.via, action: 'app.removed', groupId: input.groupId, detail });
     return removed || grantIds.length > 0;
   }

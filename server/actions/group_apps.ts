@@ -46,6 +46,10 @@ export class GroupApps {
     await this.#grants.put(grant);
   }
 
+  async forgetGrant(grantId: string): Promise<void> {
+    await this.#grants.delete(grantId);
+  }
+
   async grant(grantId: string): Promise<ActionGrant | undefined> {
     return this.#grants.get(grantId);
   }
@@ -55,9 +59,9 @@ export class GroupApps {
     return (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId).map((g) => g.clientId);
   }
 
-  /** Grant ids the app holds for this group and user; their records go too. */
-  async takeGrants(groupId: string, sub: string, clientId: string): Promise<string[]> {
-    const grants = (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId && g.clientId === clientId);
+  /** Grant ids the app holds for this group and user, but those `keep` accepts; their records go too. */
+  async takeGrants(groupId: string, sub: string, clientId: string, keep: (actions: string[]) => boolean = () => false): Promise<string[]> {
+    const grants = (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId && g.clientId === clientId && !keep(g.actions));
     for (const g of grants) await this.#grants.delete(g.id);
     return grants.map((g) => g.id);
   }

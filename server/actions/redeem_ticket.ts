@@ -42,7 +42,12 @@ export function redeemTicketHandler(deps: RedeemDeps) {
 
     const grantId = await deps.oidc.apiTokens.createGrant(ctx, ticket.sub, '');
     await deps.apps.recordGrant({ id: grantId, sub: ticket.sub, clientId: client.clientId, groupId: ticket.groupId, actions: ticket.actions });
-    await deps.tickets.recordGrant(ticket, grantId);
+    // A removal forgets the ticket before it scans for grants: either it finds the grant just recorded, or this sees the ticket gone.
+    if (!await deps.tickets.recordGrant(ticket, grantId)) {
+      await deps.apps.forgetGrant(grantId);
+      await deps.oidc.revokeGrant(grantId);
+      throw invalidGrant('the app was removed from the group, or the user left it, while the ticket was redeemed');
+    }
     ctx.body = await deps.oidc.apiTokens.issue(ctx, {
       grantId, accountId: ticket.sub, scope: '', dpopJkt: proof?.jkt, refresh: true,
       response: { authorization_details: detailsOf(ticket) },

@@ -58,13 +58,15 @@ export class ActionTickets {
     throw new TicketRejected('replayed', 'the action ticket was already used', (await this.#docs.get(id))?.grantId);
   }
 
-  async recordGrant(ticket: ActionTicket, grantId: string): Promise<void> {
-    await this.#docs.update(ticket.id, { grantId });
+  /** Notes the grant on the ticket; false when the ticket is gone: its app was removed, or its user left, meanwhile. */
+  async recordGrant(ticket: ActionTicket, grantId: string): Promise<boolean> {
+    return (await this.#docs.update(ticket.id, { grantId })) !== undefined;
   }
 
-  async forgetFor(sub: string, clientId: string, groupId: string): Promise<void> {
+  /** Voids the app's tickets for this user and group, but those `keep` accepts. */
+  async forgetFor(sub: string, clientId: string, groupId: string, keep: (actions: string[]) => boolean = () => false): Promise<void> {
     for (const doc of await this.#docs.find({ sub })) {
-      if (doc.clientId === clientId && doc.groupId === groupId) await this.#docs.delete(doc.id);
+      if (doc.clientId === clientId && doc.groupId === groupId && !keep(doc.actions)) await this.#docs.delete(doc.id);
     }
   }
 }

@@ -292,3 +292,18 @@ test.serial('the audit log records what was done on the user\'s behalf, and thro
   t.true(entries.some((e) => e.action === 'app.added'));
   t.true(entries.some((e) => e.action === 'app.token_issued' && e.via === 'poster'));
 });
+
+test.serial('adding the app again with fewer actions takes back what went beyond them; adding more keeps what it has', async (t) => {
+  const { server, poster } = t.context;
+  const both = await actionToken(t, 'chess', ['messages:post', 'messages:read']);
+  const pending = (await addApp(t, poster.client_id, 'chess', ['messages:post', 'messages:read'])).ticket;
+  const readOnly = (await addApp(t, poster.client_id, 'chess', ['messages:read'])).ticket;
+  expectProblem(t, await api(server, 'POST', '/groups/chess/messages', both.access_token, { text: 'beyond' }), 401);
+  const refresh = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: both.refresh_token, client_id: poster.client_id, client_secret: poster.client_secret });
+  t.is(refresh.body.error, 'invalid_grant');
+  t.is((await redeemTicket(server, poster, pending)).body.error, 'invalid_grant', 'a ticket for more than the user now allows is void');
+  const reader = await redeemTicket(server, poster, readOnly);
+  t.is(reader.status, 200);
+  await addApp(t, poster.client_id, 'chess', ['messages:read', 'messages:post']);
+  t.is((await api(server, 'GET', '/groups/chess/messages', reader.body.access_token)).status, 200);
+});

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../server/config/index.ts';
 import { startPlaza, type RunningPlaza } from '../../server/plaza.ts';
-import { openStore } from '../../server/store/index.ts';
+import { openStore, type Store } from '../../server/store/index.ts';
 import { withLatency } from './latency.ts';
 
 /** A database of its own on the Mongo leg's test server. */
@@ -53,6 +53,8 @@ export interface ServerOptions {
   storeOf?: TestServer;
   /** Give every store call the latency of a networked engine, so that concurrent requests really interleave. */
   latency?: boolean;
+  /** Wraps the store the server uses (e.g. a StoreGate, to hold one call while the test acts). */
+  wrapStore?: (store: Store) => Store;
   /** Collects the server's log lines (set LOG_LEVEL in env to see them). */
   logLines?: string[];
 }
@@ -82,7 +84,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const serverErrors: unknown[] = [];
   const start = async () => {
     const config = loadConfig(env);
-    const store = options.latency ? withLatency(await openStore(config)) : undefined;
+    let store = options.latency || options.wrapStore ? await openStore(config) : undefined;
+    if (store && options.latency) store = withLatency(store);
+    if (store && options.wrapStore) store = options.wrapStore(store);
     const logDestination = options.logLines ? { write: (line: string) => { options.logLines!.push(line); } } : undefined;
     return startPlaza(config, { store, logDestination, report: (err) => { serverErrors.push(err); } });
   };
