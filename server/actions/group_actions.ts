@@ -95,6 +95,15 @@ export class GroupActions {
     for (const clientId of clientIds) await this.#remove({ sub, groupId, clientId, via: null }, `${clientId} (membership ended)`);
   }
 
+  /**
+   * The user revoked an action grant elsewhere (My apps) or the operator removed its app: that takes the app back in
+   * that group, so a ticket still waiting cannot bring its access back. Grants this capability revokes are forgotten first.
+   */
+  async grantRevoked(grantId: string): Promise<void> {
+    const grant = await this.#deps.apps.grant(grantId);
+    if (grant) await this.#remove({ sub: grant.sub, groupId: grant.groupId, clientId: grant.clientId, via: null }, `${grant.clientId} (access revoked)`);
+  }
+
   /** Voids the app's tickets and revokes its grants for this user and group, but those `keep` accepts; returns the grant ids. */
   async #takeBack(groupId: string, sub: string, clientId: string, keep?: (actions: string[]) => boolean): Promise<string[]> {
     const { apps, tickets, oidc } = this.#deps;

@@ -34,8 +34,10 @@ export function createActions(deps: ActionsDeps): ActionsCapability {
   const { groups } = deps;
   const apps = new GroupApps(deps.store);
   const tickets = new ActionTickets(deps.store, deps.config.actionTicketTtl);
+  const groupActions = new GroupActions({ ...deps, apps, tickets });
   return {
-    groupActions: new GroupActions({ ...deps, apps, tickets }),
+    groupActions,
+    grantRevoked: (grantId) => groupActions.grantRevoked(grantId),
     exchanges: { [ACTION_TICKET_TYPE]: redeemTicketHandler({ ...deps, apps, tickets }) },
     async tokenClaims(grantId) {
       const grant = await apps.grant(grantId);

@@ -35,7 +35,11 @@ export function redeemTicketHandler(deps: RedeemDeps) {
       ticket = await deps.tickets.redeem(subjectToken, client.clientId);
     } catch (err) {
       if (!(err instanceof TicketRejected)) throw err;
-      if (err.firstGrantId) await deps.oidc.revokeGrant(err.firstGrantId);
+      if (err.firstGrantId) {
+        // Only that grant goes: forgotten first, the revocation is not taken for the user taking the app back.
+        await deps.apps.forgetGrant(err.firstGrantId);
+        await deps.oidc.revokeGrant(err.firstGrantId);
+      }
       throw invalidGrant(err.message);
     }
     if (!await deps.groups.isMember(ticket.groupId, ticket.sub)) throw invalidGrant('the user is no longer a member of the group');

@@ -15,8 +15,8 @@ export interface Capability {
   /** Claims for access tokens issued under its grants. */
   tokenClaims?: TokenClaimSource;
   grantDescriber?: GrantDescriber;
-  /** Told when a grant is revoked, to forget what it cached about it. */
-  grantRevoked?: (grantId: string) => void;
+  /** Told when a grant is revoked, to forget what it cached about it or take back what the grant stood for. */
+  grantRevoked?: (grantId: string) => void | Promise<void>;
   /** Operations under /api, whose errors are problem documents. */
   api?: Router;
   /** A JSON API under a prefix and an authentication of its own. */

@@ -78,7 +78,7 @@ export interface Oidc {
   addGrantDescriber(describer: GrantDescriber): void;
   /** Revokes a grant and every token issued under it, and tells every listener. */
   revokeGrant(grantId: string): Promise<void>;
-  onGrantRevoked(listener: (grantId: string) => void): void;
+  onGrantRevoked(listener: (grantId: string) => void | Promise<void>): void;
   /** Revokes every grant a client holds (when it is removed). */
   revokeClientGrants(clientId: string): Promise<number>;
   /** Whether a grant still exists (was neither revoked nor expired). */
@@ -105,10 +105,10 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   for (const model of MODELS) modelCollection(store, model);
   const tokenClaimSources: TokenClaimSource[] = [];
   const grantDescribers: GrantDescriber[] = [];
-  const revocationListeners: ((grantId: string) => void)[] = [];
+  const revocationListeners: ((grantId: string) => void | Promise<void>)[] = [];
   const revoke = async (grantId: string) => {
     await revokeGrant(store, grantId);
-    for (const listener of revocationListeners) listener(grantId);
+    for (const listener of revocationListeners) await listener(grantId);
   };
   const configuration = buildConfiguration({
     config,

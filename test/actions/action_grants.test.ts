@@ -184,6 +184,22 @@ test.serial('removing the app revokes its tokens at once', async (t) => {
   expectProblem(t, await api(server, 'DELETE', '/groups/chess/apps/poster', t.context.alice), 404);
 });
 
+test.serial('revoking an action grant on My apps takes the app back in that group: a ticket still waiting brings nothing back', async (t) => {
+  const { server, poster } = t.context;
+  const browser = new Browser();
+  await codeFor(server, WEB, {}, { browser, ...ALICE });
+  const tokens = await actionToken(t, 'chess', ['messages:post']);
+  const { ticket: waiting } = await addApp(t, poster.client_id, 'chess', ['messages:post']);
+  const grantId = String(decodeJwt(tokens.access_token).grant_id);
+  const page = await (await browser.fetch(`${server.url}/account/apps`)).text();
+  t.is((await browser.postForm(`${server.url}/account/apps/${grantId}/revoke`, { _csrf: csrfOf(page) })).status, 303);
+  expectProblem(t, await api(server, 'POST', '/groups/chess/messages', tokens.access_token, { text: 'after revoking' }), 401);
+  const redeemed = await redeemTicket(server, poster, waiting);
+  t.is(redeemed.body.error, 'invalid_grant', 'the ticket minted before the revocation is void');
+  const apps = await api(server, 'GET', '/groups/chess/apps', t.context.alice);
+  t.false(apps.body.some((a: { client_id: string }) => a.client_id === poster.client_id), 'the app is no longer in the group');
+});
+
 test.serial('leaving the group, or being removed, ends what apps got there: rejoining revives nothing', async (t) => {
   const { server, poster } = t.context;
   const rejoin = () => server.plaza.admin.upsertGroup({ id: 'hiking', name: 'Weekend Hiking', members: [BOB.username] });

@@ -196,7 +196,8 @@ const revoke = (user: number, pick: number) => step(`revoke(u${user}, grant#${pi
   }
   const res = await browser.postForm(`${r.server.url}/account/apps/${grant.id}/revoke`, { _csrf: csrfOf(page) });
   expect(res.status === (grant.revoked ? 404 : 303), 'revoke on My apps', res);
-  grant.revoked = true;
+  // Revoking takes the app back in that group, as removing it there would.
+  if (!grant.revoked) takeBack(m, grant.group, grant.user, grant.app);
 }, (m) => m.grants.some((g) => g.user === user));
 
 async function upsertGroup(r: Real, id: string, members: string[]): Promise<void> {
