@@ -4,10 +4,6 @@ import { InputError, schemaRef, type JsonSchema } from '../http/index.ts';
 import type { AuditLog, Groups, Messages, Permission } from '../social/index.ts';
 import { GROUP_ID, GROUP_ID_SCHEMA, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage } from '../social/index.ts';
 
-export class OperationInputError extends InputError {
-  override name = 'OperationInputError';
-}
-
 export interface OperationContext {
   jobId: string;
   sub: string;
@@ -25,12 +21,12 @@ export interface AsyncOperation {
 }
 
 function object(data: unknown): Record<string, unknown> {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new OperationInputError('data must be a JSON object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InputError('data must be a JSON object');
   return data as Record<string, unknown>;
 }
 
 function groupId(data: Record<string, unknown>): string {
-  if (typeof data.group_id !== 'string' || !GROUP_ID.test(data.group_id)) throw new OperationInputError('data.group_id must be a group id');
+  if (typeof data.group_id !== 'string' || !GROUP_ID.test(data.group_id)) throw new InputError('data.group_id must be a group id');
   return data.group_id;
 }
 
@@ -54,7 +50,7 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
       result: schemaRef('Message'),
       validate(data) {
         const d = object(data);
-        if (typeof d.text !== 'string' || !d.text.trim() || d.text.length > MAX_TEXT) throw new OperationInputError(`data.text must be 1 to ${MAX_TEXT} characters`);
+        if (typeof d.text !== 'string' || !d.text.trim() || d.text.length > MAX_TEXT) throw new InputError(`data.text must be 1 to ${MAX_TEXT} characters`);
         return { group_id: groupId(d), text: d.text };
       },
       async run(ctx, input) {

@@ -75,7 +75,7 @@ export function hostExchangeHandler(deps: HostExchangeDeps, kind: 'code' | 'jwt'
       identity = await deps.identify(host, subjectToken, appId);
     } catch (err) {
       if (!(err instanceof HostLoginError)) throw err;
-      throw exchangeError(err.problem === 'unavailable' ? 'temporarily_unavailable' : 'invalid_grant', err.message);
+      throw exchangeError(err.code === 'unavailable' ? 'temporarily_unavailable' : 'invalid_grant', err.message);
     }
     const { sub, created } = await deps.identities.resolve(host, identity);
     const client = ctx.oidc.client!;

@@ -10,13 +10,13 @@ export const DPOP_ALGS = ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'
 
 export class DpopProofError extends Error {
   override name = 'DpopProofError';
-  readonly error: string = 'invalid_dpop_proof';
+  readonly code: 'invalid_dpop_proof' | 'use_dpop_nonce' = 'invalid_dpop_proof';
 }
 
 /** The proof needs a fresh server nonce (RFC 9449 section 8): the client retries with `nonce`. */
 export class DpopNonceError extends DpopProofError {
   override name = 'DpopNonceError';
-  override readonly error = 'use_dpop_nonce';
+  override readonly code = 'use_dpop_nonce';
   readonly nonce: string;
   constructor(message: string, nonce: string) {
     super(message);

@@ -20,10 +20,6 @@ export interface MessageView {
   created_at: string;
 }
 
-export class MessageInputError extends InputError {
-  override name = 'MessageInputError';
-}
-
 export const MAX_TEXT = 2000;
 
 export function viewMessage(m: Message): MessageView {
@@ -39,8 +35,8 @@ export class Messages {
 
   /** Posts a message; given an id (a job's), posting again is the same message, not a second one. */
   async post(input: { groupId: string; author: string; via: string | null; text: unknown; id?: string }): Promise<Message> {
-    if (typeof input.text !== 'string' || !input.text.trim()) throw new MessageInputError('text must be a non-empty string');
-    if (input.text.length > MAX_TEXT) throw new MessageInputError(`text must be at most ${MAX_TEXT} characters`);
+    if (typeof input.text !== 'string' || !input.text.trim()) throw new InputError('text must be a non-empty string');
+    if (input.text.length > MAX_TEXT) throw new InputError(`text must be at most ${MAX_TEXT} characters`);
     const message: Message = { id: input.id ?? randomUUID(), groupId: input.groupId, author: input.author, via: input.via, text: input.text, createdAt: Date.now() };
     if (input.id && !await this.#docs.insert(message)) return (await this.#docs.get(input.id))!;
     if (!input.id) await this.#docs.put(message);

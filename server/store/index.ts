@@ -9,8 +9,6 @@ export { changeSealedMeta, resealMeta, sealedMeta, sharedSecret } from './shared
 export { WindowCounters, secondsLeft } from './window_counter.ts';
 export { SharedCounters } from './shared_counters.ts';
 
-export { StoreUnavailableError } from './mongo/index.ts';
-
 export interface StoreConfig {
   dataDir: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
