@@ -12,6 +12,7 @@ import type { Views } from './views.ts';
 export { Views, seeOther } from './views.ts';
 export { siteRoutes, staticFiles } from './site.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
+export { validator } from './validate.ts';
 export { IncompleteBody, peekBody } from './peek_body.ts';
 export {
   checkTarget, checkUrl, requestChecked, MAX_RESPONSE_BYTES, OutboundRefused, OutboundTimeout, type OutboundOptions, type OutboundResponse,

@@ -14,6 +14,7 @@ export interface Membership extends Doc {
 }
 
 export const GROUP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const GROUP_ID_SCHEMA = { type: 'string', pattern: GROUP_ID.source };
 
 /** Told before a membership ends, however it ends, so that what was granted there ends first. */
 export type MemberLeaving = (groupId: string, sub: string) => Promise<void>;
