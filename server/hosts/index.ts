@@ -16,7 +16,7 @@ export { HostPlatforms, HOST_ID, HOST_JWT_ALGS, type HostView } from './platform
 export { HOST_LOGIN_CODE } from './exchange.ts';
 
 export interface HostsDeps {
-  config: PlazaConfig;
+  config: Pick<PlazaConfig, 'allowInsecureCallbacks' | 'hostJwksCooldownMs'>;
   store: Store;
   box: SecretBox;
   oidc: Oidc;

@@ -19,9 +19,9 @@ export type { GroupAppActions } from './api.ts';
 export { userSecurity } from './openapi.ts';
 
 export interface SocialDeps {
-  config: PlazaConfig;
+  config: Pick<PlazaConfig, 'issuer' | 'grantCacheMs'>;
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'dpop' | 'accounts' | 'session' | 'clients'>;
   views: Views;
 }
 
