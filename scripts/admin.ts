@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { clientErrorOf } from '../server/http/index.ts';
 import { ConfigError, loadConfig, loadDotEnv } from '../server/config/index.ts';
 import { createPlaza } from '../server/plaza.ts';
 import { SecretBox, SecretKeyError } from '../server/store/index.ts';
@@ -198,9 +199,9 @@ async function run(): Promise<void> {
 try {
   await run();
 } catch (err) {
-  const e = err as Error & { status?: number; expose?: boolean };
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof SecretKeyError || (e.status && e.expose)) {
-    console.error(opts.json ? JSON.stringify({ error: e.message }) : `error: ${e.message}`);
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof SecretKeyError || clientErrorOf(err)) {
+    const { message } = err as Error;
+    console.error(opts.json ? JSON.stringify({ error: message }) : `error: ${message}`);
     process.exit(2);
   }
   throw err;

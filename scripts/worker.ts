@@ -4,9 +4,8 @@ import { runProcess } from '../server/process.ts';
 import { createPlaza } from '../server/plaza.ts';
 
 await runProcess('Plaza workers', async (config) => {
-  const count = Math.max(1, Math.min(32, Number(process.env.WORKERS) || 1));
   const plaza = await createPlaza(config);
-  const workers = Array.from({ length: count }, () => plaza.async.newWorker());
+  const workers = Array.from({ length: config.workers }, () => plaza.async.newWorker());
   for (const worker of workers) worker.start();
   plaza.logger.info({ workers: workers.map((w) => w.id), dataDir: config.dataDir }, 'Plaza workers started');
   return async () => {

@@ -55,18 +55,17 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = createMetrics();
   const report: Report = options.report ?? ((err, ctx) => (ctx?.state?.log ?? logger).error({ err }, 'unexpected error'));
-  const reportError = (err: unknown) => report(err, undefined as never);
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production);
   const box = SecretBox.open(config.dataDir, config.secretKey);
-  const oidc = await createOidc({ config, store, views, box, staticClients: [h5Client()], report: reportError });
+  const oidc = await createOidc({ config, store, views, box, staticClients: [h5Client()], report });
   const social = createSocial({ config, store, oidc, views });
   const { groups, messages, audit, check } = social;
-  const async = createAsync({ config, store, oidc, check, groups, messages, audit, report: reportError, observeDelivery: (outcome) => metrics.deliveries.inc({ outcome }) });
+  const async = createAsync({ config, store, oidc, check, groups, messages, audit, report, observeDelivery: (outcome) => metrics.deliveries.inc({ outcome }) });
   const actions = createActions({ config, store, oidc, groups, audit, callbacks: async.callbacks });
   groups.onMemberLeaving((groupId, sub) => actions.groupActions.memberLeaving(groupId, sub));
   const hosts = createHosts({ config, store, oidc, audit, views, box });
-  const binding = createBinding({ config, store, oidc, views, report: reportError });
+  const binding = createBinding({ config, store, oidc, views, report });
   const admin = createAdmin({ store, box, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries, report });
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.
@@ -103,7 +102,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
 export async function startPlaza(config: PlazaConfig, options: PlazaOptions = {}): Promise<RunningPlaza> {
   const plaza = await createPlaza(config, options);
   const report = options.report ?? ((err: unknown) => plaza.logger.error({ err }, 'sweep failed'));
-  const stopSweeper = startSweeper(plaza.store, config.sweepIntervalSeconds * 1000, (err) => report(err, undefined as never));
+  const stopSweeper = startSweeper(plaza.store, config.sweepIntervalSeconds * 1000, report);
   const serving = await serve(plaza.app, {
     port: config.port, host: config.host,
     headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, shutdownGraceMs: config.shutdownGraceMs,

@@ -17,7 +17,7 @@ export { ActionTickets } from './tickets.ts';
 const ACTION_WORDS: Record<string, string> = { 'messages:post': 'post messages', 'messages:read': 'read messages' };
 
 export interface ActionsDeps {
-  config: PlazaConfig;
+  config: Pick<PlazaConfig, 'actionTicketTtl'>;
   store: Store;
   oidc: Oidc;
   groups: Groups;

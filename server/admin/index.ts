@@ -5,7 +5,7 @@ import { adminApi } from './api.ts';
 import { adminApiDescription } from './openapi.ts';
 import { AdminOperations, type AdminDeps } from './operations.ts';
 
-export { AdminOperations, SeedError, type SeedFile, type SeedSummary, type GroupView } from './operations.ts';
+export { AdminOperations, type SeedFile, type SeedSummary, type GroupView } from './operations.ts';
 
 export interface AdminCapability extends Capability {
   operations: AdminOperations;

@@ -1,8 +1,8 @@
 // What an operator can do. The CLI and the admin HTTP API both call these, so they behave the same.
 import { InputError } from '../http/index.ts';
 import { resealMeta, type SecretBox, type Store } from '../store/index.ts';
-import { AccountInputError, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
-import { GroupInputError, type Groups } from '../social/index.ts';
+import { rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
+import type { Groups } from '../social/index.ts';
 import type { HostPlatforms, HostView } from '../hosts/index.ts';
 import type { TerminalAdmin, TerminalView } from '../binding/index.ts';
 
@@ -34,10 +34,6 @@ export interface SeedSummary {
   clients: { created: number; updated: number; secrets: Record<string, string>; webhook_secrets: Record<string, string> };
   groups: number;
   hosts: number;
-}
-
-export class SeedError extends InputError {
-  override name = 'SeedError';
 }
 
 export class AdminOperations {
@@ -117,11 +113,11 @@ export class AdminOperations {
 
   async upsertGroup(input: { id: unknown; name?: unknown; members?: unknown }): Promise<GroupView> {
     const members = input.members ?? [];
-    if (!Array.isArray(members) || members.some((m) => typeof m !== 'string')) throw new GroupInputError('members must be a list of usernames');
+    if (!Array.isArray(members) || members.some((m) => typeof m !== 'string')) throw new InputError('members must be a list of usernames');
     const subs: string[] = [];
     for (const username of members as string[]) {
       const account = await this.#oidc.accounts.findByUsername(username);
-      if (!account) throw new GroupInputError(`no user ${username}`);
+      if (!account) throw new InputError(`no user ${username}`);
       subs.push(account.id);
     }
     const group = await this.#groups.upsert(input);
@@ -165,9 +161,9 @@ export class AdminOperations {
       try {
         entry = JSON.parse(line);
       } catch {
-        throw new SeedError(`line ${n} is not JSON`);
+        throw new InputError(`line ${n} is not JSON`);
       }
-      if (typeof entry.c !== 'string' || typeof entry.d?.id !== 'string') throw new SeedError(`line ${n} is not {"c": collection, "d": {"id": ...}}`);
+      if (typeof entry.c !== 'string' || typeof entry.d?.id !== 'string') throw new InputError(`line ${n} is not {"c": collection, "d": {"id": ...}}`);
       await this.#store.collection({ name: entry.c }).put(entry.d as never);
       counts[entry.c] = (counts[entry.c] ?? 0) + 1;
     }
@@ -180,13 +176,13 @@ export class AdminOperations {
 
   /** Loads hosts, users, clients, then groups; running the same file again changes nothing. */
   async seed(file: SeedFile): Promise<SeedSummary> {
-    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new SeedError('a seed file is a JSON object');
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new InputError('a seed file is a JSON object');
     const lists = ['users', 'clients', 'groups', 'hosts'] as const;
     for (const key of lists) {
       const list = file[key];
       if (list === undefined) continue;
       if (!Array.isArray(list) || list.some((entry) => typeof entry !== 'object' || entry === null || Array.isArray(entry))) {
-        throw new SeedError(`"${key}" must be a list of objects`);
+        throw new InputError(`"${key}" must be a list of objects`);
       }
     }
     const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {}, webhook_secrets: {} }, groups: 0, hosts: 0 };
@@ -199,7 +195,7 @@ export class AdminOperations {
         const { created } = await this.#oidc.accounts.upsert(user);
         summary.users[created ? 'created' : 'updated'] += 1;
       } catch (err) {
-        if (err instanceof AccountInputError) throw new SeedError(`user ${JSON.stringify(user?.username)}: ${err.message}`);
+        if (err instanceof InputError) throw new InputError(`user ${JSON.stringify(user?.username)}: ${err.message}`);
         throw err;
       }
     }

@@ -1,11 +1,11 @@
 // POST /api/async takes an encrypted request (a compact JWE to Plaza's published key), checks it as the sync
 // API would, queues it and answers 202 at once; the result reaches the app by callback.
-import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { compactDecrypt, importJWK, type CryptoKey, type JWK, type KeyObject, type JWEHeaderParameters } from 'jose';
 import { HttpError } from '../http/index.ts';
 import type { Caller, GrantCheck } from '../social/index.ts';
+import { sha256url } from '../store/index.ts';
 import type { Deliveries, Delivery } from './deliveries.ts';
 import type { Job, Jobs } from './jobs.ts';
 import type { AsyncOperation } from './operations.ts';
@@ -97,7 +97,7 @@ export function asyncApiRoutes(deps: AsyncApiDeps): Router {
 
     const key = ctx.get('idempotency-key');
     if (key.length > 255) throw new HttpError(400, 'Idempotency-Key may be at most 255 characters');
-    const id = key ? createHash('sha256').update(`${who.clientId}\n${who.sub}\n${key}`).digest('base64url').slice(0, 32) : undefined;
+    const id = key ? sha256url(`${who.clientId}\n${who.sub}\n${key}`).slice(0, 32) : undefined;
     const { job } = await jobs.submit({ id, clientId: who.clientId, sub: who.sub, grantId: who.grantId, api: r.api as string, input });
     if (job.api !== r.api) throw new HttpError(409, 'this Idempotency-Key was already used for another request');
     const statusUrl = `${issuer}/api/async/jobs/${job.id}`;

@@ -1,5 +1,5 @@
 // S0: encrypted asynchronous API calls, a durable job queue and callback outbox, and the workers that run them.
-import { parseSchedule, type PlazaConfig } from '../config/index.ts';
+import type { PlazaConfig } from '../config/index.ts';
 import type { Capability, Oidc } from '../oidc/index.ts';
 import type { AuditLog, GrantCheck, Groups, Messages } from '../social/index.ts';
 import type { Store } from '../store/index.ts';
@@ -19,9 +19,9 @@ export interface CallbackQueue {
 }
 
 export interface AsyncDeps {
-  config: PlazaConfig;
+  config: Pick<PlazaConfig, 'issuer' | 'callbackRetrySchedule' | 'webhookTimeoutMs' | 'allowInsecureCallbacks' | 'jobLeaseMs' | 'workerPollMs'>;
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'decryptionKeys' | 'clients' | 'grantExists'>;
   check: GrantCheck;
   groups: Groups;
   messages: Messages;
@@ -42,7 +42,7 @@ export function createAsync(deps: AsyncDeps): AsyncCapability {
   const jobs = new Jobs(deps.store);
   const deliveries = new Deliveries(deps.store);
   const operations = asyncOperations(deps);
-  const schedule = parseSchedule(config.callbackRetrySchedule);
+  const schedule = config.callbackRetrySchedule;
   const sender = new WebhookSender({ timeoutMs: config.webhookTimeoutMs, allowLoopback: config.allowInsecureCallbacks });
   return {
     jobs,

@@ -1,12 +1,8 @@
 // The operations an app may submit asynchronously, in one table: what each needs, what input it takes, what it
 // does. Each is idempotent by job id, so a job run twice after a crash acts once.
-import { InputError, schemaRef, type JsonSchema } from '../http/index.ts';
+import { schemaRef, validator, type JsonSchema } from '../http/index.ts';
 import type { AuditLog, Groups, Messages, Permission } from '../social/index.ts';
-import { GROUP_ID, GROUP_ID_SCHEMA, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage } from '../social/index.ts';
-
-export class OperationInputError extends InputError {
-  override name = 'OperationInputError';
-}
+import { GROUP_ID_SCHEMA, MESSAGE_TEXT_SCHEMA, viewMessage } from '../social/index.ts';
 
 export interface OperationContext {
   jobId: string;
@@ -16,22 +12,12 @@ export interface OperationContext {
 
 export interface AsyncOperation {
   permission: Permission;
-  /** What `data` and the job's `result` look like, for the OpenAPI document. */
+  /** What `data` and the job's `result` look like, for the OpenAPI document; `data` is checked against it too. */
   data: JsonSchema;
   result: JsonSchema;
   /** Checks `data`; returns the input the job keeps. Must name the group the operation acts in. */
   validate(data: unknown): { group_id: string } & Record<string, unknown>;
   run(ctx: OperationContext, input: Record<string, unknown>): Promise<unknown>;
-}
-
-function object(data: unknown): Record<string, unknown> {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new OperationInputError('data must be a JSON object');
-  return data as Record<string, unknown>;
-}
-
-function groupId(data: Record<string, unknown>): string {
-  if (typeof data.group_id !== 'string' || !GROUP_ID.test(data.group_id)) throw new OperationInputError('data.group_id must be a group id');
-  return data.group_id;
 }
 
 export class OperationFailed extends Error {
@@ -47,15 +33,18 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
   const stillMember = async (ctx: OperationContext, group: string) => {
     if (!await deps.groups.isMember(group, ctx.sub)) throw new OperationFailed('forbidden', `the user is no longer a member of group ${group}`);
   };
+  const postData = { type: 'object', required: ['group_id', 'text'], properties: { group_id: GROUP_ID_SCHEMA, text: MESSAGE_TEXT_SCHEMA } };
+  const checkPost = validator<{ group_id: string; text: string }>(postData, 'data');
+  const listData = { type: 'object', required: ['group_id'], properties: { group_id: GROUP_ID_SCHEMA } };
+  const checkList = validator<{ group_id: string }>(listData, 'data');
   return {
     'messages.post': {
       permission: 'messages:post',
-      data: { type: 'object', required: ['group_id', 'text'], properties: { group_id: GROUP_ID_SCHEMA, text: MESSAGE_TEXT_SCHEMA } },
+      data: postData,
       result: schemaRef('Message'),
       validate(data) {
-        const d = object(data);
-        if (typeof d.text !== 'string' || !d.text.trim() || d.text.length > MAX_TEXT) throw new OperationInputError(`data.text must be 1 to ${MAX_TEXT} characters`);
-        return { group_id: groupId(d), text: d.text };
+        const { group_id, text } = checkPost(data);
+        return { group_id, text };
       },
       async run(ctx, input) {
         await stillMember(ctx, String(input.group_id));
@@ -66,10 +55,10 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
     },
     'messages.list': {
       permission: 'messages:read',
-      data: { type: 'object', required: ['group_id'], properties: { group_id: GROUP_ID_SCHEMA } },
+      data: listData,
       result: { type: 'array', items: schemaRef('Message') },
       validate(data) {
-        return { group_id: groupId(object(data)) };
+        return { group_id: checkList(data).group_id };
       },
       async run(ctx, input) {
         await stillMember(ctx, String(input.group_id));

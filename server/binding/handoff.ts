@@ -1,11 +1,11 @@
 // S2: a backend hands a user's session to an H5 page without a bearer token in any URL. The backend trades its
 // access token for a one-time handoff code; the page trades the code, with proof of its own key, for a short
 // view token that is bound to that key and sent back encrypted to the page's ECDH key.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
 import { exchangeError, TOKEN_TYPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
-import type { Doc, Store } from '../store/index.ts';
+import { sha256url, type Doc, type Store } from '../store/index.ts';
 
 export const HANDOFF_CODE_TYPE = 'urn:plaza:token-type:handoff-code';
 export const H5_CLIENT_ID = 'plaza-h5';
@@ -29,7 +29,6 @@ interface HandoffCode extends Doc {
   usedAt?: number;
 }
 
-const hashOf = (code: string) => createHash('sha256').update(code).digest('base64url');
 const invalidGrant = (description: string) => exchangeError('invalid_grant', description);
 
 export interface HandoffDeps {
@@ -93,7 +92,7 @@ export function handoffExchanges(deps: HandoffDeps) {
 
     const code = `hc_${randomBytes(32).toString('base64url')}`;
     await codes.put({
-      id: hashOf(code), sub: claims.sub!, grantId: claims.grant_id, audience: target.clientId, scope: wanted.join(' '), fromClient: client.clientId,
+      id: sha256url(code), sub: claims.sub!, grantId: claims.grant_id, audience: target.clientId, scope: wanted.join(' '), fromClient: client.clientId,
       expiresAt: Date.now() + deps.codeTtl * 1000,
     });
     ctx.body = { access_token: code, issued_token_type: HANDOFF_CODE_TYPE, token_type: 'N_A', expires_in: deps.codeTtl, scope: wanted.join(' ') };
@@ -106,7 +105,7 @@ export function handoffExchanges(deps: HandoffDeps) {
     if (!proof) throw exchangeError('invalid_dpop_proof', 'a DPoP proof by the page\'s key is required');
     const key = await responseKey(p.response_encryption_jwk);
     const client = ctx.oidc.client!;
-    const id = hashOf(subjectToken);
+    const id = sha256url(subjectToken);
     const doc = await codes.get(id);
     if (!doc) throw invalidGrant('the handoff code is unknown, expired or already used');
     if (doc.audience !== client.clientId) throw invalidGrant('the handoff code was issued for another client');

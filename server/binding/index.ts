@@ -21,7 +21,7 @@ export interface BindingCapability extends Capability {
   terminals: TerminalAdmin;
 }
 
-export function createBinding(deps: { config: PlazaConfig; store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void }): BindingCapability {
+export function createBinding(deps: { config: Pick<PlazaConfig, 'handoffCodeTtl' | 'viewTokenTtl'>; store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void }): BindingCapability {
   const { oidc } = deps;
   const terminals = new Terminals(deps.store);
   const revoke = async (id: string): Promise<boolean> => {

@@ -1,9 +1,8 @@
 // Terminals: a key thumbprint a user's tokens are bound to, with what the user saw when authorizing.
 // Recorded when oidc-provider issues a DPoP-bound code or token, revoked by revoking every grant behind them.
-import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { Doc, Store } from '../store/index.ts';
+import { sha256url, type Doc, type Store } from '../store/index.ts';
 
 export interface Terminal extends Doc {
   sub: string;
@@ -33,7 +32,7 @@ export function viewTerminal(t: Terminal): TerminalView {
   };
 }
 
-const idOf = (sub: string, clientId: string, jkt: string) => createHash('sha256').update(`${sub}\n${clientId}\n${jkt}`).digest('base64url');
+const idOf = (sub: string, clientId: string, jkt: string) => sha256url(`${sub}\n${clientId}\n${jkt}`);
 
 export class Terminals {
   readonly #docs;

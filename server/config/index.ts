@@ -42,9 +42,12 @@ export interface PlazaConfig {
   viewTokenTtl: number;
   handoffCodeTtl: number;
   webhookTimeoutMs: number;
-  callbackRetrySchedule: string;
+  /** The delays before each delivery of a callback, ms: the first attempt, then each retry. */
+  callbackRetrySchedule: number[];
   /** Whether `npm start` runs a worker in the server process too. */
   runWorker: boolean;
+  /** How many workers `npm run worker` runs in its process. */
+  workers: number;
   workerPollMs: number;
   jobLeaseMs: number;
   /** The least time between two fetches of one host's JWKS, even for an unknown kid, ms. */
@@ -92,13 +95,18 @@ function logLevel(level: string): string {
   return level;
 }
 
-function schedule(text: string): string {
+function schedule(text: string): number[] {
   try {
-    parseSchedule(text);
+    return parseSchedule(text);
   } catch (err) {
     throw new ConfigError(`CALLBACK_RETRY_SCHEDULE: ${(err as Error).message}`);
   }
-  return text;
+}
+
+function workers(env: Env): number {
+  const count = integer(env, 'WORKERS', 1, 1);
+  if (count > 32) throw new ConfigError('WORKERS must be at most 32');
+  return count;
 }
 
 function trustProxy(env: Env): TrustProxy {
@@ -208,6 +216,7 @@ function readConfig(env: Env): PlazaConfig {
     hostJwksCooldownMs: integer(env, 'HOST_JWKS_COOLDOWN_MS', 30_000),
     callbackRetrySchedule: schedule(env.CALLBACK_RETRY_SCHEDULE || '0s,5s,5m,30m,2h,5h,10h,10h'),
     runWorker: env.RUN_WORKER === undefined || env.RUN_WORKER === '' ? true : flag(env, 'RUN_WORKER'),
+    workers: workers(env),
     workerPollMs: integer(env, 'WORKER_POLL_MS', 100, 1),
     jobLeaseMs: integer(env, 'JOB_LEASE_MS', 30_000, 100),
     secretKey: env.PLAZA_SECRET_KEY || undefined,

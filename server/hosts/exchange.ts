@@ -2,7 +2,7 @@
 // Plaza tokens: the host's token is checked here and goes no further.
 import { decodeJwt } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { API_SCOPES, apiScopesFor, exchangeError, OIDC_SCOPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
+import { API_SCOPES, apiScopesFor, exchangeError, getsRefreshToken, OIDC_SCOPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
 import { hostAppIdOf } from './check_issued_to.ts';
 import { HostLoginError, type HostIdentity } from './host_login.ts';
@@ -29,7 +29,8 @@ function checkClientMayUse(ctx: KoaContextWithOIDC, host: HostPlatform): string 
   return host.kind === 'jwt' ? hostAppIdOf(client, host) : undefined;
 }
 
-function requestedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string } {
+/** The scopes asked for, each known and allowed for the client, split into the API's and OpenID Connect's. */
+function allowedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string } {
   const requested = [...new Set(String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean))];
   const client = ctx.oidc.client!;
   const allowList = client.scope?.split(' ');
@@ -69,21 +70,22 @@ export function hostExchangeHandler(deps: HostExchangeDeps, kind: 'code' | 'jwt'
   return async (ctx: KoaContextWithOIDC, { subjectToken, proof }: ExchangeRequest): Promise<void> => {
     const host = kind === 'code' ? await hostOfCode(deps, ctx) : await hostOfJwt(deps, ctx, subjectToken);
     const appId = checkClientMayUse(ctx, host);
-    const scopes = requestedScopes(ctx);
+    const scopes = allowedScopes(ctx);
     let identity: HostIdentity;
     try {
       identity = await deps.identify(host, subjectToken, appId);
     } catch (err) {
       if (!(err instanceof HostLoginError)) throw err;
-      throw exchangeError(err.problem === 'unavailable' ? 'temporarily_unavailable' : 'invalid_grant', err.message);
+      throw exchangeError(err.code === 'unavailable' ? 'temporarily_unavailable' : 'invalid_grant', err.message);
     }
     const { sub, created } = await deps.identities.resolve(host, identity);
     const client = ctx.oidc.client!;
-    const openid = scopes.oidc.split(' ').includes('openid');
+    const oidcScopes = new Set(scopes.oidc.split(' '));
+    const openid = oidcScopes.has('openid');
     const grantId = await deps.oidc.apiTokens.createGrant(ctx, sub, scopes.api, scopes.oidc);
     ctx.body = await deps.oidc.apiTokens.issue(ctx, {
       grantId, accountId: sub, scope: scopes.api, dpopJkt: proof?.jkt,
-      refresh: scopes.oidc.includes('offline_access') || !openid,
+      refresh: getsRefreshToken(oidcScopes),
       idTokenScope: openid ? scopes.oidc.replace(/\s*offline_access/, '') : undefined,
     });
     await deps.audit.record({ sub, via: client.clientId, action: created ? 'host.account_created' : 'host.signed_in', detail: host.id });

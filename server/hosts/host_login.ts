@@ -22,14 +22,13 @@ export interface HostIdentity {
   use?: HostTokenUse;
 }
 
-export type HostLoginProblem = 'rejected' | 'unavailable';
-
+/** The host said no (`rejected`), or could not be asked (`unavailable`). */
 export class HostLoginError extends Error {
   override name = 'HostLoginError';
-  readonly problem: HostLoginProblem;
-  constructor(problem: HostLoginProblem, message: string) {
+  readonly code: 'rejected' | 'unavailable';
+  constructor(code: HostLoginError['code'], message: string) {
     super(message);
-    this.problem = problem;
+    this.code = code;
   }
 }
 

@@ -1,5 +1,6 @@
 // External identities: (host, subject) pairs linked to Plaza accounts. The first sign-in creates the account;
 // a `unionid` already known on the same platform joins the account that has it.
+import { HttpError } from '../http/index.ts';
 import type { Accounts } from '../oidc/index.ts';
 import type { Doc, Store } from '../store/index.ts';
 import type { HostIdentity } from './host_login.ts';
@@ -11,12 +12,6 @@ export interface ExternalIdentity extends Doc {
   unionKey?: string;
   sub: string;
   linkedAt: number;
-}
-
-export class IdentityTaken extends Error {
-  override name = 'IdentityTaken';
-  readonly status = 409;
-  readonly expose = true;
 }
 
 const idOf = (hostId: string, subject: string) => `${hostId}:${subject}`;
@@ -62,9 +57,9 @@ export class ExternalIdentities {
   /** Links a host identity to a signed-in user's existing account. */
   async link(host: HostPlatform, identity: HostIdentity, sub: string): Promise<void> {
     const existing = await this.#docs.get(idOf(host.id, identity.subject));
-    if (existing && existing.sub !== sub) throw new IdentityTaken(`this ${host.id} identity is already linked to another Plaza account`);
+    if (existing && existing.sub !== sub) throw new HttpError(409, `this ${host.id} identity is already linked to another Plaza account`);
     const union = await this.#accountOfUnion(host, identity);
-    if (union && union !== sub) throw new IdentityTaken(`this ${host.platform} account is already linked to another Plaza account`);
+    if (union && union !== sub) throw new HttpError(409, `this ${host.platform} account is already linked to another Plaza account`);
     if (!existing) await this.#docs.insert(this.#record(host, identity, sub));
   }
 

@@ -12,11 +12,11 @@ import { identityPages } from './pages.ts';
 import { HostPlatforms, type HostPlatform } from './platforms.ts';
 import { UsedHostTokens } from './used_host_tokens.ts';
 
-export { HostPlatforms, HostInputError, HOST_ID, HOST_JWT_ALGS, type HostView } from './platforms.ts';
+export { HostPlatforms, HOST_ID, HOST_JWT_ALGS, type HostView } from './platforms.ts';
 export { HOST_LOGIN_CODE } from './exchange.ts';
 
 export interface HostsDeps {
-  config: PlazaConfig;
+  config: Pick<PlazaConfig, 'allowInsecureCallbacks' | 'hostJwksCooldownMs'>;
   store: Store;
   box: SecretBox;
   oidc: Oidc;

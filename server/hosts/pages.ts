@@ -47,7 +47,7 @@ export function identityPages(deps: IdentityPageDeps): Router {
     try {
       identity = await deps.identify(host, token);
     } catch (err) {
-      if (err instanceof HostLoginError) throw new HttpError(err.problem === 'unavailable' ? 503 : 400, err.message);
+      if (err instanceof HostLoginError) throw new HttpError(err.code === 'unavailable' ? 503 : 400, err.message);
       throw err;
     }
     await identities.link(host, identity, account.id);

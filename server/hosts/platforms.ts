@@ -32,10 +32,6 @@ export interface HostView {
   algorithms?: string[];
 }
 
-export class HostInputError extends InputError {
-  override name = 'HostInputError';
-}
-
 export const HOST_JWT_ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'];
 export const HOST_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -48,7 +44,7 @@ export function viewHost(h: HostPlatform): HostView {
 
 function text(input: Record<string, unknown>, name: string, max = 2048): string {
   const value = input[name];
-  if (typeof value !== 'string' || !value.trim() || value.length > max) throw new HostInputError(`${name} is required (a string of at most ${max} characters)`);
+  if (typeof value !== 'string' || !value.trim() || value.length > max) throw new InputError(`${name} is required (a string of at most ${max} characters)`);
   return value.trim();
 }
 
@@ -72,17 +68,17 @@ export class HostPlatforms {
       return url.href;
     } catch (err) {
       if (!(err instanceof OutboundRefused)) throw err;
-      throw new HostInputError(`${name} must be an https URL of a public host (http on loopback only when ALLOW_INSECURE_CALLBACKS=1): ${err.message}`);
+      throw new InputError(`${name} must be an https URL of a public host (http on loopback only when ALLOW_INSECURE_CALLBACKS=1): ${err.message}`);
     }
   }
 
   /** Registers a host, or replaces one with the same id (seeding is idempotent). */
   async upsert(input: Record<string, unknown>): Promise<HostView> {
-    if (typeof input !== 'object' || input === null) throw new HostInputError('a host is a JSON object');
+    if (typeof input !== 'object' || input === null) throw new InputError('a host is a JSON object');
     const id = input.id;
-    if (typeof id !== 'string' || !HOST_ID.test(id)) throw new HostInputError('id must be 1-64 lowercase letters, digits, "_" or "-"');
+    if (typeof id !== 'string' || !HOST_ID.test(id)) throw new InputError('id must be 1-64 lowercase letters, digits, "_" or "-"');
     const timeout = input.timeout_ms ?? 3000;
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 100 || timeout > 10_000) throw new HostInputError('timeout_ms must be a whole number from 100 to 10000');
+    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 100 || timeout > 10_000) throw new InputError('timeout_ms must be a whole number from 100 to 10000');
     const platform = input.platform === undefined ? id : text(input, 'platform', 64);
     const base = { id, platform, timeoutMs: timeout, createdAt: Date.now() };
     let host: HostPlatform;
@@ -91,13 +87,13 @@ export class HostPlatforms {
     } else if (input.kind === 'jwt') {
       const algorithms = input.algorithms ?? ['RS256', 'ES256'];
       if (!Array.isArray(algorithms) || !algorithms.length || algorithms.some((a) => !HOST_JWT_ALGS.includes(a))) {
-        throw new HostInputError(`algorithms must be a list of: ${HOST_JWT_ALGS.join(', ')}`);
+        throw new InputError(`algorithms must be a list of: ${HOST_JWT_ALGS.join(', ')}`);
       }
       host = { ...base, kind: 'jwt', issuer: text(input, 'issuer'), jwksUri: this.#endpoint(input, 'jwks_uri'), audience: text(input, 'audience'), algorithms };
       const [other] = await this.#docs.find({ issuer: host.issuer }, { limit: 2 });
-      if (other && other.id !== id) throw new HostInputError(`host ${other.id} already has issuer ${host.issuer}`);
+      if (other && other.id !== id) throw new InputError(`host ${other.id} already has issuer ${host.issuer}`);
     } else {
-      throw new HostInputError('kind must be "code2session" or "jwt"');
+      throw new InputError('kind must be "code2session" or "jwt"');
     }
     await this.#docs.put(host);
     return viewHost(host);

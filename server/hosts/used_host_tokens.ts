@@ -1,7 +1,6 @@
 // Host identity tokens are single-use: each `jti` is recorded until the token expires, with the store's atomic
 // insert, so a captured token cannot be exchanged again, not even by two Plaza processes at once.
-import { createHash } from 'node:crypto';
-import type { Doc, Store } from '../store/index.ts';
+import { sha256url, type Doc, type Store } from '../store/index.ts';
 import { HostLoginError, type HostTokenUse } from './host_login.ts';
 import type { HostPlatform } from './platforms.ts';
 
@@ -14,7 +13,7 @@ export class UsedHostTokens {
 
   /** Records the token's use; the second use of one token, by anyone, is refused. */
   async consume(host: HostPlatform, use: HostTokenUse): Promise<void> {
-    const id = createHash('sha256').update(`${host.id}:${use.jti}`).digest('base64url');
+    const id = sha256url(`${host.id}:${use.jti}`);
     if (!await this.#docs.insert({ id, expiresAt: use.usableUntil })) {
       throw new HostLoginError('rejected', `the identity token from host ${host.id} was already used`);
     }

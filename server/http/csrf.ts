@@ -2,15 +2,11 @@
 // derived from it (the `csrf` package's synchronizer tokens). The cookie is only set when a form is rendered.
 import Tokens from 'csrf';
 import type { Context } from 'koa';
+import { HttpError } from './errors.ts';
 
 const COOKIE = 'plaza.csrf';
 const tokens = new Tokens();
 
-export class CsrfError extends Error {
-  override name = 'CsrfError';
-  readonly status = 403;
-  readonly expose = true;
-}
 
 export function csrfToken(ctx: Context): string {
   let secret = ctx.cookies.get(COOKIE, { signed: true });
@@ -25,6 +21,6 @@ export function verifyCsrf(ctx: Context): void {
   const secret = ctx.cookies.get(COOKIE, { signed: true });
   const token = (ctx.request.body as Record<string, unknown> | undefined)?._csrf;
   if (!secret || typeof token !== 'string' || !tokens.verify(secret, token)) {
-    throw new CsrfError('The form has expired or was not sent from this site. Go back, reload the page and try again.');
+    throw new HttpError(403, 'The form has expired or was not sent from this site. Go back, reload the page and try again.');
   }
 }

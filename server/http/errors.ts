@@ -2,25 +2,33 @@
 // an error page for browsers. Unknown errors become a bare 500 without details.
 import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware } from 'koa';
+import { StoreUnavailableError } from '../store/index.ts';
 import type { Views } from './views.ts';
 
 export interface ClientError {
   status: number;
   message: string;
-  expose?: boolean;
   /** A machine-readable code; the OAuth error for oidc-provider errors. */
   code?: string;
   headers?: Record<string, string>;
 }
 
-/** An error a client caused: shown to it as is. */
+/** The machine-readable reasons Plaza's own errors give: `code` in a problem document, the error on an error page. */
+export type ErrorCode =
+  | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce'
+  | 'forbidden' | 'invalid_actions' | 'invalid_client_id' | 'invalid_client_metadata' | 'unknown_api' | 'user_mismatch';
+
+/**
+ * Every error Plaza shows a client, as is: its status, its reason when it has one, and headers (a challenge, `Allow`).
+ * Kinds of error differ by status and code, not by subclass, as `jose`'s errors differ by `code`.
+ */
 export class HttpError extends Error implements ClientError {
   override name = 'HttpError';
   readonly status: number;
-  readonly code?: string;
+  readonly code?: ErrorCode;
   readonly expose = true;
   readonly headers?: Record<string, string>;
-  constructor(status: number, message: string, options: { code?: string; headers?: Record<string, string> } = {}) {
+  constructor(status: number, message: string, options: { code?: ErrorCode; headers?: Record<string, string> } = {}) {
     super(message);
     this.status = status;
     this.code = options.code;
@@ -28,24 +36,29 @@ export class HttpError extends Error implements ClientError {
   }
 }
 
-/** Bad input from a client: a 400 with the message shown as is. Each capability names its own subclass. */
-export class InputError extends Error {
+/** Bad input from a client: a 400 with the message shown as is. */
+export class InputError extends HttpError {
   override name = 'InputError';
-  readonly status = 400;
-  readonly expose = true;
+  constructor(message: string, code?: ErrorCode) {
+    super(400, message, { code });
+  }
 }
 
 export function clientErrorOf(err: unknown): ClientError | undefined {
+  if (err instanceof HttpError) return err;
+  // The one server condition a client can act on: try again later.
+  if (err instanceof StoreUnavailableError) return { status: 503, message: err.message };
   if (!(err instanceof Error)) return undefined;
+  // Errors of oidc-provider and of Koa's middleware: their own status and `expose`; oidc-provider's carry the
+  // OAuth code in `error` and the text in `error_description`.
   const e = err as Error & { status?: number; statusCode?: number; expose?: boolean; error?: string; code?: string; error_description?: string; headers?: Record<string, string> };
   const status = e.status ?? e.statusCode;
-  // Client mistakes, and the one server condition a client can act on: try again later (503).
   if (typeof status !== 'number' || status < 400 || (status >= 500 && status !== 503) || e.expose !== true && status >= 500 || e.expose === false) return undefined;
-  // oidc-provider errors carry the OAuth code in `error` and the text in `error_description`.
   return { status, message: e.error_description ?? e.message, code: e.error ?? (typeof e.code === 'string' ? e.code : undefined), headers: e.headers };
 }
 
-export type Report = (err: unknown, ctx: Context) => void;
+/** Where unexpected errors go, with the request they happened in when there was one. */
+export type Report = (err: unknown, ctx?: Context) => void;
 
 /** The client went away mid-request: nothing to answer and nothing wrong with the server. */
 function clientGone(err: unknown): boolean {

@@ -12,6 +12,7 @@ import type { Views } from './views.ts';
 export { Views, seeOther } from './views.ts';
 export { siteRoutes, staticFiles } from './site.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
+export { validator } from './validate.ts';
 export { IncompleteBody, peekBody } from './peek_body.ts';
 export {
   checkTarget, checkUrl, requestChecked, MAX_RESPONSE_BYTES, OutboundRefused, OutboundTimeout, type OutboundOptions, type OutboundResponse,
@@ -20,8 +21,8 @@ export { createLogger, createMetrics, metricsEndpoint, requestLog, type Metrics 
 export { health, type Pingable } from './health.ts';
 export { serve, type ServeOptions, type Serving } from './server.ts';
 export { parseTrustProxy, type TrustProxy } from './trusted_proxy.ts';
-export { csrfToken, verifyCsrf, CsrfError } from './csrf.ts';
-export { HttpError, InputError, problemJson, type Report } from './errors.ts';
+export { csrfToken, verifyCsrf } from './csrf.ts';
+export { clientErrorOf, HttpError, InputError, problemJson, type ErrorCode, type Report } from './errors.ts';
 export {
   json, jsonRequest, locationHeader, openApiDocument, openApiRoutes, problem, schemaRef, shared, type ApiDescription, type JsonSchema,
 } from './openapi.ts';

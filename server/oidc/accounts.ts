@@ -24,10 +24,6 @@ export interface AccountView {
   created_at: string;
 }
 
-export class AccountInputError extends InputError {
-  override name = 'AccountInputError';
-}
-
 const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
@@ -47,7 +43,7 @@ export function normalizeUsername(username: unknown): string | undefined {
 
 function checkPassword(password: unknown): string {
   if (typeof password !== 'string' || password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
-    throw new AccountInputError(`password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`);
+    throw new InputError(`password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`);
   }
   return password;
 }
@@ -55,7 +51,7 @@ function checkPassword(password: unknown): string {
 function checkEmail(email: unknown): string | undefined {
   if (email === undefined || email === null) return undefined;
   const e = typeof email === 'string' ? email.trim() : '';
-  if (e.length > MAX_EMAIL || !EMAIL.test(e)) throw new AccountInputError(`email must be an address like name@example.com, at most ${MAX_EMAIL} characters`);
+  if (e.length > MAX_EMAIL || !EMAIL.test(e)) throw new InputError(`email must be an address like name@example.com, at most ${MAX_EMAIL} characters`);
   return e;
 }
 
@@ -90,7 +86,7 @@ export class Accounts {
   /** Creates the account, or (for idempotent seeding) updates name, email and password of an existing one. */
   async upsert(input: AccountInput): Promise<{ account: Account; created: boolean }> {
     const username = normalizeUsername(input.username);
-    if (!username) throw new AccountInputError('username must be 1-64 characters: letters, digits, "_", "." or "-"');
+    if (!username) throw new InputError('username must be 1-64 characters: letters, digits, "_", "." or "-"');
     const password = checkPassword(input.password);
     const email = checkEmail(input.email);
     const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 200) : username;
@@ -110,7 +106,7 @@ export class Accounts {
 
   async create(input: AccountInput): Promise<Account> {
     const username = normalizeUsername(input.username);
-    if (username && await this.findByUsername(username)) throw new AccountInputError(`user ${username} already exists`);
+    if (username && await this.findByUsername(username)) throw new InputError(`user ${username} already exists`);
     return (await this.upsert(input)).account;
   }
 

@@ -1,6 +1,6 @@
 // RFC 9449 §7 at Plaza's resource servers (the API and the admin API): how a request presents its access token,
 // and the proof a DPoP-bound (`cnf.jkt`) token needs. Both call these, so a bound token is checked the same way everywhere.
-import { HttpError } from '../http/index.ts';
+import { HttpError, type ErrorCode } from '../http/index.ts';
 import { DpopNonceError, DpopProofError, type DpopVerifier } from './dpop.ts';
 
 export type TokenScheme = 'Bearer' | 'DPoP';
@@ -23,7 +23,7 @@ export interface BoundClaims {
   cnf?: { jkt?: string };
 }
 
-function unauthorized(scheme: TokenScheme, code: string, message: string, headers: Record<string, string> = {}): HttpError {
+function unauthorized(scheme: TokenScheme, code: ErrorCode, message: string, headers: Record<string, string> = {}): HttpError {
   const challenge = `${scheme} error="${code}", error_description="${message.replace(/"/g, "'")}"`;
   return new HttpError(401, message, { code, headers: { 'WWW-Authenticate': challenge, ...headers } });
 }
@@ -51,8 +51,8 @@ export async function checkTokenBinding(dpop: DpopVerifier, presented: Presented
     if (proof.jkt !== jkt) throw new DpopProofError('the DPoP proof is signed by another key than the token is bound to');
     return jkt;
   } catch (err) {
-    if (err instanceof DpopNonceError) throw unauthorized('DPoP', err.error, err.message, { 'DPoP-Nonce': err.nonce });
-    if (err instanceof DpopProofError) throw unauthorized('DPoP', err.error, err.message);
+    if (err instanceof DpopNonceError) throw unauthorized('DPoP', err.code, err.message, { 'DPoP-Nonce': err.nonce });
+    if (err instanceof DpopProofError) throw unauthorized('DPoP', err.code, err.message);
     throw err;
   }
 }

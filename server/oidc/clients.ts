@@ -11,10 +11,7 @@ import { clientSecretOf, resealPatch, sealClientSecrets, sealedFieldIn, sealedVa
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
-export class ClientInputError extends InputError {
-  override name = 'ClientInputError';
-  readonly error = 'invalid_client_metadata';
-}
+const badMetadata = (message: string) => new InputError(message, 'invalid_client_metadata');
 
 export interface Registered {
   metadata: ClientMetadata;
@@ -60,14 +57,14 @@ export class Clients {
 
   /** Registers a client, or replaces an existing one with the same client_id (seeding is idempotent). */
   async register(input: Record<string, unknown>, registrar: Registrar): Promise<Registered> {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ClientInputError('client metadata must be a JSON object');
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badMetadata('client metadata must be a JSON object');
     const refusal = firstPartyMarkRefusal(input, registrar);
-    if (refusal) throw new ClientInputError(refusal);
+    if (refusal) throw badMetadata(refusal);
     const clientId = input.client_id ?? `app_${randomBytes(9).toString('base64url')}`;
-    if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw new ClientInputError('client_id must be 1-128 URL-safe characters');
-    if (this.#builtIn.has(clientId)) throw new ClientInputError(`client_id ${clientId} is one of Plaza's own clients; choose another`);
+    if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw badMetadata('client_id must be 1-128 URL-safe characters');
+    if (this.#builtIn.has(clientId)) throw badMetadata(`client_id ${clientId} is one of Plaza's own clients; choose another`);
     const sealed = sealedFieldIn(input);
-    if (sealed) throw new ClientInputError(`${sealed} is Plaza's own; send the secret itself`);
+    if (sealed) throw badMetadata(`${sealed} is Plaza's own; send the secret itself`);
     const metadata: ClientMetadata = { ...input, client_id: clientId };
     const existing = (await this.#docs.get(clientId))?.payload;
     let generatedSecret: string | undefined;
@@ -88,7 +85,7 @@ export class Clients {
       await this.#provider.Client.validate(metadata as never);
     } catch (err) {
       const e = err as { error_description?: string; message: string };
-      throw new ClientInputError(e.error_description ?? e.message);
+      throw badMetadata(e.error_description ?? e.message);
     }
     await this.#docs.put({ id: clientId, payload: sealClientSecrets(metadata, this.#box) as never });
     return { metadata: withoutSecrets(metadata) as ClientMetadata, generatedSecret, generatedWebhookSecret, created: !existing };

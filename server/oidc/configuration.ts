@@ -6,7 +6,7 @@ import type { Accounts } from './accounts.ts';
 import { accountClaims, PASSWORD_ACR, SCOPE_CLAIMS } from './claims.ts';
 import { CLIENT_FLAGS, fapiProfileOf, isTerminalBound, validateClientFlag } from './client_flags.ts';
 import { pkceRequired } from './pkce_policy.ts';
-import { API_SCOPES, ADMIN_SCOPE, OIDC_SCOPES } from './scopes.ts';
+import { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
 import { apiScopesFor, FIRST_PARTY, validateFirstPartyMark } from './first_party.ts';
 import { mayIntrospect, mayRevoke, RESOURCE_SERVER_FIELD, validateResourceServers } from './token_access_policy.ts';
 
@@ -74,7 +74,8 @@ function validateCallbackMetadata(key: string, value: unknown, allowInsecure: bo
   }
 }
 
-function requestedScopes(ctx: KoaContextWithOIDC): string[] {
+/** The request's `scope` parameter, as a list. */
+function scopeParam(ctx: KoaContextWithOIDC): string[] {
   const scope = ctx.oidc.params?.scope;
   return typeof scope === 'string' ? scope.split(' ') : [];
 }
@@ -183,7 +184,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
         // Without a resource parameter, a request for API scopes means the Plaza API.
         async defaultResource(ctx, _client, oneOf) {
           if (oneOf) return oneOf;
-          const scopes = requestedScopes(ctx);
+          const scopes = scopeParam(ctx);
           if (scopes.includes(ADMIN_SCOPE)) return resources.admin;
           if (ctx.oidc.params?.grant_type === 'client_credentials' || scopes.some((s) => API_SCOPES.includes(s))) return resources.api;
           return undefined as unknown as string;
@@ -202,14 +203,14 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
         // RFC 8707 §2 leaves a missing `resource` to the server's default: for API scopes (the code's or refresh token's, or
         // the refresh request's `scope`), the API they were granted for; only OIDC scopes get a userinfo token.
         async useGrantedResource(ctx, model) {
-          const scopes = ctx.oidc.params?.scope ? requestedScopes(ctx) : [...model.scopes];
+          const scopes = ctx.oidc.params?.scope ? scopeParam(ctx) : [...model.scopes];
           return scopes.some((s) => API_SCOPES.includes(s));
         },
       },
     },
     async issueRefreshToken(_ctx, client, code) {
       if (!client.grantTypeAllowed('refresh_token')) return false;
-      return code.scopes.has('offline_access') || !code.scopes.has('openid');
+      return getsRefreshToken(code.scopes);
     },
     rotateRefreshToken(ctx) {
       const { RefreshToken: token, Client: client } = ctx.oidc.entities;

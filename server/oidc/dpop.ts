@@ -1,22 +1,22 @@
 // RFC 9449 DPoP proof checks, for the places oidc-provider does not cover: Plaza's own grants at the token
 // endpoint and the protected API. Seen `jti`s are kept in the store, in the record oidc-provider's checks keep
 // theirs, so a proof is used once whichever check sees it, in whichever process.
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWK } from 'jose';
-import { sharedSecret, type SecretBox, type Store } from '../store/index.ts';
+import { sha256url, sharedSecret, type SecretBox, type Store } from '../store/index.ts';
 import type { ReplayRecord } from './replay_record.ts';
 
 export const DPOP_ALGS = ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
 
 export class DpopProofError extends Error {
   override name = 'DpopProofError';
-  readonly error: string = 'invalid_dpop_proof';
+  readonly code: 'invalid_dpop_proof' | 'use_dpop_nonce' = 'invalid_dpop_proof';
 }
 
 /** The proof needs a fresh server nonce (RFC 9449 section 8): the client retries with `nonce`. */
 export class DpopNonceError extends DpopProofError {
   override name = 'DpopNonceError';
-  override readonly error = 'use_dpop_nonce';
+  override readonly code = 'use_dpop_nonce';
   readonly nonce: string;
   constructor(message: string, nonce: string) {
     super(message);
@@ -117,7 +117,7 @@ export class DpopVerifier {
       throw new DpopProofError('the DPoP proof htu does not match the request URL');
     }
     if (request.accessToken !== undefined) {
-      const ath = createHash('sha256').update(request.accessToken).digest('base64url');
+      const ath = sha256url(request.accessToken);
       if (payload.ath !== ath) throw new DpopProofError('the DPoP proof ath does not match the access token');
     }
     const fresh = await this.#firstUse(request.clientId, payload.jti, Date.now() + 2 * this.#config.iatWindowSeconds * 1000);

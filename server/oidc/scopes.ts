@@ -3,6 +3,11 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 export const API_SCOPES = ['groups:read', 'messages:read', 'messages:post', 'groups:apps'];
 export const ADMIN_SCOPE = 'admin';
 
+/** A sign-in gets a refresh token only when it asked for `offline_access`; a grant without `openid` always does. */
+export function getsRefreshToken(scopes: ReadonlySet<string>): boolean {
+  return scopes.has('offline_access') || !scopes.has('openid');
+}
+
 const DESCRIPTIONS: Record<string, string> = {
   openid: 'Know who you are (your Plaza account identifier)',
   profile: 'See your name and username',

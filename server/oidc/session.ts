@@ -1,6 +1,7 @@
 // Who is signed in, for Plaza's own pages. Signing in to them is an ordinary authorization request by Plaza's
 // first-party account client, so the OP session is the only session there is.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256url } from '../store/index.ts';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ClientMetadata } from 'oidc-provider';
@@ -38,7 +39,7 @@ export class BrowserSession {
   /** Sends the browser through sign-in, then back to `returnTo`. */
   signIn(ctx: Context, returnTo: string): void {
     // The code is never redeemed: signing in only needs the OP session. PKCE is still required of every client.
-    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
+    const challenge = sha256url(randomBytes(32));
     const url = new URL('/auth', this.#issuer);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${this.#issuer}/account/callback`,

@@ -31,7 +31,7 @@ export interface Caller {
 
 export class ForbiddenError extends HttpError {
   override name = 'ForbiddenError';
-  constructor(message: string, code = 'forbidden') {
+  constructor(message: string, code: 'forbidden' | 'insufficient_scope' = 'forbidden') {
     super(403, message, { code, headers: code === 'insufficient_scope' ? { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' } : undefined });
   }
 }

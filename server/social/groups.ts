@@ -13,11 +13,8 @@ export interface Membership extends Doc {
   joinedAt: number;
 }
 
-export class GroupInputError extends InputError {
-  override name = 'GroupInputError';
-}
-
 export const GROUP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const GROUP_ID_SCHEMA = { type: 'string', pattern: GROUP_ID.source };
 
 /** Told before a membership ends, however it ends, so that what was granted there ends first. */
 export type MemberLeaving = (groupId: string, sub: string) => Promise<void>;
@@ -34,7 +31,7 @@ export class Groups {
 
   /** Creates the group, or renames an existing one (seeding is idempotent). */
   async upsert(input: { id: unknown; name?: unknown }): Promise<Group> {
-    if (typeof input.id !== 'string' || !GROUP_ID.test(input.id)) throw new GroupInputError('group id must be 1-64 letters, digits, "_" or "-"');
+    if (typeof input.id !== 'string' || !GROUP_ID.test(input.id)) throw new InputError('group id must be 1-64 letters, digits, "_" or "-"');
     const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 200) : input.id;
     const existing = await this.#groups.get(input.id);
     if (existing) return (await this.#groups.update(existing.id, { name }))!;

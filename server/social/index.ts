@@ -11,17 +11,17 @@ import { Messages } from './messages.ts';
 import { socialApiDescription } from './openapi.ts';
 import { socialPages } from './pages.ts';
 
-export { Groups, GroupInputError, GROUP_ID, type Group } from './groups.ts';
-export { Messages, MessageInputError, MAX_TEXT, viewMessage, type Message, type MessageView } from './messages.ts';
+export { Groups, GROUP_ID, GROUP_ID_SCHEMA, type Group } from './groups.ts';
+export { Messages, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
 export { AuditLog, type AuditEntry } from './audit.ts';
 export { GrantCheck, ForbiddenError, GROUP_MESSAGES, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
 export type { GroupAppActions } from './api.ts';
-export { GROUP_ID_SCHEMA, MESSAGE_TEXT_SCHEMA, userSecurity } from './openapi.ts';
+export { userSecurity } from './openapi.ts';
 
 export interface SocialDeps {
-  config: PlazaConfig;
+  config: Pick<PlazaConfig, 'issuer' | 'grantCacheMs'>;
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'dpop' | 'accounts' | 'session' | 'clients'>;
   views: Views;
 }
 

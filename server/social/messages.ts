@@ -1,6 +1,6 @@
 // Messages in groups. Each records who wrote it (`author`) and through which app (`via`, null on Plaza's own pages).
 import { randomUUID } from 'node:crypto';
-import { InputError } from '../http/index.ts';
+import { validator } from '../http/index.ts';
 import type { Doc, Store } from '../store/index.ts';
 
 export interface Message extends Doc {
@@ -20,11 +20,12 @@ export interface MessageView {
   created_at: string;
 }
 
-export class MessageInputError extends InputError {
-  override name = 'MessageInputError';
-}
-
 export const MAX_TEXT = 2000;
+
+/** What a message's text is, for the API's description and for every way a message is posted. */
+export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' };
+export const MESSAGE_INPUT_SCHEMA = { type: 'object', required: ['text'], properties: { text: MESSAGE_TEXT_SCHEMA } };
+const checkInput = validator<{ text: string }>(MESSAGE_INPUT_SCHEMA);
 
 export function viewMessage(m: Message): MessageView {
   return { id: m.id, group_id: m.groupId, author: m.author, via: m.via, text: m.text, created_at: new Date(m.createdAt).toISOString() };
@@ -39,9 +40,8 @@ export class Messages {
 
   /** Posts a message; given an id (a job's), posting again is the same message, not a second one. */
   async post(input: { groupId: string; author: string; via: string | null; text: unknown; id?: string }): Promise<Message> {
-    if (typeof input.text !== 'string' || !input.text.trim()) throw new MessageInputError('text must be a non-empty string');
-    if (input.text.length > MAX_TEXT) throw new MessageInputError(`text must be at most ${MAX_TEXT} characters`);
-    const message: Message = { id: input.id ?? randomUUID(), groupId: input.groupId, author: input.author, via: input.via, text: input.text, createdAt: Date.now() };
+    const { text } = checkInput({ text: input.text });
+    const message: Message = { id: input.id ?? randomUUID(), groupId: input.groupId, author: input.author, via: input.via, text, createdAt: Date.now() };
     if (input.id && !await this.#docs.insert(message)) return (await this.#docs.get(input.id))!;
     if (!input.id) await this.#docs.put(message);
     return message;

@@ -1,8 +1,8 @@
 // The OpenAPI description of the /api routes in api.ts: what each answers, and which scope it needs.
 import { json, jsonRequest, locationHeader, problem, schemaRef, shared, type ApiDescription } from '../http/index.ts';
 import type { Permission } from './grant_check.ts';
-import { GROUP_ID } from './groups.ts';
-import { MAX_TEXT } from './messages.ts';
+import { GROUP_ID_SCHEMA } from './groups.ts';
+import { MAX_TEXT, MESSAGE_INPUT_SCHEMA } from './messages.ts';
 
 /** Either scheme carries a user's token; the scope (or an `authorization_details` entry for the group) it needs. */
 export function userSecurity(permission?: Permission): Record<string, string[]>[] {
@@ -14,9 +14,6 @@ const forbidden = (what: string, more = '') => problem(403, `The token does not 
   'WWW-Authenticate': { description: 'With `insufficient_scope`: `Bearer error="insufficient_scope"`', required: false, schema: { type: 'string' } },
 });
 
-/** What a group id and a message's text are, for every description that takes them. */
-export const GROUP_ID_SCHEMA = { type: 'string', pattern: GROUP_ID.source };
-export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' };
 /** Adding and removing apps is the user's own action: through Plaza's pages or a first-party client only. */
 const USER_ACTION_ONLY = ', or the token\'s client is a third-party app (only first-party clients add and remove apps), or it names the token\'s own client (no app adds or removes itself)';
 
@@ -86,10 +83,7 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
         },
         post: {
           operationId: 'postMessage', tags: ['social'], summary: 'Posts a message as the user, through the token\'s client', security: userSecurity('messages:post'),
-          requestBody: jsonRequest({
-            type: 'object', required: ['text'],
-            properties: { text: MESSAGE_TEXT_SCHEMA },
-          }),
+          requestBody: jsonRequest(MESSAGE_INPUT_SCHEMA),
           responses: {
             201: json('The message', schemaRef('Message'), { Location: locationHeader('the message') }),
             400: shared('BadRequest'), 401: shared('Unauthorized'), 403: forbidden('messages:post in this group'),

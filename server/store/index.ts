@@ -8,8 +8,7 @@ export { SecretBox, SecretKeyError } from './secret_box.ts';
 export { changeSealedMeta, resealMeta, sealedMeta, sharedSecret } from './shared_secret.ts';
 export { WindowCounters, secondsLeft } from './window_counter.ts';
 export { SharedCounters } from './shared_counters.ts';
-
-export { StoreUnavailableError } from './mongo/index.ts';
+export { sha256url } from './digest.ts';
 
 export interface StoreConfig {
   dataDir: string;

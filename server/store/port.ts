@@ -85,6 +85,14 @@ export class StoreError extends Error {
   override name = 'StoreError';
 }
 
+/** The store cannot be reached; the engine reconnects by itself, so a caller may try again shortly. */
+export class StoreUnavailableError extends StoreError {
+  override name = 'StoreUnavailableError';
+  constructor() {
+    super('the store is unavailable; try again shortly');
+  }
+}
+
 /** A write would break a unique index. */
 export class DuplicateKeyError extends StoreError {
   override name = 'DuplicateKeyError';

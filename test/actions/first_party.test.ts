@@ -103,10 +103,10 @@ test.serial('no app adds or removes itself, not even a first-party one', async (
 test.serial('plaza_first_party is the operator\'s to set', async (t) => {
   const { server } = t.context;
   const mark = { ...WEB, client_id: 'self-service' };
-  await t.throwsAsync(server.plaza.oidc.clients.register(mark, 'developer'), { name: 'ClientInputError', message: /operator only/ });
-  await t.throwsAsync(server.plaza.oidc.clients.register({ ...mark, plaza_first_party: false }, 'developer'), { name: 'ClientInputError' });
+  await t.throwsAsync(server.plaza.oidc.clients.register(mark, 'developer'), { name: 'InputError', code: 'invalid_client_metadata', message: /operator only/ });
+  await t.throwsAsync(server.plaza.oidc.clients.register({ ...mark, plaza_first_party: false }, 'developer'), { name: 'InputError', code: 'invalid_client_metadata' });
   t.is(await server.plaza.oidc.clients.get('self-service'), undefined);
-  await t.throwsAsync(server.plaza.admin.createClient({ ...mark, plaza_first_party: 'yes' }), { name: 'ClientInputError', message: /must be a boolean/ });
+  await t.throwsAsync(server.plaza.admin.createClient({ ...mark, plaza_first_party: 'yes' }), { name: 'InputError', code: 'invalid_client_metadata', message: /must be a boolean/ });
   // oidc-provider's own registration endpoints (RFC 7591, 7592) validate with the request: the mark is refused there.
   const { Client } = server.plaza.oidc.provider as unknown as { Client: new (metadata: unknown, ctx: unknown) => unknown };
   t.throws(() => new Client(mark, { oidc: {} }), { message: /invalid_client_metadata/ });

@@ -144,7 +144,7 @@ test('host URLs pass the outbound guard when registered and again on every call'
     { id: 'ssrf', kind: 'code2session', url: 'https://[::7f00:1]/sns', app_id: 'a', app_secret: 's' },
     { id: 'ssrf', kind: 'jwt', issuer: 'https://ssrf.example', jwks_uri: 'https://10.0.0.1/jwks', audience: 'plaza-at-host' },
   ]) {
-    await t.throwsAsync(admin.addHost(host), { name: 'HostInputError', message: /refused address/ }, host.url ?? host.jwks_uri);
+    await t.throwsAsync(admin.addHost(host), { name: 'InputError', message: /refused address/ }, host.url ?? host.jwks_uri);
   }
   // What a registration checked can change (DNS, an older Plaza's record): each call checks again.
   const hosts = server.plaza.store.collection<{ id: string; url?: string; jwksUri?: string; issuer?: string }>({ name: 'hosts' });
@@ -222,8 +222,8 @@ test('a host token is bound to its mini-program: another client cannot use it, w
   const inAudience = await signer.token({ sub: 'bound-user', azp: undefined, aud: ['plaza-at-host', 'wide-mini'] });
   t.is((await exchange(server, { subject_token: inAudience, subject_token_type: JWT }, WIDE)).status, 200, 'aud may name the mini-program instead of azp');
   t.is((await exchange(server, { subject_token: await signer.token({ sub: 'u' }), subject_token_type: JWT }, NO_APP_ID)).body.error, 'unauthorized_client');
-  await t.throwsAsync(server.plaza.admin.createClient({ ...WIDE, plaza_host_app_ids: ['wide-mini'] }), { name: 'ClientInputError', message: /plaza_host_app_ids/ });
-  await t.throwsAsync(server.plaza.admin.createClient({ ...WIDE, plaza_host_app_ids: { signer: '' } }), { name: 'ClientInputError' });
+  await t.throwsAsync(server.plaza.admin.createClient({ ...WIDE, plaza_host_app_ids: ['wide-mini'] }), { name: 'InputError', code: 'invalid_client_metadata', message: /plaza_host_app_ids/ });
+  await t.throwsAsync(server.plaza.admin.createClient({ ...WIDE, plaza_host_app_ids: { signer: '' } }), { name: 'InputError', code: 'invalid_client_metadata' });
 });
 
 test('a host token without jti or exp, or living longer than ten minutes, is refused', async (t) => {
@@ -291,5 +291,5 @@ test('bad host registrations are refused with a clear message', async (t) => {
     { id: 'x', kind: 'jwt', issuer: t.context.signer.issuer, jwks_uri: 'https://i.example/jwks', audience: 'a' },
     { id: 'x', kind: 'code2session', url: 'https://h.example', app_id: 'a', app_secret: 's', timeout_ms: 60_000 },
   ];
-  for (const host of bad) await t.throwsAsync(admin.addHost(host), { name: 'HostInputError' }, JSON.stringify(host));
+  for (const host of bad) await t.throwsAsync(admin.addHost(host), { name: 'InputError' }, JSON.stringify(host));
 });

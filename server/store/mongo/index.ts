@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import {
-  Comparison, DuplicateKeyError, StoreError, assertFieldName, assertScalar,
+  Comparison, DuplicateKeyError, StoreError, StoreUnavailableError, assertFieldName, assertScalar,
   type Collection, type CollectionSpec, type Doc, type FindOptions, type Patch, type Store, type Where,
 } from '../port.ts';
 
@@ -13,16 +13,6 @@ export interface MongoOptions {
   uri: string;
   maxPoolSize?: number;
   serverSelectionTimeoutMs?: number;
-}
-
-/** The store cannot be reached: a client sees 503, and the driver reconnects by itself. */
-export class StoreUnavailableError extends StoreError {
-  override name = 'StoreUnavailableError';
-  readonly status = 503;
-  readonly expose = true;
-  constructor() {
-    super('the store is unavailable; try again shortly');
-  }
 }
 
 interface Stored {
