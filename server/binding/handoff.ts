@@ -85,7 +85,7 @@ export function handoffExchanges(deps: HandoffDeps) {
 
     const audience = p.audience;
     const target = audience ? await ctx.oidc.provider.Client.find(audience) : undefined;
-    if (!target || target.clientAuthMethod !== 'none') throw exchangeError('invalid_target', 'audience must be the client_id of a registered H5 (public) client');
+    if (target?.clientAuthMethod !== 'none') throw exchangeError('invalid_target', 'audience must be the client_id of a registered H5 (public) client');
     const held = new Set(claims.scope?.split(' ') ?? []);
     const wanted = p.scope ? p.scope.split(' ') : [...held];
     if (!wanted.length || wanted.some((s) => !held.has(s))) throw exchangeError('invalid_scope', 'the handoff scope must be part of the subject token\'s scope');

@@ -62,7 +62,7 @@ async function hostOfCode(deps: HostExchangeDeps, ctx: KoaContextWithOIDC): Prom
   const id = ctx.oidc.params?.subject_issuer;
   if (typeof id !== 'string' || !id) throw exchangeError('invalid_request', 'subject_issuer (the host id) is required with a host login code');
   const host = await deps.platforms.get(id);
-  if (!host || host.kind !== 'code2session') throw exchangeError('invalid_request', `no code2session host ${id}`);
+  if (host?.kind !== 'code2session') throw exchangeError('invalid_request', `no code2session host ${id}`);
   return host;
 }
 

@@ -106,7 +106,7 @@ export class SecretBox {
         decipher.setAuthTag(raw.subarray(12, 28));
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
       } catch {
-        continue;
+        // not this key: try the next
       }
     }
     return undefined;

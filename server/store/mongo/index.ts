@@ -49,7 +49,7 @@ function filter(where: Where): Record<string, unknown> {
     if (cond === undefined) continue;
     if (cond instanceof Comparison) {
       const values = Array.isArray(cond.value) ? cond.value : [cond.value];
-      values.forEach((v) => assertScalar(v, field));
+      for (const v of values) assertScalar(v, field);
       out[path(field)] = mongoose.trusted({ [OPS[cond.op]]: cond.value });
     } else {
       assertScalar(cond, field);
