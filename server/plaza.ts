@@ -14,9 +14,10 @@ import {
 import { createOidc, type Capability, type Oidc } from './oidc/index.ts';
 import { createSocial } from './social/index.ts';
 import { createAsync, type AsyncCapability } from './async/index.ts';
-import { createActions, GRANTABLE_ACTIONS, type GroupActions } from './actions/index.ts';
-import { createHosts } from './hosts/index.ts';
-import { createBinding, h5Client } from './binding/index.ts';
+import { createActionGrants, GRANTABLE_ACTIONS, type GroupActions } from './action_grants/index.ts';
+import { createMiniPrograms } from './mini_programs/index.ts';
+import { createTerminals } from './terminals/index.ts';
+import { createHandoff, h5Client } from './handoff/index.ts';
 import { createAdmin, type AdminOperations } from './admin/index.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
@@ -62,14 +63,15 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const social = createSocial({ config, store, oidc, views });
   const { groups, messages, audit, check } = social;
   const async = createAsync({ config, store, oidc, check, groups, messages, audit, report, observeDelivery: (outcome) => metrics.deliveries.inc({ outcome }) });
-  const actions = createActions({ config, store, oidc, groups, audit, callbacks: async.callbacks });
+  const actions = createActionGrants({ config, store, oidc, groups, audit, callbacks: async.callbacks });
   groups.onMemberLeaving((groupId, sub) => actions.groupActions.memberLeaving(groupId, sub));
-  const hosts = createHosts({ config, store, oidc, audit, views, box });
-  const binding = createBinding({ config, store, oidc, views, report });
-  const admin = createAdmin({ store, box, oidc, groups, hosts: hosts.platforms, terminals: binding.terminals, callbacks: async.deliveries, report });
+  const miniPrograms = createMiniPrograms({ config, store, oidc, audit, views, box });
+  const terminals = createTerminals({ store, oidc, views, report });
+  const handoff = createHandoff({ config, store, oidc, views });
+  const admin = createAdmin({ store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.
-  const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS), async, actions, hosts, binding, admin];
+  const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS), async, actions, miniPrograms, terminals, handoff, admin];
   for (const capability of capabilities) {
     for (const [type, handler] of Object.entries(capability.exchanges ?? {})) oidc.tokenExchange.register(type, handler);
     if (capability.tokenClaims) oidc.addTokenClaims(capability.tokenClaims);

@@ -14,7 +14,7 @@ import { parseArgs, promisify } from 'node:util';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { loadConfig } from '../../server/config/index.ts';
 import { createPlaza } from '../../server/plaza.ts';
-import { ActionTickets } from '../../server/actions/index.ts';
+import { ActionTickets } from '../../server/action_grants/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = [process.execPath, '--disable-warning=ExperimentalWarning'];

@@ -1,6 +1,6 @@
 // The OpenAPI description of /admin/api (api.ts): the CLI's operations over HTTP.
 import { json, jsonRequest, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
-import { HOST_ID, HOST_JWT_ALGS } from '../hosts/index.ts';
+import { HOST_ID, HOST_JWT_ALGS } from '../mini_programs/index.ts';
 import { CLIENT_ID, EMAIL_SCHEMA, FAPI_PROFILES } from '../oidc/index.ts';
 import { GROUP_ID_SCHEMA } from '../social/index.ts';
 

@@ -3,8 +3,8 @@ import { InputError } from '../http/index.ts';
 import { resealMeta, type SecretBox, type Store } from '../store/index.ts';
 import { rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
 import type { Groups } from '../social/index.ts';
-import type { HostPlatforms, HostView } from '../hosts/index.ts';
-import type { TerminalAdmin, TerminalView } from '../binding/index.ts';
+import type { HostPlatforms, HostView } from '../mini_programs/index.ts';
+import type { TerminalAdmin, TerminalView } from '../terminals/index.ts';
 
 export interface AdminDeps {
   store: Store;

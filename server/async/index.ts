@@ -1,4 +1,4 @@
-// S0: encrypted asynchronous API calls, a durable job queue and callback outbox, and the workers that run them.
+// Asynchronous calls: encrypted API calls, a durable job queue and callback outbox, and the workers that run them.
 import type { PlazaConfig } from '../config/index.ts';
 import type { Capability, Oidc } from '../oidc/index.ts';
 import type { AuditLog, GrantCheck, Groups, Messages } from '../social/index.ts';

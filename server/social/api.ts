@@ -8,7 +8,7 @@ import type { GrantCheck, Operation } from './grant_check.ts';
 import type { Groups } from './groups.ts';
 import { viewMessage, type Messages } from './messages.ts';
 
-/** Adding and removing apps in a group: the user action of S1, provided by the actions capability. */
+/** Adding and removing apps in a group: the user action of action grants, provided by the action grants capability. */
 export interface GroupAppSummary {
   group_id: string;
   client_id: string;

@@ -30,7 +30,7 @@ export interface Social {
   messages: Messages;
   audit: AuditLog;
   check: GrantCheck;
-  /** Its API and pages, which add apps to groups through the actions capability (built on these groups). */
+  /** Its API and pages, which add apps to groups through the action grants capability (built on these groups). */
   withGroupApps(groupApps: GroupAppActions, grantableActions: string[]): Capability;
 }
 

@@ -1,4 +1,4 @@
-// S0 over HTTP: encrypted submit, 202, work in the background, a signed callback with retries.
+// Asynchronous calls over HTTP: encrypted submit, 202, work in the background, a signed callback with retries.
 import anyTest, { type TestFn } from 'ava';
 import { compactDecrypt, decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { Webhook } from 'standardwebhooks';

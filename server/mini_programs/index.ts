@@ -1,4 +1,4 @@
-// S4: mini-program logins from host super-apps become Plaza identities and Plaza tokens.
+// Mini-program logins: a host super-app's login code or signed token becomes a Plaza identity and Plaza tokens.
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
 import { TOKEN_TYPES, type Capability, type Oidc } from '../oidc/index.ts';
@@ -8,14 +8,14 @@ import { HOST_LOGIN_CODE, hostExchangeHandler } from './exchange.ts';
 import { checkIssuedTo } from './check_issued_to.ts';
 import { code2session, JwtHostVerifier } from './host_login.ts';
 import { ExternalIdentities } from './identities.ts';
-import { identityPages } from './pages.ts';
+import { identityPages } from './identity_pages.ts';
 import { HostPlatforms, type HostPlatform } from './platforms.ts';
 import { UsedHostTokens } from './used_host_tokens.ts';
 
 export { HostPlatforms, HOST_ID, HOST_JWT_ALGS, type HostView } from './platforms.ts';
 export { HOST_LOGIN_CODE } from './exchange.ts';
 
-export interface HostsDeps {
+export interface MiniProgramsDeps {
   config: Pick<PlazaConfig, 'allowInsecureCallbacks' | 'hostJwksCooldownMs'>;
   store: Store;
   box: SecretBox;
@@ -24,11 +24,11 @@ export interface HostsDeps {
   views: Views;
 }
 
-export interface HostsCapability extends Capability {
+export interface MiniProgramsCapability extends Capability {
   platforms: HostPlatforms;
 }
 
-export function createHosts(deps: HostsDeps): HostsCapability {
+export function createMiniPrograms(deps: MiniProgramsDeps): MiniProgramsCapability {
   const platforms = new HostPlatforms(deps.store, deps.box, { allowInsecure: deps.config.allowInsecureCallbacks });
   const identities = new ExternalIdentities(deps.store, deps.oidc.accounts);
   const calls = { allowLoopback: deps.config.allowInsecureCallbacks };

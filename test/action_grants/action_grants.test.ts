@@ -1,4 +1,4 @@
-// S1 end to end over HTTP: a user adds an app to a group, the app receives a signed webhook with an action
+// Action grants end to end over HTTP: a user adds an app to a group, the app receives a signed webhook with an action
 // ticket, exchanges it, and acts as the user there and only there.
 // Serial: the tests share one webhook receiver and tell tickets apart by arrival order.
 import anyTest, { type TestFn } from 'ava';

@@ -1,4 +1,4 @@
-// S2 over HTTP: access token → one-time handoff code → encrypted view token bound to the page's key.
+// H5 handoff over HTTP: access token → one-time handoff code → encrypted view token bound to the page's key.
 import { createHash } from 'node:crypto';
 import anyTest, { type TestFn } from 'ava';
 import { compactDecrypt, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';

@@ -1,4 +1,4 @@
-// S4 over HTTP against fake hosts: a mini-program's host login code or host-signed token becomes a Plaza
+// Mini-program logins over HTTP against fake hosts: a mini-program's host login code or host-signed token becomes a Plaza
 // identity and ordinary Plaza tokens; every failure is a clear OAuth error.
 import anyTest, { type TestFn } from 'ava';
 import { decodeJwt, SignJWT } from 'jose';

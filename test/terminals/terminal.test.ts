@@ -1,4 +1,4 @@
-// S3 over HTTP: a terminal-bound client proves one key over both paths (dpop_jkt on the front channel, DPoP
+// Terminal binding over HTTP: a terminal-bound client proves one key over both paths (dpop_jkt on the front channel, DPoP
 // proofs on the back channel) and one PKCE secret; its tokens work only with that key; users revoke terminals.
 import anyTest, { type TestFn } from 'ava';
 import { decodeJwt } from 'jose';

@@ -1,4 +1,4 @@
-// S2: a backend hands a user's session to an H5 page without a bearer token in any URL. The backend trades its
+// H5 handoff: a backend hands a user's session to an H5 page without a bearer token in any URL. The backend trades its
 // access token for a one-time handoff code; the page trades the code, with proof of its own key, for a short
 // view token that is bound to that key and sent back encrypted to the page's ECDH key.
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// S1: a user's action in a group grants an app a token to act as that user, only there, only for those actions.
+// Action grants: a user's action in a group grants an app a token to act as that user, only there, only for those actions.
 import type { CallbackQueue } from '../async/index.ts';
 import type { PlazaConfig } from '../config/index.ts';
 import type { Capability, Oidc } from '../oidc/index.ts';
@@ -16,7 +16,7 @@ export { ActionTickets } from './tickets.ts';
 
 const ACTION_WORDS: Record<string, string> = { 'messages:post': 'post messages', 'messages:read': 'read messages' };
 
-export interface ActionsDeps {
+export interface ActionGrantsDeps {
   config: Pick<PlazaConfig, 'actionTicketTtl'>;
   store: Store;
   oidc: Oidc;
@@ -25,12 +25,12 @@ export interface ActionsDeps {
   callbacks: CallbackQueue;
 }
 
-export interface ActionsCapability extends Capability {
+export interface ActionGrantsCapability extends Capability {
   groupActions: GroupActions;
 }
 
 /** Builds the capability and what it plugs into the OP: the ticket exchange, the token claims, the words on My apps. */
-export function createActions(deps: ActionsDeps): ActionsCapability {
+export function createActionGrants(deps: ActionGrantsDeps): ActionGrantsCapability {
   const { groups } = deps;
   const apps = new GroupApps(deps.store);
   const tickets = new ActionTickets(deps.store, deps.config.actionTicketTtl);

@@ -1,4 +1,4 @@
-// Model-based property test of S1's promise: after any sequence of user and app operations (add, remove, leave,
+// Model-based property test of action grants' promise: after any sequence of user and app operations (add, remove, leave,
 // rejoin, redeem, refresh, revoke on My apps), every token an app holds works exactly when a live user action
 // covers it: the user is a member, added the app there (since the token's ticket) with at least its actions,
 // and took nothing back since. One real Plaza over HTTP; fresh groups per run; runs and steps are bounded.
