@@ -1,6 +1,6 @@
 // Action tickets: opaque, single-use, short-lived proof that a user added an app to a group. Only a hash is stored.
-import { createHash, randomBytes } from 'node:crypto';
-import type { Doc, Store } from '../store/index.ts';
+import { randomBytes } from 'node:crypto';
+import { sha256url, type Doc, type Store } from '../store/index.ts';
 
 export interface ActionTicket extends Doc {
   sub: string;
@@ -26,7 +26,6 @@ export class TicketRejected extends Error {
   }
 }
 
-const hashOf = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');
 const UNKNOWN = 'the action ticket is unknown or expired';
 
 export class ActionTickets {
@@ -41,13 +40,13 @@ export class ActionTickets {
   async mint(input: { sub: string; clientId: string; groupId: string; actions: string[] }): Promise<{ ticket: string; expiresAt: number }> {
     const ticket = `at_${randomBytes(32).toString('base64url')}`;
     const expiresAt = Date.now() + this.#ttlSeconds * 1000;
-    await this.#docs.put({ id: hashOf(ticket), ...input, expiresAt });
+    await this.#docs.put({ id: sha256url(ticket), ...input, expiresAt });
     return { ticket, expiresAt };
   }
 
   /** Marks the ticket used; exactly one of any number of parallel redemptions gets it. */
   async redeem(ticket: string, clientId: string): Promise<ActionTicket> {
-    const id = hashOf(ticket);
+    const id = sha256url(ticket);
     const doc = await this.#docs.get(id);
     if (!doc) throw new TicketRejected('unknown', UNKNOWN);
     // Another client's attempt does not burn the ticket, and learns no more than of a ticket that does not exist.
