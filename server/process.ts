@@ -6,8 +6,11 @@ export async function runProcess(what: string, start: (config: PlazaConfig) => P
   try {
     loadDotEnv();
     const stop = await start(loadConfig());
+    // A second signal (SIGINT from the terminal, then SIGTERM from a supervisor) joins the stop under way.
+    let stopping: Promise<void> | undefined;
     const shutdown = async () => {
-      await stop();
+      stopping ??= stop();
+      await stopping;
       process.exit(0);
     };
     process.once('SIGTERM', shutdown);

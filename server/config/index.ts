@@ -1,5 +1,6 @@
 // Environment parsing. Every variable read here is listed in .env.example and the README's config table.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseSchedule } from './schedule.ts';
 import { parseTrustProxy, type TrustProxy } from '../http/index.ts';
@@ -44,7 +45,9 @@ export interface PlazaConfig {
   webhookTimeoutMs: number;
   /** The delays before each delivery of a callback, ms: the first attempt, then each retry. */
   callbackRetrySchedule: number[];
-  /** Whether `npm start` runs a worker in the server process too. */
+  /** How many HTTP processes `npm start` serves from (one port, one store); 1 serves from the started process itself. */
+  processes: number;
+  /** Whether `npm start` runs a worker in each server process too. */
   runWorker: boolean;
   /** How many workers `npm run worker` runs in its process. */
   workers: number;
@@ -101,6 +104,12 @@ function schedule(text: string): number[] {
   } catch (err) {
     throw new ConfigError(`CALLBACK_RETRY_SCHEDULE: ${(err as Error).message}`);
   }
+}
+
+function processes(env: Env): number {
+  const count = integer(env, 'PLAZA_PROCESSES', availableParallelism(), 1);
+  if (count > 64) throw new ConfigError('PLAZA_PROCESSES must be at most 64');
+  return count;
 }
 
 function workers(env: Env): number {
@@ -215,6 +224,7 @@ function readConfig(env: Env): PlazaConfig {
     webhookTimeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 5000, 100),
     hostJwksCooldownMs: integer(env, 'HOST_JWKS_COOLDOWN_MS', 30_000),
     callbackRetrySchedule: schedule(env.CALLBACK_RETRY_SCHEDULE || '0s,5s,5m,30m,2h,5h,10h,10h'),
+    processes: processes(env),
     runWorker: env.RUN_WORKER === undefined || env.RUN_WORKER === '' ? true : flag(env, 'RUN_WORKER'),
     workers: workers(env),
     workerPollMs: integer(env, 'WORKER_POLL_MS', 100, 1),

@@ -13,7 +13,7 @@ const REDACT = [
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'plaza' } }, destination);
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'plaza', pid: process.pid } }, destination);
 }
 
 export interface Metrics {

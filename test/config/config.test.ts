@@ -1,4 +1,5 @@
 import test from 'ava';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from '../../server/config/index.ts';
 
 test('defaults', (t) => {
@@ -8,6 +9,7 @@ test('defaults', (t) => {
   t.is(config.sqliteSynchronous, 'NORMAL');
   t.is(config.ttl.authorizationCode, 60);
   t.false(config.production);
+  t.is(config.processes, availableParallelism(), 'one server process per core');
 });
 
 test('the issuer follows PORT, and loses a trailing slash', (t) => {
@@ -23,6 +25,7 @@ test('bad values are refused with a message naming the variable', (t) => {
     [{ ISSUER: 'https://id.example.com/?x=1' }, /without query or fragment/],
     [{ SQLITE_SYNCHRONOUS: 'OFF' }, /SQLITE_SYNCHRONOUS must be NORMAL or FULL/],
     [{ COOKIE_KEYS: 'short' }, /COOKIE_KEYS entry must be at least 32 characters/],
+    [{ PLAZA_PROCESSES: '0' }, /PLAZA_PROCESSES must be a whole number >= 1/],
   ];
   for (const [env, message] of cases) t.throws(() => loadConfig(env), { instanceOf: ConfigError, message });
 });

@@ -72,6 +72,8 @@ export async function testEnv(options: { env?: Record<string, string>; storeOf?:
     DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent',
     // Many tests sign the same user in at once from one address; the throttling tests set their own limits.
     LOGIN_MAX_FAILURES: '100',
+    // One server process per test Plaza; the test of PLAZA_PROCESSES sets its own.
+    PLAZA_PROCESSES: '1',
     ...(mongo ? { MONGODB_URI: mongo } : {}),
     ...options.env,
   };
