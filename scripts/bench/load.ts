@@ -1,6 +1,7 @@
 // The load generator, in its own process: runs autocannon for one scenario and prints its figures as JSON.
 // Requests that must differ (single-use tickets, DPoP proofs) come from a file of variants, each sent once: a run
-// that uses them all ends early instead of replaying one.
+// that uses them all ends early instead of replaying one. Given the server's process ids, it also reports the CPU
+// time they spent during the measured run.
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -13,6 +14,26 @@ interface Job {
   seconds: number;
   warmupSeconds: number;
   connections: number;
+  /** The server's processes, whose CPU time is counted. */
+  pids?: number[];
+}
+
+/** Linux counts process CPU time in clock ticks of 10 ms (USER_HZ, 100 on every common kernel). */
+const MS_PER_TICK = 10;
+
+/** User and system CPU time of the processes so far, ms; a process that is gone counts nothing. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks * MS_PER_TICK;
 }
 
 const job = JSON.parse(process.argv[2]) as Job;
@@ -55,8 +76,11 @@ function run(seconds: number, share: number): Promise<Run> {
 
 // The warm-up may use the variants in proportion to its time, the measured run the rest.
 if (job.warmupSeconds > 0) await run(job.warmupSeconds, job.warmupSeconds / (job.warmupSeconds + job.seconds));
+const cpuBefore = cpuMs(job.pids ?? []);
 const { result, seconds } = await run(job.seconds, 1);
+const cpu = cpuMs(job.pids ?? []) - cpuBefore;
 process.stdout.write(JSON.stringify({
+  cpu_ms_per_req: job.pids?.length && result.requests.total ? cpu / result.requests.total : null,
   rps: result.requests.total / seconds,
   p50_ms: result.latency.p50,
   p99_ms: result.latency.p99,
