@@ -1,6 +1,7 @@
 // The durable outbox of callbacks: each delivery keeps one webhook-id across all its attempts, is claimed by one
 // worker at a time, and ends delivered, dead after the schedule, or disabled by a 410.
 import { randomUUID } from 'node:crypto';
+import { Listeners } from './listeners.ts';
 import { lt, lte, type Doc, type Store } from '../store/index.ts';
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead' | 'disabled';
@@ -32,11 +33,17 @@ interface CallbackStatus extends Doc {
 
 export class Deliveries {
   readonly #docs;
+  readonly #queued = new Listeners();
   readonly #disabled;
 
   constructor(store: Store) {
     this.#docs = store.collection<Delivery>({ name: 'deliveries', indexes: [{ field: 'state' }, { field: 'jobId' }, { field: 'nextAt' }] });
     this.#disabled = store.collection<CallbackStatus>({ name: 'callback_disabled' });
+  }
+
+  /** Calls `listener` whenever this process queues one; returns the unsubscribe. */
+  whenQueued(listener: () => void): () => void {
+    return this.#queued.add(listener);
   }
 
   /** Queues a callback; with an id, queueing it again (a job re-run after a crash) changes nothing. */
@@ -47,6 +54,7 @@ export class Deliveries {
       state: 'pending', attempts: [], round: 0, nextAt: now + (input.initialDelayMs ?? 0), leaseUntil: 0, createdAt: now,
     };
     if (!await this.#docs.insert(delivery)) return (await this.#docs.get(delivery.id))!;
+    this.#queued.tell();
     return delivery;
   }
 

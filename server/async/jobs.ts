@@ -1,6 +1,7 @@
 // The durable job queue: workers claim jobs with a lease (one conditional update), renew it while working,
 // and a job whose worker died is claimed again once its lease has run out.
 import { randomUUID } from 'node:crypto';
+import { Listeners } from './listeners.ts';
 import { lt, oneOf, type Doc, type Store } from '../store/index.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -24,9 +25,15 @@ export interface Job extends Doc {
 
 export class Jobs {
   readonly #docs;
+  readonly #queued = new Listeners();
 
   constructor(store: Store) {
     this.#docs = store.collection<Job>({ name: 'jobs', indexes: [{ field: 'state' }, { field: 'createdAt' }] });
+  }
+
+  /** Calls `listener` whenever this process queues one; returns the unsubscribe. */
+  whenQueued(listener: () => void): () => void {
+    return this.#queued.add(listener);
   }
 
   /** Queues a job; with an id (from an Idempotency-Key) a second submit returns the first job. */
@@ -35,7 +42,10 @@ export class Jobs {
       id: input.id ?? randomUUID(), clientId: input.clientId, sub: input.sub, grantId: input.grantId, api: input.api, input: input.input,
       state: 'queued', runs: 0, leaseUntil: 0, createdAt: Date.now(),
     };
-    if (await this.#docs.insert(job)) return { job, created: true };
+    if (await this.#docs.insert(job)) {
+      this.#queued.tell();
+      return { job, created: true };
+    }
     return { job: (await this.#docs.get(job.id))!, created: false };
   }
 

@@ -25,39 +25,88 @@ export interface WorkerDeps {
 
 export const jobDeliveryId = (jobId: string) => `msg_job_${jobId}`;
 
-export class Worker {
-  readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
-  readonly #deps: WorkerDeps;
+/** One kind of work done in a loop: busy rounds follow each other (yielding to I/O between them), an idle one
+ * waits for the poll interval or until something is queued in this process. */
+class Lane {
+  readonly #round: () => Promise<boolean>;
+  readonly #pollMs: number;
+  readonly #report: (err: unknown) => void;
   #running = false;
+  #loop?: Promise<void>;
   #timer?: NodeJS.Timeout;
-  #tick?: Promise<boolean>;
+  #wakeUp?: () => void;
 
-  constructor(deps: WorkerDeps) {
-    this.#deps = deps;
+  constructor(round: () => Promise<boolean>, pollMs: number, report: (err: unknown) => void) {
+    this.#round = round;
+    this.#pollMs = pollMs;
+    this.#report = report;
   }
 
   start(): void {
-    if (this.#running) return;
     this.#running = true;
-    this.#schedule(0);
+    this.#loop ??= this.#run();
   }
 
-  #schedule(delayMs: number): void {
-    if (!this.#running) return;
-    this.#timer = setTimeout(async () => {
-      this.#tick = this.tick().catch((err) => { this.#deps.report(err); return false; });
-      const busy = await this.#tick;
-      this.#schedule(busy ? 0 : this.#deps.pollMs);
-    }, delayMs);
+  async #run(): Promise<void> {
+    while (this.#running) {
+      const busy = await this.#round().catch((err) => { this.#report(err); return false; });
+      if (busy) await new Promise((resolve) => setImmediate(resolve));
+      else if (this.#running) await new Promise<void>((resolve) => { this.#wakeUp = resolve; this.#timer = setTimeout(resolve, this.#pollMs); });
+    }
   }
 
-  /** One round: at most one job and one delivery. Returns whether there was anything to do. */
-  async tick(): Promise<boolean> {
+  /** Something was queued: an idle lane looks at once instead of at its next poll. */
+  wake(): void {
+    clearTimeout(this.#timer);
+    this.#wakeUp?.();
+    this.#wakeUp = undefined;
+  }
+
+  /** Lets the round under way finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+}
+
+export class Worker {
+  readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  readonly #deps: WorkerDeps;
+  /** Jobs and callbacks in lanes of their own, so that a slow callback holds up no job. */
+  readonly #jobs: Lane;
+  readonly #deliveries: Lane;
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(deps: WorkerDeps) {
+    this.#deps = deps;
+    this.#jobs = new Lane(() => this.#runOneJob(), deps.pollMs, deps.report);
+    this.#deliveries = new Lane(() => this.#deliverOne(), deps.pollMs, deps.report);
+  }
+
+  start(): void {
+    if (this.#unsubscribe.length) return;
+    this.#unsubscribe = [
+      this.#deps.jobs.whenQueued(() => this.#jobs.wake()),
+      this.#deps.deliveries.whenQueued(() => this.#deliveries.wake()),
+    ];
+    this.#jobs.start();
+    this.#deliveries.start();
+  }
+
+  /** Claims and runs one job; returns whether there was one. */
+  async #runOneJob(): Promise<boolean> {
     const job = await this.#deps.jobs.claim(this.id, this.#deps.leaseMs);
     if (job) await this.#run(job);
+    return Boolean(job);
+  }
+
+  /** Claims and delivers one due callback; returns whether there was one. */
+  async #deliverOne(): Promise<boolean> {
     const delivery = await this.#deps.deliveries.claimDue(this.id, this.#deps.leaseMs);
     if (delivery) await this.#deliver(delivery);
-    return Boolean(job || delivery);
+    return Boolean(delivery);
   }
 
   async #run(job: Job): Promise<void> {
@@ -111,11 +160,11 @@ export class Worker {
     return deliveries.record(delivery, this.id, attempt, { state: 'pending', nextAt: Date.now() + delay });
   }
 
-  /** Stops claiming, lets the current round finish, and hands back anything still leased. */
+  /** Stops claiming, lets the current rounds finish, and hands back anything still leased. */
   async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    await this.#tick;
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#unsubscribe = [];
+    await Promise.all([this.#jobs.stop(), this.#deliveries.stop()]);
     await this.#deps.jobs.releaseAll(this.id);
     await this.#deps.deliveries.releaseAll(this.id);
   }
