@@ -1,7 +1,9 @@
 // Verifies Plaza's own RFC 9068 JWT access tokens: signature with a Plaza key, `typ: at+jwt`, issuer, audience, expiry,
 // and that the token was not revoked.
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import type { JWK, JWTPayload } from 'jose';
 import { HttpError } from '../http/index.ts';
+import { checkClaims, checkHeader, decodeJws, JwsError, JwtExpiredError, publicKeyOf, signatureValid } from './jws.ts';
 import type { RevokedTokens } from './revoked_tokens.ts';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -41,16 +43,20 @@ const SIGNING_ALGS = ['ES256', 'RS256'];
 export type AccessTokenVerifier = (token: string, audience: string | string[]) => Promise<AccessTokenClaims>;
 
 export function accessTokenVerifier(issuer: string, signingKeys: JWK[], revoked: RevokedTokens): AccessTokenVerifier {
-  const keySet = createLocalJWKSet({ keys: signingKeys });
+  const keys: { kid?: string; key: KeyObject }[] = signingKeys.map((jwk) => ({ kid: jwk.kid, key: publicKeyOf(jwk) }));
   return async (token, audience) => {
     let payload;
     try {
-      ({ payload } = await jwtVerify<AccessTokenClaims>(token, keySet, {
-        issuer, audience, typ: 'at+jwt', algorithms: SIGNING_ALGS, requiredClaims: ['exp', 'jti', 'client_id'],
-      }));
+      const jws = decodeJws(token);
+      const checks = { issuer, audience, typ: 'at+jwt', algorithms: SIGNING_ALGS, requiredClaims: ['exp', 'jti', 'client_id'] };
+      const alg = checkHeader(jws, checks);
+      const candidates = keys.filter((k) => jws.header.kid === undefined || k.kid === jws.header.kid);
+      if (!candidates.some(({ key }) => signatureValid(jws, key, alg))) throw new JwsError('signature verification failed');
+      checkClaims(jws.payload, checks);
+      payload = jws.payload as AccessTokenClaims;
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('the access token has expired');
-      if (err instanceof joseErrors.JOSEError) throw new InvalidTokenError('the access token is not valid here');
+      if (err instanceof JwtExpiredError) throw new InvalidTokenError('the access token has expired');
+      if (err instanceof JwsError) throw new InvalidTokenError('the access token is not valid here');
       throw err;
     }
     if (await revoked.isRevoked(payload.jti)) throw new InvalidTokenError('the access token was revoked');

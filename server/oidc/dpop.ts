@@ -1,9 +1,10 @@
 // RFC 9449 DPoP proof checks, for the places oidc-provider does not cover: Plaza's own grants at the token
 // endpoint and the protected API. Seen `jti`s are kept in the store, in the record oidc-provider's checks keep
 // theirs, so a proof is used once whichever check sees it, in whichever process.
-import { createHmac } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, errors as joseErrors, jwtVerify, type JWK } from 'jose';
+import { createHmac, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import { sha256url, sharedSecret, type SecretBox, type Store } from '../store/index.ts';
+import { checkClaims, checkHeader, decodeJws, JwsError, publicKeyOf, signatureValid } from './jws.ts';
 import type { ReplayRecord } from './replay_record.ts';
 
 export const DPOP_ALGS = ['ES256', 'ES384', 'EdDSA', 'Ed25519', 'PS256', 'RS256'];
@@ -48,6 +49,35 @@ export interface DpopConfig {
   requireNonce: boolean;
 }
 
+/** The RFC 7638 members of each key type, in the order the thumbprint hashes them. */
+const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
+
+/** A client signs its proofs with one key for a long time: each key is imported and thumbprinted once. */
+const KEY_CACHE_SIZE = 1000;
+
+interface ProofKey {
+  key: KeyObject;
+  jkt: string;
+  /** The key's public members. */
+  jwk: JWK;
+}
+
+/** The public key a proof carries, and its RFC 7638 thumbprint. */
+function proofKey(jwk: unknown, cache: Map<string, ProofKey>): ProofKey {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new JwsError('the jwk header parameter must be a JSON object');
+  if ('d' in jwk || 'p' in jwk || 'k' in jwk) throw new JwsError('the jwk header parameter must be a public key');
+  const members = THUMBPRINT_MEMBERS[(jwk as JWK).kty ?? ''];
+  if (!members || members.some((m) => typeof (jwk as Record<string, unknown>)[m] !== 'string')) throw new JwsError('the jwk header parameter is not a supported public key');
+  const canonical = JSON.stringify(Object.fromEntries(members.map((m) => [m, (jwk as Record<string, unknown>)[m]])));
+  let found = cache.get(canonical);
+  if (!found) {
+    found = { key: publicKeyOf(jwk as JWK), jkt: sha256url(canonical), jwk: JSON.parse(canonical) as JWK };
+    if (cache.size >= KEY_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(canonical, found);
+  }
+  return found;
+}
+
 /** Nonces are derived from a shared secret and the time window, so any process can check any other's. */
 const NONCE_WINDOW_MS = 5 * 60_000;
 
@@ -62,6 +92,7 @@ function withoutQuery(url: string): string | undefined {
 export class DpopVerifier {
   readonly #firstUse: ReplayRecord;
   readonly #config: DpopConfig;
+  readonly #keys = new Map<string, ProofKey>();
   /** Also handed to oidc-provider, so its endpoints and Plaza's accept the same nonces. */
   readonly nonceSecret: Buffer;
 
@@ -98,14 +129,18 @@ export class DpopVerifier {
     if (header === undefined) return undefined;
     if (Array.isArray(header) || header.includes(',')) throw new DpopProofError('exactly one DPoP header is allowed');
     let payload;
-    let protectedHeader;
+    let key: ProofKey;
     try {
-      ({ payload, protectedHeader } = await jwtVerify(header, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: DPOP_ALGS }));
+      const jws = decodeJws(header);
+      const alg = checkHeader(jws, { typ: 'dpop+jwt', algorithms: DPOP_ALGS });
+      key = proofKey(jws.header.jwk, this.#keys);
+      if (!signatureValid(jws, key.key, alg)) throw new JwsError('signature verification failed');
+      checkClaims(jws.payload, { typ: 'dpop+jwt', algorithms: DPOP_ALGS });
+      payload = jws.payload;
     } catch (err) {
-      if (err instanceof joseErrors.JOSEError) throw new DpopProofError(`the DPoP proof is invalid: ${err.message}`);
+      if (err instanceof JwsError) throw new DpopProofError(`the DPoP proof is invalid: ${err.message}`);
       throw err;
     }
-    const jwk = protectedHeader.jwk as JWK;
     if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 256) throw new DpopProofError('the DPoP proof needs a jti');
     if (typeof payload.iat !== 'number') throw new DpopProofError('the DPoP proof needs an iat');
     if (payload.nonce !== undefined || this.#config.requireNonce) {
@@ -122,6 +157,6 @@ export class DpopVerifier {
     }
     const fresh = await this.#firstUse(request.clientId, payload.jti, Date.now() + 2 * this.#config.iatWindowSeconds * 1000);
     if (!fresh) throw new DpopProofError('the DPoP proof was already used');
-    return { jkt: await calculateJwkThumbprint(jwk), jwk, jti: payload.jti };
+    return { jkt: key.jkt, jwk: key.jwk, jti: payload.jti };
   }
 }
