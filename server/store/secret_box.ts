@@ -6,6 +6,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const VERSION = 'v1';
+/** Opened secrets kept per process, by their sealed text (a client's secret is opened on every token request). */
+const OPENED_CACHE_SIZE = 1000;
 
 export class SecretKeyError extends Error {
   override name = 'SecretKeyError';
@@ -45,6 +47,11 @@ function readKeyFile(dataDir: string): Buffer[] {
 
 export class SecretBox {
   #keys: Buffer[];
+  /**
+   * Sealed text to plaintext. A sealed text is authenticated and never reused (a fresh IV each time), so it opens to
+   * one plaintext only: a changed or rotated secret is a new sealed text and a miss, in every process alike.
+   */
+  readonly #opened = new Map<string, string>();
   /** Where keys can be read again: a process started before a key-file rotation learns the new key this way. */
   readonly #reload?: () => Buffer[];
 
@@ -80,6 +87,15 @@ export class SecretBox {
   }
 
   unseal(sealed: string): string {
+    const cached = this.#opened.get(sealed);
+    if (cached !== undefined) return cached;
+    const opened = this.#open(sealed);
+    if (this.#opened.size >= OPENED_CACHE_SIZE) this.#opened.delete(this.#opened.keys().next().value!);
+    this.#opened.set(sealed, opened);
+    return opened;
+  }
+
+  #open(sealed: string): string {
     const opened = this.#tryKeys(sealed);
     if (opened !== undefined) return opened;
     if (this.#reload) {
