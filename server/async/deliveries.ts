@@ -37,7 +37,7 @@ export class Deliveries {
   readonly #disabled;
 
   constructor(store: Store) {
-    this.#docs = store.collection<Delivery>({ name: 'deliveries', indexes: [{ field: 'state' }, { field: 'jobId' }, { field: 'nextAt' }] });
+    this.#docs = store.collection<Delivery>({ name: 'deliveries', indexes: [{ field: 'state', sortBy: 'nextAt' }, { field: 'jobId' }, { field: 'nextAt' }] });
     this.#disabled = store.collection<CallbackStatus>({ name: 'callback_disabled' });
   }
 

@@ -2,7 +2,7 @@
 // and a job whose worker died is claimed again once its lease has run out.
 import { randomUUID } from 'node:crypto';
 import { Listeners } from './listeners.ts';
-import { lt, oneOf, type Doc, type Store } from '../store/index.ts';
+import { lt, type Doc, type Store } from '../store/index.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -28,7 +28,7 @@ export class Jobs {
   readonly #queued = new Listeners();
 
   constructor(store: Store) {
-    this.#docs = store.collection<Job>({ name: 'jobs', indexes: [{ field: 'state' }, { field: 'createdAt' }] });
+    this.#docs = store.collection<Job>({ name: 'jobs', indexes: [{ field: 'state', sortBy: 'createdAt' }, { field: 'createdAt' }] });
   }
 
   /** Calls `listener` whenever this process queues one; returns the unsubscribe. */
@@ -56,7 +56,11 @@ export class Jobs {
   /** A queued job, or a running one whose worker stopped renewing its lease. */
   async claim(owner: string, leaseMs: number): Promise<Job | undefined> {
     const now = Date.now();
-    const job = await this.#docs.claim({ state: oneOf(['queued', 'running']), leaseUntil: lt(now) }, { state: 'running', leaseOwner: owner, leaseUntil: now + leaseMs }, { orderBy: { field: 'createdAt' } });
+    const lease = { state: 'running' as const, leaseOwner: owner, leaseUntil: now + leaseMs };
+    // Two claims, each one equality on the state: the oldest queued job comes straight off the (state, createdAt)
+    // index, where one claim over both states sorted the whole backlog each time.
+    const job = await this.#docs.claim({ state: 'running', leaseUntil: lt(now) }, lease, { orderBy: { field: 'createdAt' } })
+      ?? await this.#docs.claim({ state: 'queued', leaseUntil: lt(now) }, lease, { orderBy: { field: 'createdAt' } });
     if (!job) return undefined;
     return (await this.#docs.update(job.id, { runs: job.runs + 1 }, { leaseOwner: owner })) ?? job;
   }
