@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { SqliteStore } from './sqlite/index.ts';
-import { MongoStore } from './mongo/index.ts';
 import type { Store } from './port.ts';
 
 export * from './port.ts';
@@ -22,6 +21,8 @@ export interface StoreConfig {
 /** MongoDB when MONGODB_URI is set, otherwise the embedded SQLite file in DATA_DIR. */
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.mongodbUri) {
+    // Loaded only for MongoDB: the driver alone takes some 40 MB of every SQLite process's memory.
+    const { MongoStore } = await import('./mongo/index.ts');
     return MongoStore.connect({
       uri: config.mongodbUri, maxPoolSize: config.mongodbPoolSize, serverSelectionTimeoutMs: config.mongodbTimeoutMs,
     });
