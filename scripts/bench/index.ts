@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '16' },
     profile: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
+    only: { type: 'string' },
   },
 });
 const SECONDS = args.quick ? 2 : 5;
@@ -149,7 +150,18 @@ const TARGETS: { scenario: string; reference: string; min: number; exceed?: bool
   { scenario: 'async_submit', reference: 'post_messages_jwt', min: 0.5 },
 ];
 
+/** --only a,b: those scenarios and what their ratios need (a change's before and after, in less time). */
+function selected(): (scenario: string) => boolean {
+  if (!args.only) return () => true;
+  const wanted = new Set(args.only.split(','));
+  for (const name of [...wanted]) {
+    for (let target = TARGETS.find((t) => t.scenario === name); target; target = TARGETS.find((t) => t.scenario === target!.reference)) wanted.add(target.reference);
+  }
+  return (scenario) => wanted.has(scenario);
+}
+
 async function main(): Promise<void> {
+  const runs = selected();
   const dir = await mkdtemp(join(tmpdir(), 'plaza-bench-'));
   try {
     if (args.target) return await targetOnly(dir);
@@ -242,7 +254,7 @@ async function main(): Promise<void> {
     await groups.put({ id: `bench:${sub}`, groupId: 'bench', sub, joinedAt: Date.now() });
     const tickets = new ActionTickets(store.store, 3600);
     const ticketRounds: Record<string, string>[][] = [];
-    for (let r = 0; r < ROUNDS; r += 1) {
+    for (let r = 0; r < (runs('ticket_redemption') ? ROUNDS : 0); r += 1) {
       const list = [];
       for (let i = 0; i < perRound; i += 1) {
         const { ticket } = await tickets.mint({ sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
@@ -280,8 +292,8 @@ async function main(): Promise<void> {
     const plazaPids = [plaza.pid!];
     for (let r = 0; r < ROUNDS; r += 1) {
       const figures = new Map<string, Figures>();
-      const measure = async (scenario: string, pids: number[], job: Parameters<typeof load>[0]) => {
-        figures.set(scenario, await load({ ...job, pids }, dir));
+      const measure = async (scenario: string, pids: number[], job: Parameters<typeof load>[0] | (() => Promise<Parameters<typeof load>[0]>)) => {
+        if (runs(scenario)) figures.set(scenario, await load({ ...(typeof job === 'function' ? await job() : job), pids }, dir));
       };
       await measure('reference_koa_hello', [koaReference.pid!], { url: `http://127.0.0.1:${koaPort}/` });
       await measure('reference_koa_jwt', [koaJwtReference.pid!], { url: `http://127.0.0.1:${koaJwtPort}/`, headers: bearer });
@@ -291,17 +303,16 @@ async function main(): Promise<void> {
       await measure('refresh', plazaPids, { url: `${issuer}/token`, ...form({ grant_type: 'refresh_token', client_id: 'bench-mini', client_secret: secret, refresh_token: user.refresh_token }) });
       await measure('introspection', plazaPids, { url: `${issuer}/token/introspection`, ...form({ token: user.refresh_token, client_id: 'bench-mini', client_secret: secret }) });
       // Made just before the scenario, so that none outlives its ten minutes.
-      const hostTokens = await Promise.all(Array.from({ length: perRound }, miniParams));
-      await measure('host_jwt_exchange', plazaPids, { url: `${issuer}/token`, ...formVariants(hostTokens) });
-      await measure('ticket_redemption', plazaPids, { url: `${issuer}/token`, ...formVariants(ticketRounds[r]) });
+      await measure('host_jwt_exchange', plazaPids, async () => ({ url: `${issuer}/token`, ...formVariants(await Promise.all(Array.from({ length: perRound }, miniParams))) }));
+      await measure('ticket_redemption', plazaPids, () => Promise.resolve({ url: `${issuer}/token`, ...formVariants(ticketRounds[r]) }));
       await measure('handoff', plazaPids, {
         url: `${issuer}/token`,
         ...form({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: user.access_token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', requested_token_type: 'urn:plaza:token-type:handoff-code', audience: 'plaza-h5', scope: 'messages:read' }),
       });
       await measure('get_messages_jwt', plazaPids, { url: messagesUrl, headers: bearer });
-      await measure('get_messages_dpop', plazaPids, { url: messagesUrl, variants: await proofs('GET', perRound) });
+      await measure('get_messages_dpop', plazaPids, async () => ({ url: messagesUrl, variants: await proofs('GET', perRound) }));
       await measure('post_messages_jwt', plazaPids, { url: messagesUrl, method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: messageBody });
-      await measure('post_messages_dpop', plazaPids, { url: messagesUrl, method: 'POST', headers: { 'content-type': 'application/json' }, variants: await proofs('POST', perRound, messageBody) });
+      await measure('post_messages_dpop', plazaPids, async () => ({ url: messagesUrl, method: 'POST', headers: { 'content-type': 'application/json' }, variants: await proofs('POST', perRound, messageBody) }));
       await measure('async_submit', plazaPids, { url: `${issuer}/api/async`, method: 'POST', headers: { ...bearer, 'content-type': 'application/jose' }, body: jwe });
       await drained();
       rounds.push(figures);
@@ -309,9 +320,10 @@ async function main(): Promise<void> {
 
     // Submit-to-callback at a steady rate, from this process, once the rounds are done: time from the 202 to the
     // callback's arrival.
+    const steady = runs('async_submit_to_callback');
     arrivals.clear();
     const submitted = new Map<string, number>();
-    const total = ASYNC_RATE * SECONDS;
+    const total = steady ? ASYNC_RATE * SECONDS : 0;
     let asyncErrors = 0;
     const started = performance.now();
     const pending: Promise<void>[] = [];
@@ -334,7 +346,7 @@ async function main(): Promise<void> {
 
     const results: Result[] = [...rounds[0].keys()].map((scenario) => {
       const all = rounds.map((round) => round.get(scenario)!);
-      const target = TARGETS.find((t) => t.scenario === scenario);
+      const target = TARGETS.find((t) => t.scenario === scenario && rounds[0].has(t.reference));
       const ratios = target ? rounds.map((round) => round.get(scenario)!.rps / round.get(target.reference)!.rps) : [];
       const ratio = target ? median(ratios) : null;
       return {
@@ -350,7 +362,7 @@ async function main(): Promise<void> {
       };
     });
     // The rate actually sent: on a loaded machine this process may fall behind the schedule.
-    results.push({
+    if (steady) results.push({
       scenario: 'async_submit_to_callback', rps: submitted.size / sent, p50_ms: pct(50), p99_ms: pct(99), errors: asyncErrors + missing,
       reference: `steady ${ASYNC_RATE}/s`, ratio: null, target: 'p99 < 1000 ms', held: pct(99) < 1000 && missing === 0,
     });
