@@ -136,7 +136,9 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const resources = resourceIndicators(config.issuer);
   const revoked = new RevokedTokens(store);
   const verifyAccessToken = accessTokenVerifier(config.issuer, publicJwks(keys, 'sig'), revoked);
-  const grantExists = async (grantId: string) => (await provider.Grant.find(grantId)) !== undefined;
+  const grants = modelCollection(store, 'Grant');
+  // Existence only, on every API call: a count parses no grant and builds no oidc-provider model (expiry is the store's).
+  const grantExists = async (grantId: string) => (await grants.count({ id: grantId })) > 0;
   const checkTokenLive = tokenLiveCheck(provider, grantExists);
   const audiences = [resources.api, resources.admin];
   const routers = [
