@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     await waitForPort(koaJwtPort);
 
     // Membership and single-use tickets go straight into the store: the benchmark measures redemption, not setup.
-    const perRound = args.quick ? 4000 : 20_000;
+    const perRound = args.quick ? 4000 : 10_000;
     const store = await createPlaza(loadConfig(env));
     await store.admin.upsertGroup({ id: 'bench', name: 'Bench' });
     const groups = store.store.collection<{ id: string; groupId: string; sub: string; joinedAt: number }>({ name: 'memberships', indexes: [{ field: 'groupId' }, { field: 'sub' }] });
