@@ -25,64 +25,75 @@ export interface WorkerDeps {
 
 export const jobDeliveryId = (jobId: string) => `msg_job_${jobId}`;
 
-/** One kind of work done in a loop: busy rounds follow each other (yielding to I/O between them), an idle one
- * waits for the poll interval or until something is queued in this process. */
+/** One kind of work done in loops: busy rounds follow each other (yielding to I/O between them), an idle loop waits
+ * for the poll interval or until something is queued in this process. */
 class Lane {
   readonly #round: () => Promise<boolean>;
   readonly #pollMs: number;
+  readonly #loops: number;
   readonly #report: (err: unknown) => void;
   #running = false;
-  #loop?: Promise<void>;
-  #timer?: NodeJS.Timeout;
-  #wakeUp?: () => void;
+  #started?: Promise<unknown>;
+  readonly #idle = new Set<() => void>();
 
-  constructor(round: () => Promise<boolean>, pollMs: number, report: (err: unknown) => void) {
+  /** `loops` rounds may be under way at once (each claims its own work). */
+  constructor(round: () => Promise<boolean>, options: { pollMs: number; loops: number; report: (err: unknown) => void }) {
     this.#round = round;
-    this.#pollMs = pollMs;
-    this.#report = report;
+    this.#pollMs = options.pollMs;
+    this.#loops = options.loops;
+    this.#report = options.report;
   }
 
   start(): void {
     this.#running = true;
-    this.#loop ??= this.#run();
+    this.#started ??= Promise.all(Array.from({ length: this.#loops }, () => this.#run()));
   }
 
   async #run(): Promise<void> {
     while (this.#running) {
       const busy = await this.#round().catch((err) => { this.#report(err); return false; });
       if (busy) await new Promise((resolve) => setImmediate(resolve));
-      else if (this.#running) await new Promise<void>((resolve) => { this.#wakeUp = resolve; this.#timer = setTimeout(resolve, this.#pollMs); });
+      else if (this.#running) await this.#wait();
     }
   }
 
-  /** Something was queued: an idle lane looks at once instead of at its next poll. */
-  wake(): void {
-    clearTimeout(this.#timer);
-    this.#wakeUp?.();
-    this.#wakeUp = undefined;
+  #wait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => { clearTimeout(timer); this.#idle.delete(done); resolve(); };
+      const timer = setTimeout(done, this.#pollMs);
+      this.#idle.add(done);
+    });
   }
 
-  /** Lets the round under way finish. */
+  /** Something was queued: idle loops look at once instead of at their next poll. */
+  wake(): void {
+    for (const done of [...this.#idle]) done();
+  }
+
+  /** Lets the rounds under way finish. */
   async stop(): Promise<void> {
     this.#running = false;
     this.wake();
-    await this.#loop;
-    this.#loop = undefined;
+    await this.#started;
+    this.#started = undefined;
   }
 }
+
+/** Callbacks wait on the network: this many are delivered at once by each worker, so one slow app delays no other. */
+const DELIVERIES_AT_ONCE = 8;
 
 export class Worker {
   readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
   readonly #deps: WorkerDeps;
-  /** Jobs and callbacks in lanes of their own, so that a slow callback holds up no job. */
+  /** Jobs and callbacks in lanes of their own, so that a slow callback holds up no job, and callbacks several at once. */
   readonly #jobs: Lane;
   readonly #deliveries: Lane;
   #unsubscribe: (() => void)[] = [];
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
-    this.#jobs = new Lane(() => this.#runOneJob(), deps.pollMs, deps.report);
-    this.#deliveries = new Lane(() => this.#deliverOne(), deps.pollMs, deps.report);
+    this.#jobs = new Lane(() => this.#runOneJob(), { pollMs: deps.pollMs, loops: 1, report: deps.report });
+    this.#deliveries = new Lane(() => this.#deliverOne(), { pollMs: deps.pollMs, loops: DELIVERIES_AT_ONCE, report: deps.report });
   }
 
   start(): void {
