@@ -25,36 +25,49 @@ export interface WorkerDeps {
 
 export const jobDeliveryId = (jobId: string) => `msg_job_${jobId}`;
 
-/** One kind of work done in loops: busy rounds follow each other (yielding to I/O between them), an idle loop waits
- * for the poll interval or until something is queued in this process. */
-class Lane {
-  readonly #round: () => Promise<boolean>;
+/** One kind of work: one loop claims (so a worker's claims never race each other for the same item) and hands each
+ * claimed item to a run of its own, up to `atOnce` under way; while busy it claims again after yielding to I/O, while
+ * idle it waits for the poll interval or until something is queued in this process. */
+class Lane<T> {
+  readonly #claim: () => Promise<T | undefined>;
+  readonly #work: (item: T) => Promise<void>;
   readonly #pollMs: number;
-  readonly #loops: number;
+  readonly #atOnce: number;
   readonly #report: (err: unknown) => void;
   #running = false;
-  #started?: Promise<unknown>;
+  #started?: Promise<void>;
   readonly #idle = new Set<() => void>();
 
-  /** `loops` rounds may be under way at once (each claims its own work). */
-  constructor(round: () => Promise<boolean>, options: { pollMs: number; loops: number; report: (err: unknown) => void }) {
-    this.#round = round;
+  constructor(claim: () => Promise<T | undefined>, work: (item: T) => Promise<void>, options: { pollMs: number; atOnce: number; report: (err: unknown) => void }) {
+    this.#claim = claim;
+    this.#work = work;
     this.#pollMs = options.pollMs;
-    this.#loops = options.loops;
+    this.#atOnce = options.atOnce;
     this.#report = options.report;
   }
 
   start(): void {
     this.#running = true;
-    this.#started ??= Promise.all(Array.from({ length: this.#loops }, () => this.#run()));
+    this.#started ??= this.#run();
   }
 
   async #run(): Promise<void> {
+    const underWay = new Set<Promise<void>>();
     while (this.#running) {
-      const busy = await this.#round().catch((err) => { this.#report(err); return false; });
-      if (busy) await new Promise((resolve) => setImmediate(resolve));
-      else if (this.#running) await this.#wait();
+      if (underWay.size >= this.#atOnce) {
+        await Promise.race(underWay);
+        continue;
+      }
+      const item = await this.#claim().catch((err) => { this.#report(err); return undefined; });
+      if (item === undefined) {
+        if (this.#running) await this.#wait();
+        continue;
+      }
+      const run: Promise<void> = this.#work(item).catch(this.#report).finally(() => underWay.delete(run));
+      underWay.add(run);
+      await new Promise((resolve) => setImmediate(resolve));
     }
+    await Promise.all(underWay);
   }
 
   #wait(): Promise<void> {
@@ -65,12 +78,12 @@ class Lane {
     });
   }
 
-  /** Something was queued: idle loops look at once instead of at their next poll. */
+  /** Something was queued: an idle lane looks at once instead of at its next poll. */
   wake(): void {
     for (const done of [...this.#idle]) done();
   }
 
-  /** Lets the rounds under way finish. */
+  /** Stops claiming and lets the work under way finish. */
   async stop(): Promise<void> {
     this.#running = false;
     this.wake();
@@ -86,14 +99,14 @@ export class Worker {
   readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
   readonly #deps: WorkerDeps;
   /** Jobs and callbacks in lanes of their own, so that a slow callback holds up no job, and callbacks several at once. */
-  readonly #jobs: Lane;
-  readonly #deliveries: Lane;
+  readonly #jobs: Lane<Job>;
+  readonly #deliveries: Lane<Delivery>;
   #unsubscribe: (() => void)[] = [];
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps;
-    this.#jobs = new Lane(() => this.#runOneJob(), { pollMs: deps.pollMs, loops: 1, report: deps.report });
-    this.#deliveries = new Lane(() => this.#deliverOne(), { pollMs: deps.pollMs, loops: DELIVERIES_AT_ONCE, report: deps.report });
+    this.#jobs = new Lane(() => deps.jobs.claim(this.id, deps.leaseMs), (job) => this.#run(job), { pollMs: deps.pollMs, atOnce: 1, report: deps.report });
+    this.#deliveries = new Lane(() => deps.deliveries.claimDue(this.id, deps.leaseMs), (delivery) => this.#deliver(delivery), { pollMs: deps.pollMs, atOnce: DELIVERIES_AT_ONCE, report: deps.report });
   }
 
   start(): void {
@@ -104,20 +117,6 @@ export class Worker {
     ];
     this.#jobs.start();
     this.#deliveries.start();
-  }
-
-  /** Claims and runs one job; returns whether there was one. */
-  async #runOneJob(): Promise<boolean> {
-    const job = await this.#deps.jobs.claim(this.id, this.#deps.leaseMs);
-    if (job) await this.#run(job);
-    return Boolean(job);
-  }
-
-  /** Claims and delivers one due callback; returns whether there was one. */
-  async #deliverOne(): Promise<boolean> {
-    const delivery = await this.#deps.deliveries.claimDue(this.id, this.#deps.leaseMs);
-    if (delivery) await this.#deliver(delivery);
-    return Boolean(delivery);
   }
 
   async #run(job: Job): Promise<void> {
