@@ -19,6 +19,7 @@ import { createMiniPrograms } from './mini_programs/index.ts';
 import { createTerminals } from './terminals/index.ts';
 import { createHandoff, h5Client } from './handoff/index.ts';
 import { createAdmin, type AdminOperations } from './admin/index.ts';
+import { createDevelopers } from './developers/index.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
 
@@ -68,10 +69,11 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const miniPrograms = createMiniPrograms({ config, store, oidc, audit, views, box });
   const terminals = createTerminals({ store, oidc, views, report });
   const handoff = createHandoff({ config, store, oidc, views });
+  const developers = createDevelopers({ config, oidc, deliveries: async.deliveries, views });
   const admin = createAdmin({ store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.
-  const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS), async, actions, miniPrograms, terminals, handoff, admin];
+  const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS), async, actions, miniPrograms, terminals, handoff, developers, admin];
   for (const capability of capabilities) {
     for (const [type, handler] of Object.entries(capability.exchanges ?? {})) oidc.tokenExchange.register(type, handler);
     if (capability.tokenClaims) oidc.addTokenClaims(capability.tokenClaims);

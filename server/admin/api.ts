@@ -1,7 +1,7 @@
 // The admin HTTP API: the CLI's operations over HTTP, for a client-credentials token with the `admin` scope.
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
+import { HttpError, InputError, jsonApi, jsonBody, type Report } from '../http/index.ts';
 import { ADMIN_SCOPE, checkTokenBinding, InsufficientScopeError, presentedToken, type Oidc } from '../oidc/index.ts';
 import type { AdminOperations } from './operations.ts';
 
@@ -36,6 +36,20 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
   router.delete('/clients/:clientId', async (ctx) => {
     if (!await admin.removeClient(ctx.params.clientId)) throw new HttpError(404, 'no such client');
     ctx.status = 204;
+  });
+  router.get('/apps', async (ctx) => { ctx.body = await admin.listApps(); });
+  for (const [action, change] of [['suspend', (id: string) => admin.suspendClient(id, true)], ['unsuspend', (id: string) => admin.suspendClient(id, false)],
+    ['verify', (id: string) => admin.verifyClient(id, true)], ['unverify', (id: string) => admin.verifyClient(id, false)]] as const) {
+    router.post(`/clients/:clientId/${action}`, async (ctx) => {
+      if (!await change(ctx.params.clientId)) throw new HttpError(404, 'no such client');
+      ctx.status = 204;
+    });
+  }
+  router.post('/initial-access-tokens', async (ctx) => {
+    const owner = ctx.request.body === undefined ? undefined : jsonBody(ctx).owner;
+    if (owner !== undefined && typeof owner !== 'string') throw new InputError('owner must be a username');
+    ctx.status = 201;
+    ctx.body = await admin.createInitialAccessToken(owner);
   });
   router.post('/clients/:clientId/callback/enable', async (ctx) => {
     ctx.body = { client_id: ctx.params.clientId, was_disabled: await admin.enableCallback(ctx.params.clientId) };

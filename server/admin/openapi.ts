@@ -80,6 +80,17 @@ export const adminApiDescription: ApiDescription = {
       type: 'object', required: ['client_id'],
       properties: { client_id: string, client_secret: { type: 'string', description: 'Only when Plaza generated it: shown this once' }, webhook_secret: { type: 'string', description: 'Only when Plaza generated it: shown this once' } },
     },
+    App: object(['client_id', 'registrar', 'verified', 'suspended'], {
+      client_id: string, client_name: string,
+      registrar: { enum: ['operator', 'developer'], description: 'Who registered it: the operator, or a developer (console or RFC 7591)' },
+      owner: { type: 'string', description: 'The owning developer\'s username' },
+      kind: { type: 'string', description: 'The kind chosen in the developer console' },
+      verified: { type: 'boolean', description: 'Registered by the operator, or marked verified; users see an "unverified app" notice otherwise' },
+      suspended: { type: 'boolean', description: 'Its tokens are refused everywhere and it gets no new ones' },
+    }),
+    InitialAccessToken: object(['token', 'expires_at'], {
+      token: { type: 'string', description: 'Shown this once; registers one client at `/reg` (RFC 7591)' }, expires_at: dateTime, owner: string,
+    }),
     Group: object(['id', 'name', 'members'], { id: string, name: string, members: { type: 'array', items: { type: 'string', description: 'A username' } } }),
     Host: object(['id', 'kind', 'platform', 'timeout_ms'], {
       id: string, kind: { enum: ['code2session', 'jwt'] }, platform: string, timeout_ms: { type: 'integer' },
@@ -131,6 +142,30 @@ export const adminApiDescription: ApiDescription = {
       delete: operation('adminRemoveClient', 'Removes the client and revokes every grant it holds', {
         204: { description: 'Removed' }, 404: problem(404, 'No such client'),
       }),
+    },
+    '/admin/api/apps': {
+      get: operation('adminListApps', 'Every client with its owner, whether it is verified and whether it is suspended', { 200: json('The apps', arrayOf('App')) }),
+    },
+    '/admin/api/clients/{clientId}/suspend': {
+      parameters: [path('clientId', 'A client_id')],
+      post: operation('adminSuspendClient', 'Suspends the client: every token it holds is refused at once, and it authenticates nowhere', { 204: { description: 'Done' }, 404: problem(404, 'No such client') }),
+    },
+    '/admin/api/clients/{clientId}/unsuspend': {
+      parameters: [path('clientId', 'A client_id')],
+      post: operation('adminUnsuspendClient', 'Lifts a suspension', { 204: { description: 'Done' }, 404: problem(404, 'No such client') }),
+    },
+    '/admin/api/clients/{clientId}/verify': {
+      parameters: [path('clientId', 'A client_id')],
+      post: operation('adminVerifyClient', 'Marks the client verified: users no longer see the "unverified app" notice', { 204: { description: 'Done' }, 404: problem(404, 'No such client') }),
+    },
+    '/admin/api/clients/{clientId}/unverify': {
+      parameters: [path('clientId', 'A client_id')],
+      post: operation('adminUnverifyClient', 'Takes the verified mark back', { 204: { description: 'Done' }, 404: problem(404, 'No such client') }),
+    },
+    '/admin/api/initial-access-tokens': {
+      post: operation('adminCreateInitialAccessToken', 'Creates an RFC 7591 initial access token for one registration, owned by a user when `owner` names one', {
+        201: json('The token', schemaRef('InitialAccessToken')), 400: problem(400, 'No such user'),
+      }, { ...jsonRequest(object([], { owner: { type: 'string', description: 'The username of the developer who will own the app' } })), required: false }),
     },
     '/admin/api/clients/{clientId}/callback/enable': {
       parameters: [path('clientId', 'A client_id')],

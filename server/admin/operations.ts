@@ -1,7 +1,7 @@
 // What an operator can do. The CLI and the admin HTTP API both call these, so they behave the same.
 import { InputError } from '../http/index.ts';
 import { resealMeta, type SecretBox, type Store } from '../store/index.ts';
-import { rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
+import { isVerified, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
 import type { Groups } from '../social/index.ts';
 import type { HostPlatforms, HostView } from '../mini_programs/index.ts';
 import type { TerminalAdmin, TerminalView } from '../terminals/index.ts';
@@ -14,6 +14,18 @@ export interface AdminDeps {
   hosts: HostPlatforms;
   terminals: TerminalAdmin;
   callbacks: { enableCallback(clientId: string): Promise<boolean> };
+}
+
+/** A client as the operator sees it: who owns it, and what the operator decided about it. */
+export interface AppView {
+  client_id: string;
+  client_name?: string;
+  registrar: 'operator' | 'developer';
+  /** The owning developer's username. */
+  owner?: string;
+  kind?: string;
+  verified: boolean;
+  suspended: boolean;
 }
 
 export interface GroupView {
@@ -97,6 +109,37 @@ export class AdminOperations {
 
   async listClients(): Promise<ClientMetadata[]> {
     return this.#oidc.clients.list();
+  }
+
+  /** Every client with its owner and standing, for the operator's review of developers' apps. */
+  async listApps(): Promise<AppView[]> {
+    const apps: AppView[] = [];
+    for (const client of await this.#oidc.clients.list()) {
+      const standing = await this.#oidc.clients.standing(client.client_id) ?? { registrar: 'operator' as const };
+      const owner = standing.owner ? (await this.#oidc.accounts.find(standing.owner))?.username ?? standing.owner : undefined;
+      apps.push({
+        client_id: client.client_id, client_name: typeof client.client_name === 'string' ? client.client_name : undefined,
+        registrar: standing.registrar, owner, kind: standing.kind, verified: isVerified(standing), suspended: standing.suspended === true,
+      });
+    }
+    return apps;
+  }
+
+  /** Suspends a client (its tokens stop working at once; it gets nothing new) or lifts the suspension. */
+  async suspendClient(clientId: string, suspended: boolean): Promise<boolean> {
+    return this.#oidc.clients.setStanding(clientId, { suspended });
+  }
+
+  /** Marks a developer's app verified (users no longer see the unverified notice), or takes the mark back. */
+  async verifyClient(clientId: string, verified: boolean): Promise<boolean> {
+    return this.#oidc.clients.setStanding(clientId, { verified });
+  }
+
+  /** An RFC 7591 initial access token for one registration, owned by `username`'s account when given; shown once. */
+  async createInitialAccessToken(username?: string): Promise<{ token: string; expires_at: string; owner?: string }> {
+    const account = username === undefined ? undefined : await this.#oidc.accounts.findByUsername(username);
+    if (username !== undefined && !account) throw new InputError(`no user ${username}`);
+    return { ...await this.#oidc.initialAccessTokens.create(account?.id), ...(username ? { owner: username } : {}) };
   }
 
   /** After a callback answered 410, deliveries to the client stop until this. */

@@ -35,7 +35,7 @@ export class Deliveries {
   readonly #disabled;
 
   constructor(store: Store) {
-    this.#docs = store.collection<Delivery>({ name: 'deliveries', indexes: [{ field: 'state' }, { field: 'jobId' }, { field: 'nextAt' }] });
+    this.#docs = store.collection<Delivery>({ name: 'deliveries', indexes: [{ field: 'state' }, { field: 'jobId' }, { field: 'nextAt' }, { field: 'clientId', sortBy: 'createdAt' }] });
     this.#disabled = store.collection<CallbackStatus>({ name: 'callback_disabled' });
   }
 
@@ -65,6 +65,15 @@ export class Deliveries {
 
   async forJob(jobId: string): Promise<Delivery[]> {
     return this.#docs.find({ jobId }, { orderBy: { field: 'createdAt' } });
+  }
+
+  /** A client's latest deliveries, newest first. */
+  async forClient(clientId: string, limit: number): Promise<Delivery[]> {
+    return this.#docs.find({ clientId }, { orderBy: { field: 'createdAt', direction: 'desc' }, limit });
+  }
+
+  async get(id: string): Promise<Delivery | undefined> {
+    return this.#docs.get(id);
   }
 
   /** Starts a new round of attempts now, keeping the history. */

@@ -12,6 +12,7 @@ import { WebhookSender } from './webhooks.ts';
 import { Worker } from './worker.ts';
 
 export type { Worker } from './worker.ts';
+export type { Deliveries, Delivery } from './deliveries.ts';
 
 /** Queues a callback to a client; delivered by a worker with retries. */
 export interface CallbackQueue {

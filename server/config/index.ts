@@ -35,6 +35,8 @@ export interface PlazaConfig {
   /** Lets clients register http callback URIs on loopback addresses (development and tests only). */
   allowInsecureCallbacks: boolean;
   actionTicketTtl: number;
+  /** Lifetime of an RFC 7591 initial access token, seconds. */
+  initialAccessTokenTtl: number;
   /** How long the API may trust that a grant still exists before asking the store again, ms. Other processes see a revocation only after this. */
   grantCacheMs: number;
   dpopIatWindow: number;
@@ -207,6 +209,7 @@ function readConfig(env: Env): PlazaConfig {
     },
     allowInsecureCallbacks: flag(env, 'ALLOW_INSECURE_CALLBACKS'),
     actionTicketTtl: integer(env, 'ACTION_TICKET_TTL', 300, 1),
+    initialAccessTokenTtl: integer(env, 'INITIAL_ACCESS_TOKEN_TTL', 24 * 3600, 60),
     grantCacheMs: integer(env, 'GRANT_CACHE_MS', 0),
     dpopIatWindow: integer(env, 'DPOP_IAT_WINDOW', 60, 1),
     dpopRequireNonce: flag(env, 'DPOP_REQUIRE_NONCE'),

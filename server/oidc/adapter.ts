@@ -45,23 +45,29 @@ function toPayload(doc: ModelDoc | undefined): AdapterPayload | undefined {
   return doc.consumed ? { ...doc.payload, consumed: doc.consumed } : doc.payload;
 }
 
-/** How a model's stored payload becomes what oidc-provider reads, where the two differ. */
-export type PayloadReaders = Partial<Record<string, (payload: AdapterPayload) => AdapterPayload>>;
+/** How a model's stored payload becomes what oidc-provider reads, where the two differ; undefined hides it. */
+export type PayloadReaders = Partial<Record<string, (payload: AdapterPayload) => AdapterPayload | undefined>>;
 
-export function createAdapter(store: Store, readers: PayloadReaders = {}): new (model: string) => Adapter {
+/** How what oidc-provider saves of a model becomes what is stored, given what was stored before. */
+export type PayloadWriters = Partial<Record<string, (payload: AdapterPayload, stored: AdapterPayload | undefined) => AdapterPayload>>;
+
+export function createAdapter(store: Store, readers: PayloadReaders = {}, writers: PayloadWriters = {}): new (model: string) => Adapter {
   return class StoreAdapter implements Adapter {
     readonly #model: string;
     readonly #docs;
     readonly #read: (doc: ModelDoc | undefined) => AdapterPayload | undefined;
+    readonly #write: PayloadWriters[string];
 
     constructor(model: string) {
       this.#model = model;
       this.#docs = modelCollection(store, model);
       const reader = readers[model];
       this.#read = reader ? (doc) => { const payload = toPayload(doc); return payload && reader(payload); } : toPayload;
+      this.#write = writers[model];
     }
 
-    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    async upsert(id: string, given: AdapterPayload, expiresIn: number): Promise<void> {
+      const payload = this.#write ? this.#write(given, (await this.#docs.get(id))?.payload) : given;
       const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : null;
       // oidc-provider looks a jti up, then saves it: only the first save wins, so a replay racing the first use fails too.
       if (this.#model === 'ReplayDetection') {

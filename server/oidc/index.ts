@@ -14,9 +14,11 @@ import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
 import type { GrantDescriber } from './capability.ts';
-import { Clients } from './clients.ts';
+import { Clients, newClientId, newWebhookSecret, standingOf, type ClientStanding } from './clients.ts';
 import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
+import { acceptPreviousClientSecret } from './previous_client_secret.ts';
+import { DEVELOPER_POLICY, developerPolicy, InitialAccessTokens, registeredClientWriter, registrationObserver } from './registration.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
 import { introspectJwt } from './introspect_jwt.ts';
@@ -35,14 +37,17 @@ import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exch
 import { tokenRateLimit } from './token_rate_limit.ts';
 
 export { EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
-export { CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
+export { CLIENT_ID, type ClientMetadata, type ClientStanding, type Registered, type Registration } from './clients.ts';
+export type { SecretField } from './client_secrets.ts';
+export type { InitialAccessTokens, InitialAccessTokenView } from './registration.ts';
+export { OPERATOR_ONLY_FIELDS, type Registrar } from './operator_fields.ts';
 export { rotateKeys } from './keys.ts';
 export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest } from './dpop.ts';
 export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';
 export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
-export { apiScopesFor, isFirstParty, type Registrar } from './first_party.ts';
+export { apiScopesFor, isFirstParty } from './first_party.ts';
 export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
@@ -81,8 +86,27 @@ export interface Oidc {
   onGrantRevoked(listener: (grantId: string) => void | Promise<void>): void;
   /** Revokes every grant a client holds (when it is removed). */
   revokeClientGrants(clientId: string): Promise<number>;
-  /** Whether a grant still exists (was neither revoked nor expired). */
+  /** Whether a grant still exists (was neither revoked nor expired) and its client may still use it (is not suspended). */
   grantExists(grantId: string): Promise<boolean>;
+  /** RFC 7591 initial access tokens, for developers (the console) and the operator (the CLI). */
+  initialAccessTokens: InitialAccessTokens;
+  /** Who is behind an app, for the pages that ask a user about it. */
+  publisherOf(clientId: string): Promise<Publisher>;
+}
+
+/** What a user is told about who made an app before they let it in. */
+export interface Publisher {
+  /** The display name of the developer who owns it; none for the operator's apps. */
+  developer?: string;
+  /** The host of its website (`client_uri`). */
+  website?: string;
+  /** Registered by the operator, or checked by the operator. */
+  verified: boolean;
+}
+
+/** An app is verified when the operator registered it or checked the developer who did. */
+export function isVerified(standing: ClientStanding): boolean {
+  return standing.registrar === 'operator' || standing.verified === true;
 }
 
 export interface OidcDeps {
@@ -104,6 +128,8 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   // Opened now, not when oidc-provider first needs them, so their indexes exist from the start.
   for (const model of MODELS) modelCollection(store, model);
   const tokenClaimSources: TokenClaimSource[] = [];
+  // The registration policy needs the initial access tokens, which need the provider this configuration builds.
+  let initialAccessTokens: InitialAccessTokens | undefined;
   const grantDescribers: GrantDescriber[] = [];
   const revocationListeners: ((grantId: string) => void | Promise<void>)[] = [];
   const revoke = async (grantId: string) => {
@@ -115,7 +141,14 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     dpopNonceSecret: dpop.nonceSecret,
     accounts,
     tokenClaimSources,
-    adapter: createAdapter(store, { Client: (payload) => providerMetadata(payload, deps.box) as never }),
+    // A suspended client is not there for oidc-provider: it authenticates nowhere and its tokens resolve to nothing.
+    adapter: createAdapter(
+      store,
+      { Client: (payload) => (standingOf(payload).suspended ? undefined : providerMetadata(payload, deps.box) as never) },
+      { Client: registeredClientWriter(deps.box) },
+    ),
+    registrationPolicies: { [DEVELOPER_POLICY]: (ctx, properties) => developerPolicy(initialAccessTokens!, newWebhookSecret)(ctx, properties) },
+    newClientId,
     keys,
     cookieKeys: await loadCookieKeys(store, deps.box, config.cookieKeys),
     pages: {
@@ -128,6 +161,9 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   configuration.clients = builtInClients;
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
+  initialAccessTokens = new InitialAccessTokens(store, provider, config.initialAccessTokenTtl);
+  const clients = new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id)));
+  acceptPreviousClientSecret(provider, (clientId, secret) => clients.isPreviousClientSecret(clientId, secret));
 
   const tokenExchange = new TokenExchange(dpop);
   provider.registerGrantType(TOKEN_EXCHANGE, tokenExchange.handle, EXCHANGE_PARAMETERS, ['audience', 'resource']);
@@ -136,7 +172,15 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const resources = resourceIndicators(config.issuer);
   const revoked = new RevokedTokens(store);
   const verifyAccessToken = accessTokenVerifier(config.issuer, publicJwks(keys, 'sig'), revoked);
-  const grantExists = async (grantId: string) => (await provider.Grant.find(grantId)) !== undefined;
+  const grantExists = async (grantId: string) => {
+    const grant = await provider.Grant.find(grantId);
+    return grant?.clientId !== undefined && (await provider.Client.find(grant.clientId)) !== undefined;
+  };
+  const revokeClientGrants = async (clientId: string) => {
+    const grants = await modelCollection(store, 'Grant').find({ clientId });
+    for (const grant of grants) await revoke(grant.id);
+    return grants.length;
+  };
   const checkTokenLive = tokenLiveCheck(provider, grantExists);
   const audiences = [resources.api, resources.admin];
   const routers = [
@@ -165,19 +209,24 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
         introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
       }),
       bindRefreshTokens(),
+      registrationObserver(clients, revokeClientGrants),
     ],
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
-    clients: new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id))),
+    clients,
+    initialAccessTokens,
+    async publisherOf(clientId) {
+      const metadata = await clients.get(clientId);
+      const standing = await clients.standing(clientId) ?? { registrar: 'operator' };
+      const developer = standing.owner ? (await accounts.find(standing.owner))?.name : undefined;
+      const website = typeof metadata?.client_uri === 'string' ? URL.parse(metadata.client_uri)?.hostname : undefined;
+      return { developer, website, verified: isVerified(standing) };
+    },
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },
     revokeGrant: revoke,
     onGrantRevoked: (listener) => { revocationListeners.push(listener); },
-    async revokeClientGrants(clientId) {
-      const grants = await modelCollection(store, 'Grant').find({ clientId });
-      for (const grant of grants) await revoke(grant.id);
-      return grants.length;
-    },
+    revokeClientGrants,
   };
 }

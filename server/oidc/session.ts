@@ -22,7 +22,7 @@ export function accountClient(issuer: string): ClientMetadata {
 
 /** Only Plaza's own pages may be returned to after sign-in. */
 export function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/(account|groups)(\/[A-Za-z0-9/_-]*)?$/.test(value) ? value : '/account/apps';
+  return typeof value === 'string' && /^\/(account|groups|developers)(\/[A-Za-z0-9/_-]*)?$/.test(value) ? value : '/account/apps';
 }
 
 export class BrowserSession {

@@ -1,0 +1,201 @@
+// The developer console at /developers: a signed-in user's apps, each one's settings, secrets, callback deliveries,
+// and the initial access tokens for registering apps from code (RFC 7591). Every form carries a CSRF token.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { csrfToken, formBody, formText, HttpError, InputError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
+import type { Account, Oidc, SecretField } from '../oidc/index.ts';
+import type { Delivery } from '../async/index.ts';
+import { APP_KINDS } from './app_kinds.ts';
+import { GRACE_PERIODS, type AppFields, type DeveloperApps, type OwnedApp } from './developer_apps.ts';
+
+export interface ConsolePageDeps {
+  issuer: string;
+  apps: DeveloperApps;
+  oidc: Pick<Oidc, 'session' | 'initialAccessTokens'>;
+  views: Views;
+}
+
+const SECRET_FIELDS: Record<string, SecretField> = { 'client-secret': 'client_secret', 'webhook-secret': 'webhook_secret' };
+
+/** Secrets just made, shown on this one page and never again. */
+interface ShownSecrets {
+  client_secret?: string;
+  webhook_secret?: string;
+  initial_access_token?: string;
+}
+
+function fieldsOf(ctx: Context): AppFields {
+  return {
+    name: formText(ctx, 'name'),
+    description: formText(ctx, 'description'),
+    website: formText(ctx, 'website'),
+    redirectUris: formText(ctx, 'redirect_uris').split(/\s+/).filter(Boolean),
+    callbackUri: formText(ctx, 'callback_uri'),
+    encryptionJwk: formText(ctx, 'encryption_jwk'),
+  };
+}
+
+const isoMinute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
+
+function viewDelivery(d: Delivery) {
+  const last = d.attempts.at(-1);
+  return {
+    id: d.id, type: d.type, at: isoMinute(d.createdAt), state: d.state,
+    status: last ? (last.status ? `HTTP ${last.status}` : last.error ?? '') : '',
+    attempts: d.attempts.length,
+    next: d.state === 'pending' ? isoMinute(d.nextAt) : '',
+  };
+}
+
+function viewApp(app: OwnedApp) {
+  const m = app.metadata;
+  const jwks = (m.jwks as { keys?: Record<string, unknown>[] } | undefined)?.keys ?? [];
+  const encryptionKey = jwks.find((k) => k.use === 'enc');
+  return {
+    clientId: m.client_id,
+    name: String(m.client_name ?? m.client_id),
+    kind: app.kind,
+    description: String(m.plaza_description ?? ''),
+    website: String(m.client_uri ?? ''),
+    redirectUris: ((m.redirect_uris as string[] | undefined) ?? []).join('\n'),
+    callbackUri: String(m.callback_uri ?? ''),
+    encryptionJwk: encryptionKey ? JSON.stringify(encryptionKey) : '',
+    authMethod: String(m.token_endpoint_auth_method ?? 'client_secret_basic'),
+    grantTypes: (m.grant_types as string[] | undefined) ?? [],
+    confidential: m.token_endpoint_auth_method !== 'none',
+    verified: app.standing.verified === true,
+    suspended: app.standing.suspended === true,
+  };
+}
+
+export function consoleRoutes(deps: ConsolePageDeps): Router {
+  const { apps, views } = deps;
+  const { session, initialAccessTokens } = deps.oidc;
+  const router = new Router({ prefix: '/developers' });
+  router.use(formBody());
+  // Secrets are shown on these pages: no cache keeps a copy.
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
+  /** The signed-in developer, after the CSRF check for a form post. */
+  async function developer(ctx: Context): Promise<Account | undefined> {
+    if (ctx.method === 'POST') verifyCsrf(ctx);
+    return session.require(ctx);
+  }
+
+  async function renderConsole(ctx: Context, account: Account, extra: { error?: string; form?: Partial<AppFields> & { kind?: string }; shown?: ShownSecrets; status?: number } = {}) {
+    views.page(ctx, 'developers', {
+      title: 'Developer console',
+      user: account.name,
+      apps: (await apps.list(account.id)).map(viewApp),
+      kinds: APP_KINDS,
+      tokens: await initialAccessTokens.listFor(account.id),
+      registrationEndpoint: `${deps.issuer}/reg`,
+      form: extra.form ?? {},
+      error: extra.error,
+      shown: extra.shown ?? {},
+      deleted: ctx.query.deleted === '1',
+      csrf: csrfToken(ctx),
+    }, extra.status);
+  }
+
+  async function renderApp(ctx: Context, account: Account, clientId: string, extra: { error?: string; shown?: ShownSecrets; status?: number } = {}) {
+    const app = await apps.get(account.id, clientId);
+    views.page(ctx, 'developer_app', {
+      title: String(app.metadata.client_name ?? clientId),
+      issuer: deps.issuer,
+      app: viewApp(app),
+      deliveries: (await apps.deliveries(account.id, clientId)).map(viewDelivery),
+      graces: Object.keys(GRACE_PERIODS),
+      error: extra.error,
+      shown: extra.shown ?? {},
+      notice: typeof ctx.query.done === 'string' ? ctx.query.done : '',
+      csrf: csrfToken(ctx),
+    }, extra.status);
+  }
+
+  router.get('/', async (ctx) => {
+    const account = await developer(ctx);
+    if (account) await renderConsole(ctx, account);
+  });
+
+  router.post('/apps', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    const kind = formText(ctx, 'kind');
+    try {
+      const { metadata, generatedSecret, generatedWebhookSecret } = await apps.create(account.id, kind, fieldsOf(ctx));
+      ctx.status = 201;
+      await renderApp(ctx, account, metadata.client_id, { shown: { client_secret: generatedSecret, webhook_secret: generatedWebhookSecret }, status: 201 });
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      const fields = fieldsOf(ctx);
+      await renderConsole(ctx, account, { error: err.message, form: { ...fields, kind }, status: 400 });
+    }
+  });
+
+  router.get('/apps/:clientId', async (ctx) => {
+    const account = await developer(ctx);
+    if (account) await renderApp(ctx, account, ctx.params.clientId);
+  });
+
+  router.post('/apps/:clientId', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    try {
+      await apps.update(account.id, ctx.params.clientId, fieldsOf(ctx));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return renderApp(ctx, account, ctx.params.clientId, { error: err.message, status: 400 });
+    }
+    seeOther(ctx, `/developers/apps/${encodeURIComponent(ctx.params.clientId)}?done=saved`);
+  });
+
+  router.post('/apps/:clientId/secrets/:secret/rotate', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    const field = SECRET_FIELDS[ctx.params.secret];
+    if (!field) throw new HttpError(404, 'No such secret.');
+    const secret = await apps.rotate(account.id, ctx.params.clientId, field, formText(ctx, 'grace'));
+    await renderApp(ctx, account, ctx.params.clientId, { shown: { [field]: secret } });
+  });
+
+  router.post('/apps/:clientId/ping', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    await apps.ping(account.id, ctx.params.clientId);
+    seeOther(ctx, `/developers/apps/${encodeURIComponent(ctx.params.clientId)}?done=pinged`);
+  });
+
+  router.post('/apps/:clientId/deliveries/:deliveryId/redeliver', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    await apps.redeliver(account.id, ctx.params.clientId, ctx.params.deliveryId);
+    seeOther(ctx, `/developers/apps/${encodeURIComponent(ctx.params.clientId)}?done=redelivering`);
+  });
+
+  router.post('/apps/:clientId/delete', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    await apps.remove(account.id, ctx.params.clientId);
+    seeOther(ctx, '/developers?deleted=1');
+  });
+
+  router.post('/tokens', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    const { token } = await initialAccessTokens.create(account.id);
+    await renderConsole(ctx, account, { shown: { initial_access_token: token } });
+  });
+
+  router.post('/tokens/:id/revoke', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    if (!await initialAccessTokens.revoke(account.id, ctx.params.id)) throw new HttpError(404, 'You have no such initial access token.');
+    seeOther(ctx, '/developers');
+  });
+
+  return router;
+}
