@@ -183,12 +183,20 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   };
   const checkTokenLive = tokenLiveCheck(provider, grantExists);
   const audiences = [resources.api, resources.admin];
+  const publisherOf = async (clientId: string): Promise<Publisher> => {
+    const metadata = await clients.get(clientId);
+    const standing = await clients.standing(clientId) ?? { registrar: 'operator' };
+    const developer = standing.owner ? (await accounts.find(standing.owner))?.name : undefined;
+    const website = typeof metadata?.client_uri === 'string' ? URL.parse(metadata.client_uri)?.hostname : undefined;
+    return { developer, website, verified: isVerified(standing) };
+  };
   const routers = [
     postRequestRoutes([provider.pathFor('authorization'), provider.pathFor('end_session')]),
     interactionRoutes({
       provider, accounts, views,
       throttle: new LoginThrottle(store, config.loginThrottle),
       firstPartyClients: new Set([ACCOUNT_CLIENT_ID]),
+      publisherOf,
     }),
     accountRoutes({
       provider, store, session, views, revokeGrant: revoke,
@@ -214,13 +222,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
     clients,
     initialAccessTokens,
-    async publisherOf(clientId) {
-      const metadata = await clients.get(clientId);
-      const standing = await clients.standing(clientId) ?? { registrar: 'operator' };
-      const developer = standing.owner ? (await accounts.find(standing.owner))?.name : undefined;
-      const website = typeof metadata?.client_uri === 'string' ? URL.parse(metadata.client_uri)?.hostname : undefined;
-      return { developer, website, verified: isVerified(standing) };
-    },
+    publisherOf,
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },

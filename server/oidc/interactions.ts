@@ -16,6 +16,8 @@ export interface InteractionDeps {
   views: Views;
   /** Plaza's own clients: the user is not asked to consent to them. */
   firstPartyClients: ReadonlySet<string>;
+  /** Who is behind the app asking, shown before the user decides. */
+  publisherOf(clientId: string): Promise<{ developer?: string; website?: string; verified: boolean }>;
 }
 
 interface ConsentDetails {
@@ -71,6 +73,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       title: 'Allow access',
       uid,
       client: await clientName(clientId),
+      publisher: await deps.publisherOf(clientId),
       user: account?.name ?? '',
       scopes: scopes.filter((s) => s !== 'openid').map((s) => ({ scope: s, text: describeScope(s) })),
       claims: (details.missingOIDCClaims ?? []).map(describeClaim),

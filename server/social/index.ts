@@ -21,7 +21,7 @@ export { userSecurity } from './openapi.ts';
 export interface SocialDeps {
   config: Pick<PlazaConfig, 'issuer' | 'grantCacheMs'>;
   store: Store;
-  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'dpop' | 'accounts' | 'session' | 'clients'>;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'dpop' | 'accounts' | 'session' | 'clients' | 'publisherOf'>;
   views: Views;
 }
 
@@ -53,7 +53,7 @@ export function createSocial(deps: SocialDeps): Social {
       grantRevoked: (grantId) => check.forget(grantId),
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
       openapi: socialApiDescription({ grantableActions }),
-      pages: [socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, grantableActions })],
+      pages: [socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, publisherOf: oidc.publisherOf, grantableActions })],
     }),
   };
 }

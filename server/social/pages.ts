@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { csrfToken, formBody, formField, HttpError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
-import type { Accounts, BrowserSession, Clients } from '../oidc/index.ts';
+import type { Accounts, BrowserSession, Clients, Oidc } from '../oidc/index.ts';
 import type { GroupAppActions } from './api.ts';
 import type { AuditLog } from './audit.ts';
 import type { Groups } from './groups.ts';
@@ -14,6 +14,8 @@ export interface SocialPageDeps {
   views: Views;
   accounts: Accounts;
   clients: Clients;
+  /** Who is behind an app, shown before a member adds it. */
+  publisherOf: Oidc['publisherOf'];
   groups: Groups;
   messages: Messages;
   audit: AuditLog;
@@ -61,10 +63,13 @@ export function socialPages(deps: SocialPageDeps): Router {
       list.push({ author: await nameOf('user', m.author), via: m.via ? await nameOf('app', m.via) : '', text: m.text, at: new Date(m.createdAt).toISOString().replace('T', ' ').slice(0, 16) });
     }
     const added = await groupApps.listApps(group.id, account.id);
-    const candidates = (await clients.list()).filter((c) => typeof c.callback_uri === 'string' && !added.some((a) => a.client_id === c.client_id));
+    const candidates = [];
+    for (const c of await clients.list()) {
+      if (typeof c.callback_uri !== 'string' || added.some((a) => a.client_id === c.client_id) || (await clients.standing(c.client_id))?.suspended) continue;
+      candidates.push({ id: c.client_id, name: String(c.client_name ?? c.client_id), publisher: await deps.publisherOf(c.client_id) });
+    }
     views.page(ctx, 'group', {
-      title: group.name, group, messages: list, apps: added, csrf: csrfToken(ctx),
-      candidates: candidates.map((c) => ({ id: c.client_id, name: String(c.client_name ?? c.client_id) })),
+      title: group.name, group, messages: list, apps: added, csrf: csrfToken(ctx), candidates,
       actions: deps.grantableActions,
     });
   });
