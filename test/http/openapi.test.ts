@@ -254,6 +254,13 @@ test.serial('the admin API answers as documented', async (t) => {
   t.true(listed.body.some((c: Json) => c.client_id === client.body.client_id));
   const enable = '/admin/api/clients/{clientId}/callback/enable';
   t.deepEqual((await check(t, 'POST', enable, admin, { path: `/admin/api/clients/${client.body.client_id}/callback/enable`, status: 200 })).body, { client_id: client.body.client_id, was_disabled: false });
+  await check(t, 'GET', '/admin/api/apps', admin, { status: 200 });
+  for (const action of ['suspend', 'unsuspend', 'verify', 'unverify']) {
+    await check(t, 'POST', `/admin/api/clients/{clientId}/${action}`, admin, { path: `/admin/api/clients/${client.body.client_id}/${action}`, status: 204 });
+    await check(t, 'POST', `/admin/api/clients/{clientId}/${action}`, admin, { path: `/admin/api/clients/no-such-client/${action}`, status: 404 });
+  }
+  await check(t, 'POST', '/admin/api/initial-access-tokens', admin, { body: { owner: 'alice' }, status: 201 });
+  await check(t, 'POST', '/admin/api/initial-access-tokens', admin, { body: { owner: 'nobody' }, status: 400 });
   await check(t, 'DELETE', '/admin/api/clients/{clientId}', admin, { path: `/admin/api/clients/${client.body.client_id}`, status: 204 });
   await check(t, 'DELETE', '/admin/api/clients/{clientId}', admin, { path: `/admin/api/clients/${client.body.client_id}`, status: 404 });
 
