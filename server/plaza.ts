@@ -69,7 +69,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const miniPrograms = createMiniPrograms({ config, store, oidc, audit, views, box });
   const terminals = createTerminals({ store, oidc, views, report });
   const handoff = createHandoff({ config, store, oidc, views });
-  const developers = createDevelopers({ config, oidc, deliveries: async.deliveries, views });
+  const developers = createDevelopers({ config, store, box, oidc, deliveries: async.deliveries, views });
   const admin = createAdmin({ store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.

@@ -217,7 +217,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
         introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
       }),
       bindRefreshTokens(),
-      registrationObserver(clients, revokeClientGrants),
+      registrationObserver(revokeClientGrants),
     ],
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
     clients,

@@ -7,7 +7,7 @@ import { Browser, authorize, csrfOf, pkce, tokenRequest } from '../helpers/oauth
 import { ALICE, BOB, codeRequest, REDIRECT_URI } from '../helpers/fixtures.ts';
 import { api, seedSocial } from '../helpers/social.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
-import { appForm, authenticates, createApp, redeemTicketBasic, shownSecret, signInToConsole, type ConsoleSession } from '../helpers/developers.ts';
+import { appForm, authenticates, createApp, followReveal, redeemTicketBasic, shownSecret, signInToConsole, type ConsoleSession } from '../helpers/developers.ts';
 
 async function setUp(t: { teardown(fn: () => Promise<void>): void }) {
   const receiver = await new WebhookReceiver().start();
@@ -22,7 +22,7 @@ async function setUp(t: { teardown(fn: () => Promise<void>): void }) {
 
 async function initialAccessToken(server: TestServer, session: ConsoleSession): Promise<string> {
   const res = await appForm(server, session, '/tokens');
-  return shownSecret(await res.text(), 'initial_access_token')!;
+  return shownSecret((await followReveal(server, session, res)).html, 'initial_access_token')!;
 }
 
 /** A hand-built RFC 7591 request (oauth4webapi has no registration). */
@@ -157,7 +157,7 @@ test('consent names the app\'s developer and website domain, and warns until the
   const { server } = await setUp(t);
   const bob = await signInToConsole(server, BOB);
   const app = await createApp(server, bob, { kind: 'web', name: 'Bob Photos', website: 'https://photos.bob.example/home', redirect_uris: REDIRECT_URI });
-  t.is(app.status, 201);
+  t.is(app.status, 303);
   const consentPage = async () => {
     const res = await authorize(server, new Browser(), codeRequest({ client_id: app.clientId }, pkce().challenge), { ...ALICE, consent: 'deny' });
     return res.pages.find((p) => p.includes('wants to access your Plaza account'))!;
