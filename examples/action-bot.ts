@@ -4,7 +4,7 @@
 // Guide: docs/apps/action-bot.md. Register the bot with callback_uri <BOT_URL>/hooks (https, or http on loopback with
 // ALLOW_INSECURE_CALLBACKS=1 in development), keep the webhook secret it is given, then run
 //   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-bot CLIENT_SECRET=... WEBHOOK_SECRET=whsec_... BOT_URL=http://127.0.0.1:4001 \
-//     node examples/action-bot.ts
+//     npx node examples/action-bot.ts
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import * as client from 'openid-client';
 import { Webhook } from 'standardwebhooks';

@@ -5,7 +5,7 @@
 // half of APP_PRIVATE_JWK (a `use: enc` key, RSA or EC), then run, with a user's access token the app got at sign-in
 // (scope messages:post):
 //   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-app CLIENT_SECRET=... WEBHOOK_SECRET=whsec_... ACCESS_TOKEN=... \
-//     APP_PRIVATE_JWK='{"kty":"EC",...}' CALLBACK_URL=http://127.0.0.1:4003/callbacks GROUP_ID=hiking node examples/async-caller.ts
+//     APP_PRIVATE_JWK='{"kty":"EC",...}' CALLBACK_URL=http://127.0.0.1:4003/callbacks GROUP_ID=hiking npx node examples/async-caller.ts
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { CompactEncrypt, compactDecrypt, importJWK, type JWK } from 'jose';
 import * as client from 'openid-client';

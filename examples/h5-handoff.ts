@@ -3,7 +3,7 @@
 // keys and trades the code for a short view token bound to them; the backend's token never reaches the browser.
 // Guide: docs/apps/h5-handoff.md. The backend is a confidential client with the token-exchange grant type; run
 //   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-web CLIENT_SECRET=... ACCESS_TOKEN=<the user's token> GROUP_ID=hiking \
-//     node examples/h5-handoff.ts
+//     npx node examples/h5-handoff.ts
 // and it prints the URL to send the user's browser to (a real backend answers 303 with it).
 import * as client from 'openid-client';
 

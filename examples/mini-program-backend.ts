@@ -2,7 +2,7 @@
 // wx.login() or the like) and sends it here; the backend exchanges it at Plaza (RFC 8693, subject_issuer naming the
 // host as registered at Plaza), and Plaza asks the host's code2session endpoint who the user is.
 // Guide: docs/apps/mini-programs.md. The operator registers the host and the client (plaza_hosts), then run
-//   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-mini CLIENT_SECRET=... HOST_ID=wx PORT=4002 node examples/mini-program-backend.ts
+//   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-mini CLIENT_SECRET=... HOST_ID=wx PORT=4002 npx node examples/mini-program-backend.ts
 // and the mini-program calls POST http://127.0.0.1:4002/login {"code": "<the host's login code>"}.
 import { createServer } from 'node:http';
 import * as client from 'openid-client';

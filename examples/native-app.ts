@@ -2,7 +2,7 @@
 // makes a key pair, and every token Plaza issues it, refresh tokens included, works only with DPoP proofs by that key.
 // Guide: docs/apps/native-app.md. Register a public native client with the loopback redirect URI
 // http://127.0.0.1/callback (any port matches it, RFC 8252 §7.3), then run
-//   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-phone node examples/native-app.ts
+//   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-phone npx node examples/native-app.ts
 // and open the URL it prints; it signs in, posts to GROUP_ID (default hiking) and exits.
 import { createServer } from 'node:http';
 import { calculateJwkThumbprint, exportJWK } from 'jose';

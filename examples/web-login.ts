@@ -1,6 +1,6 @@
 // Web login: authorization code + PKCE with openid-client at its defaults, then a call to the Plaza API.
 // Guide: docs/apps/web-login.md. Register the app with the redirect URI <APP_URL>/callback, then run
-//   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-web CLIENT_SECRET=... APP_URL=http://localhost:4000 node examples/web-login.ts
+//   PLAZA_ISSUER=http://localhost:3000 CLIENT_ID=my-web CLIENT_SECRET=... APP_URL=http://localhost:4000 npx node examples/web-login.ts
 // and open APP_URL in a browser.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';

@@ -17,9 +17,9 @@ test('seed demo, sign in, add Demo Bot to the group: its post appears "via Demo 
     await browser.close();
     await plaza.stop();
   });
-  // The demo seed names http://localhost:3000; this Plaza listens elsewhere.
+  // The demo seed names http://localhost:3000 and http://127.0.0.1:3000; this Plaza listens elsewhere.
   const seedFile = join(plaza.dataDir, 'demo-seed.json');
-  await writeFile(seedFile, (await readFile(DEMO_SEED, 'utf8')).replaceAll('http://localhost:3000', plaza.url));
+  await writeFile(seedFile, (await readFile(DEMO_SEED, 'utf8')).replaceAll(/http:\/\/(localhost|127\.0\.0\.1):3000/g, plaza.url));
   const seeded = await runAdmin(plaza.env, 'seed', seedFile);
   t.is(seeded.code, 0, seeded.stderr);
 
