@@ -17,8 +17,8 @@ const api = (path: string) => new URL(`${config.serverMetadata().issuer}/api${pa
 // The terminal's key. A real app keeps it in the platform's key store (non-extractable) for as long as it keeps tokens.
 const keyPair = await client.randomDPoPKeyPair('ES256');
 // The handle signs a proof for every request and remembers the DPoP-Nonce each server sends. When Plaza asks for a
-// nonce (use_dpop_nonce: at the API always, at the token endpoint with DPOP_REQUIRE_NONCE=1), openid-client retries
-// the request once with it.
+// nonce (use_dpop_nonce, everywhere when it runs with DPOP_REQUIRE_NONCE=1), openid-client retries the request once
+// with it.
 const DPoP = client.getDPoPHandle(config, keyPair);
 
 // The browser comes back to a loopback port of our own.
