@@ -20,8 +20,11 @@ import { createTerminals } from './terminals/index.ts';
 import { createHandoff, h5Client } from './handoff/index.ts';
 import { createAdmin, type AdminOperations } from './admin/index.ts';
 import { createDevelopers } from './developers/index.ts';
+import { createDemoBot } from './demo_bot/index.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+/** `npm run seed:demo` loads it; the demo bot takes its registration from it. */
+const DEMO_SEED = fileURLToPath(new URL('../scripts/demo-seed.json', import.meta.url));
 
 export interface Plaza {
   config: PlazaConfig;
@@ -74,6 +77,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.
   const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS), async, actions, miniPrograms, terminals, handoff, developers, admin];
+  if (config.demoBot) capabilities.push(createDemoBot({ issuer: config.issuer, seedFile: DEMO_SEED, report }));
   for (const capability of capabilities) {
     for (const [type, handler] of Object.entries(capability.exchanges ?? {})) oidc.tokenExchange.register(type, handler);
     if (capability.tokenClaims) oidc.addTokenClaims(capability.tokenClaims);
