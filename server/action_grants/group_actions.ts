@@ -20,7 +20,7 @@ export interface GroupAppView {
 }
 
 export interface GroupActionsDeps {
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant'>;
   groups: Groups;
   audit: AuditLog;
   apps: GroupApps;

@@ -19,7 +19,7 @@ const ACTION_WORDS: Record<string, string> = { 'messages:post': 'post messages',
 export interface ActionGrantsDeps {
   config: Pick<PlazaConfig, 'actionTicketTtl'>;
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant' | 'apiTokens'>;
   groups: Groups;
   audit: AuditLog;
   callbacks: CallbackQueue;

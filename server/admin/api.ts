@@ -3,22 +3,30 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
 import { ADMIN_SCOPE, checkTokenBinding, InsufficientScopeError, presentedToken, type Oidc } from '../oidc/index.ts';
+import type { PlazaConfig } from '../config/index.ts';
 import type { AdminOperations } from './operations.ts';
 
-function requireAdminToken(oidc: Oidc): Middleware {
+export interface AdminApiDeps {
+  config: Pick<PlazaConfig, 'issuer'>;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'checkTokenLive' | 'dpop'>;
+  admin: AdminOperations;
+  report: Report;
+}
+
+function requireAdminToken({ config, oidc }: AdminApiDeps): Middleware {
   return async (ctx, next) => {
     const authorization = ctx.get('authorization') || undefined;
     const presented = presentedToken(authorization);
     const claims = await oidc.verifyAccessToken(presented.token, oidc.resources.admin);
     if (!claims.scope?.split(' ').includes(ADMIN_SCOPE)) throw new InsufficientScopeError(ADMIN_SCOPE);
     await oidc.checkTokenLive(claims);
-    await checkTokenBinding(oidc.dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${oidc.provider.issuer}${ctx.path}` });
+    await checkTokenBinding(oidc.dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${config.issuer}${ctx.path}` });
     ctx.state.adminClient = claims.client_id;
     await next();
   };
 }
 
-export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Report }): Middleware {
+export function adminApi(deps: AdminApiDeps): Middleware {
   const { admin } = deps;
   const router = new Router({ prefix: '/admin/api' });
 
@@ -67,5 +75,5 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
   router.post('/keys/rotate', async (ctx) => { ctx.body = await admin.rotateKeys(); });
   router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx) as never); });
 
-  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps.oidc)]);
+  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps)]);
 }

@@ -9,7 +9,7 @@ import type { TerminalAdmin, TerminalView } from '../terminals/index.ts';
 export interface AdminDeps {
   store: Store;
   box: SecretBox;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'accounts' | 'clients' | 'revokeClientGrants'>;
   groups: Groups;
   hosts: HostPlatforms;
   terminals: TerminalAdmin;
@@ -39,7 +39,7 @@ export interface SeedSummary {
 export class AdminOperations {
   readonly #store: Store;
   readonly #box: SecretBox;
-  readonly #oidc: Oidc;
+  readonly #oidc: AdminDeps['oidc'];
   readonly #groups: Groups;
   readonly #hosts: HostPlatforms;
   readonly #terminals: TerminalAdmin;

@@ -33,7 +33,7 @@ const invalidGrant = (description: string) => exchangeError('invalid_grant', des
 
 export interface HandoffDeps {
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'apiTokens'>;
   codeTtl: number;
   viewTokenTtl: number;
 }

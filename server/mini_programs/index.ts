@@ -19,7 +19,7 @@ export interface MiniProgramsDeps {
   config: Pick<PlazaConfig, 'allowInsecureCallbacks' | 'hostJwksCooldownMs'>;
   store: Store;
   box: SecretBox;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'accounts' | 'session' | 'apiTokens'>;
   audit: AuditLog;
   views: Views;
 }

@@ -17,7 +17,7 @@ import type { GrantDescriber } from './capability.ts';
 import { Clients } from './clients.ts';
 import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
-import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
+import { apiResourceServer, buildConfiguration, resourceIndicators, type OidcSetup, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
 import { introspectJwt } from './introspect_jwt.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
@@ -86,7 +86,7 @@ export interface Oidc {
 }
 
 export interface OidcDeps {
-  config: PlazaConfig;
+  config: OidcSetup['config'] & Pick<PlazaConfig, 'dpopIatWindow' | 'cookieKeys' | 'loginThrottle' | 'tokenRate'>;
   store: Store;
   views: Views;
   /** Seals client and webhook secrets, keys and cookie keys at rest. */
