@@ -50,9 +50,8 @@ export function adminApi(deps: AdminApiDeps): Middleware {
   });
   router.get('/groups', async (ctx) => { ctx.body = await admin.listGroups(); });
   router.post('/groups', async (ctx) => {
-    const b = jsonBody(ctx);
     ctx.status = 201;
-    ctx.body = await admin.upsertGroup({ id: b.id, name: b.name, members: b.members });
+    ctx.body = await admin.upsertGroup(jsonBody(ctx));
   });
   router.delete('/groups/:id/members/:username', async (ctx) => {
     if (!await admin.removeMember(ctx.params.id, ctx.params.username)) throw new HttpError(404, 'no such member');
@@ -73,7 +72,7 @@ export function adminApi(deps: AdminApiDeps): Middleware {
     ctx.body = await admin.addHost(jsonBody(ctx));
   });
   router.post('/keys/rotate', async (ctx) => { ctx.body = await admin.rotateKeys(); });
-  router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx) as never); });
+  router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx)); });
 
   return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps)]);
 }

@@ -34,9 +34,9 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
     if (!await deps.groups.isMember(group, ctx.sub)) throw new OperationFailed('forbidden', `the user is no longer a member of group ${group}`);
   };
   const postData = { type: 'object', required: ['group_id', 'text'], properties: { group_id: GROUP_ID_SCHEMA, text: MESSAGE_TEXT_SCHEMA } };
-  const checkPost = validator<{ group_id: string; text: string }>(postData, 'data');
+  const checkPost = validator<{ group_id: string; text: string }>(postData, { where: 'data' });
   const listData = { type: 'object', required: ['group_id'], properties: { group_id: GROUP_ID_SCHEMA } };
-  const checkList = validator<{ group_id: string }>(listData, 'data');
+  const checkList = validator<{ group_id: string }>(listData, { where: 'data' });
   return {
     'messages.post': {
       permission: 'messages:post',

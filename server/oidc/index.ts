@@ -34,8 +34,8 @@ import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
 
-export { EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
-export { CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
+export { ACCOUNT_INPUT, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
+export { CLIENT_INPUT, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
 export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest } from './dpop.ts';
 export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';

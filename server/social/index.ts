@@ -52,7 +52,7 @@ export function createSocial(deps: SocialDeps): Social {
     withGroupApps: (groupApps, grantableActions) => ({
       grantRevoked: (grantId) => check.forget(grantId),
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
-      openapi: socialApiDescription({ grantableActions }),
+      openapi: socialApiDescription({ grantableActions, addAppInput: groupApps.addAppInput }),
       pages: [socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, grantableActions })],
     }),
   };

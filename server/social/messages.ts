@@ -23,7 +23,7 @@ export interface MessageView {
 export const MAX_TEXT = 2000;
 
 /** What a message's text is, for the API's description and for every way a message is posted. */
-export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' };
+export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'More than white space' };
 export const MESSAGE_INPUT_SCHEMA = { type: 'object', required: ['text'], properties: { text: MESSAGE_TEXT_SCHEMA } };
 const checkInput = validator<{ text: string }>(MESSAGE_INPUT_SCHEMA);
 

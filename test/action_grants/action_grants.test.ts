@@ -268,6 +268,11 @@ test.serial('adding an app: bad input gets a problem document', async (t) => {
   expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'poster', actions: [] }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: { $ne: null }, actions: ['messages:post'] }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/nope/apps', alice, { client_id: 'poster', actions: ['messages:post'] }), 403);
+  const codeOf = async (body: unknown) => (await api(server, 'POST', '/groups/hiking/apps', alice, body)).body.code;
+  t.is(await codeOf({ client_id: 'nobody', actions: ['messages:post'] }), 'invalid_client_id');
+  t.is(await codeOf({ actions: ['messages:post'] }), 'invalid_client_id');
+  t.is(await codeOf({ client_id: 'poster', actions: ['admin'] }), 'invalid_actions');
+  t.is(await codeOf({ client_id: 'poster' }), 'invalid_actions');
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, { text: '' }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, { text: 'x'.repeat(2001) }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, [1]), 400);
