@@ -1,7 +1,7 @@
 // Action tickets: opaque, single-use, short-lived proof that a user added an app to a group. Only a hash is stored.
 import { randomBytes } from 'node:crypto';
 import { HttpError } from '../http/index.ts';
-import { sha256url, type Doc, type Store } from '../store/index.ts';
+import { sha256url, type CollectionSpec, type Doc, type Store } from '../store/index.ts';
 
 export interface ActionTicket extends Doc {
   sub: string;
@@ -26,12 +26,15 @@ export class TicketRejected extends HttpError {
 
 const UNKNOWN = 'the action ticket is unknown or expired';
 
+/** Stored under the ticket's sha256url: the store never holds a ticket that could be redeemed. */
+export const ACTION_TICKETS: CollectionSpec = { name: 'action_tickets', indexes: [{ field: 'sub' }] };
+
 export class ActionTickets {
   readonly #docs;
   readonly #ttlSeconds: number;
 
   constructor(store: Store, ttlSeconds: number) {
-    this.#docs = store.collection<ActionTicket>({ name: 'action_tickets', indexes: [{ field: 'sub' }] });
+    this.#docs = store.collection<ActionTicket>(ACTION_TICKETS);
     this.#ttlSeconds = ttlSeconds;
   }
 

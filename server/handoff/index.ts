@@ -6,7 +6,7 @@ import type { Store } from '../store/index.ts';
 import { h5Pages } from './h5_pages.ts';
 import { HANDOFF_CODE_TYPE, handoffExchanges, type HandoffDeps } from './handoff.ts';
 
-export { h5Client, H5_CLIENT_ID, HANDOFF_CODE_TYPE } from './handoff.ts';
+export { h5Client, H5_CLIENT_ID, HANDOFF_CODE_TYPE, HANDOFF_CODES, type HandoffCode } from './handoff.ts';
 
 export function createHandoff(deps: { config: Pick<PlazaConfig, 'handoffCodeTtl' | 'viewTokenTtl'>; store: Store; oidc: HandoffDeps['oidc']; views: Views }): Capability {
   const handoff = handoffExchanges({ store: deps.store, oidc: deps.oidc, codeTtl: deps.config.handoffCodeTtl, viewTokenTtl: deps.config.viewTokenTtl });

@@ -12,7 +12,7 @@ import { identityPages } from './identity_pages.ts';
 import { HostPlatforms, type HostPlatform } from './platforms.ts';
 import { UsedHostTokens } from './used_host_tokens.ts';
 
-export { HostPlatforms, HOST_INPUT, type HostView } from './platforms.ts';
+export { HostPlatforms, HOST_INPUT, HOSTS, type HostPlatform, type HostView } from './platforms.ts';
 export { HOST_LOGIN_CODE } from './exchange.ts';
 
 export interface MiniProgramsDeps {

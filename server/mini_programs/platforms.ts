@@ -1,6 +1,6 @@
 // Host platforms (super-apps) whose mini-program logins Plaza converts. The app secret is sealed at rest.
 import { checkUrl, InputError, OutboundRefused, validator } from '../http/index.ts';
-import type { Doc, SecretBox, Store } from '../store/index.ts';
+import type { CollectionSpec, Doc, SecretBox, Store } from '../store/index.ts';
 
 export type HostKind = 'code2session' | 'jwt';
 
@@ -65,13 +65,15 @@ export const HOST_INPUT = {
 type HostInput = { id: string; kind: HostKind; platform?: string; timeout_ms?: number; algorithms?: string[] } & Record<'url' | 'app_id' | 'app_secret' | 'issuer' | 'jwks_uri' | 'audience', string>;
 const checkHostInput = validator<HostInput>(HOST_INPUT);
 
+export const HOSTS: CollectionSpec = { name: 'hosts', indexes: [{ field: 'issuer' }] };
+
 export class HostPlatforms {
   readonly #docs;
   readonly #box: SecretBox;
   readonly #allowInsecure: boolean;
 
   constructor(store: Store, box: SecretBox, options: { allowInsecure: boolean }) {
-    this.#docs = store.collection<HostPlatform>({ name: 'hosts', indexes: [{ field: 'issuer' }] });
+    this.#docs = store.collection<HostPlatform>(HOSTS);
     this.#box = box;
     this.#allowInsecure = options.allowInsecure;
   }

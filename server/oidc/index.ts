@@ -37,6 +37,8 @@ import { tokenRateLimit } from './token_rate_limit.ts';
 export { ACCOUNT_INPUT, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
 export { CLIENT_INPUT, type ClientMetadata, type Registered } from './clients.ts';
 export { rotateKeys } from './keys.ts';
+export { modelCollection } from './adapter.ts';
+export { TOKEN_REQUESTS } from './token_rate_limit.ts';
 export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest } from './dpop.ts';
 export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';
 export { FAPI_PROFILES } from './client_flags.ts';

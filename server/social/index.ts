@@ -11,9 +11,9 @@ import { Messages } from './messages.ts';
 import { socialApiDescription } from './openapi.ts';
 import { socialPages } from './pages.ts';
 
-export { Groups, GROUP_ID, GROUP_ID_SCHEMA, type Group } from './groups.ts';
-export { Messages, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
-export { AuditLog, type AuditEntry } from './audit.ts';
+export { Groups, GROUP_ID, GROUP_ID_SCHEMA, MEMBERSHIPS, type Group, type Membership } from './groups.ts';
+export { Messages, MAX_TEXT, MESSAGES, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
+export { AUDIT_LOG, AuditLog, type AuditEntry } from './audit.ts';
 export { GrantCheck, ForbiddenError, GROUP_MESSAGES, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
 export type { GroupAppActions } from './api.ts';
 export { userSecurity } from './openapi.ts';
