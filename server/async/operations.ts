@@ -1,6 +1,6 @@
 // The operations an app may submit asynchronously, in one table: what each needs, what input it takes, what it
 // does. Each is idempotent by job id, so a job run twice after a crash acts once.
-import { schemaRef, validator, type JsonSchema } from '../http/index.ts';
+import { schemaRef, validator, type ErrorCode, type JsonSchema } from '../http/index.ts';
 import type { AuditLog, Groups, Messages, Permission } from '../social/index.ts';
 import { GROUP_ID_SCHEMA, MESSAGE_TEXT_SCHEMA, viewMessage } from '../social/index.ts';
 
@@ -20,10 +20,11 @@ export interface AsyncOperation {
   run(ctx: OperationContext, input: Record<string, unknown>): Promise<unknown>;
 }
 
+/** The job failed for a reason the app can act on; its `code` is from the one union the HTTP errors use. */
 export class OperationFailed extends Error {
   override name = 'OperationFailed';
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.code = code;
   }
