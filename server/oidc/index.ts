@@ -43,7 +43,7 @@ export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type Proo
 export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';
 export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
-export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
+export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES, type ApiScope } from './scopes.ts';
 export { apiScopesFor, isFirstParty, type Registrar } from './first_party.ts';
 export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
