@@ -73,7 +73,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const terminals = createTerminals({ store, oidc, views, report });
   const handoff = createHandoff({ config, store, oidc, views });
   const developers = createDevelopers({ config, store, box, oidc, deliveries: async.deliveries, views });
-  const admin = createAdmin({ store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
+  const admin = createAdmin({ config, store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.
   const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS), async, actions, miniPrograms, terminals, handoff, developers, admin];

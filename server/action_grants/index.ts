@@ -12,14 +12,14 @@ import { ActionTickets } from './tickets.ts';
 export { GRANTABLE_ACTIONS, type GroupActions, type GroupAppView } from './group_actions.ts';
 export { ACTION_TICKET_TYPE } from './redeem_ticket.ts';
 /** For tooling (the benchmark) that needs many tickets without the webhook round trip. */
-export { ActionTickets } from './tickets.ts';
+export { ACTION_TICKETS, ActionTickets, type ActionTicket } from './tickets.ts';
 
 const ACTION_WORDS: Record<string, string> = { 'messages:post': 'post messages', 'messages:read': 'read messages' };
 
 export interface ActionGrantsDeps {
   config: Pick<PlazaConfig, 'actionTicketTtl'>;
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant' | 'apiTokens'>;
   groups: Groups;
   audit: AuditLog;
   callbacks: CallbackQueue;

@@ -11,9 +11,9 @@ import { Messages } from './messages.ts';
 import { socialApiDescription } from './openapi.ts';
 import { socialPages } from './pages.ts';
 
-export { Groups, GROUP_ID, GROUP_ID_SCHEMA, type Group } from './groups.ts';
-export { Messages, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
-export { AuditLog, type AuditEntry } from './audit.ts';
+export { Groups, GROUP_ID, GROUP_ID_SCHEMA, MEMBERSHIPS, type Group, type Membership } from './groups.ts';
+export { Messages, MAX_TEXT, MESSAGES, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
+export { AUDIT_LOG, AuditLog, type AuditEntry } from './audit.ts';
 export { GrantCheck, ForbiddenError, GROUP_MESSAGES, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
 export type { GroupAppActions } from './api.ts';
 export { userSecurity } from './openapi.ts';
@@ -52,7 +52,7 @@ export function createSocial(deps: SocialDeps): Social {
     withGroupApps: (groupApps, grantableActions) => ({
       grantRevoked: (grantId) => check.forget(grantId),
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
-      openapi: socialApiDescription({ grantableActions }),
+      openapi: socialApiDescription({ grantableActions, addAppInput: groupApps.addAppInput }),
       pages: [socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, publisherOf: oidc.publisherOf, grantableActions })],
     }),
   };

@@ -3,6 +3,7 @@
 import test from 'ava';
 import * as client from 'openid-client';
 import { startServer, type TestServer } from '../helpers/harness.ts';
+import { modelCollection } from '../../server/oidc/index.ts';
 import { Browser, authorize, csrfOf, pkce, tokenRequest } from '../helpers/oauth.ts';
 import { ALICE, BOB, codeRequest, REDIRECT_URI } from '../helpers/fixtures.ts';
 import { api, seedSocial } from '../helpers/social.ts';
@@ -54,7 +55,7 @@ test('an initial access token from the console registers one app (RFC 7591), whi
   t.is((await server.plaza.oidc.clients.standing(registered.client_id))?.owner, (await server.plaza.oidc.accounts.findByUsername('alice'))!.id, 'alice owns it');
   const console = await (await alice.browser.fetch(`${server.url}/developers`)).text();
   t.true(console.includes(registered.client_id), 'it is listed in her console');
-  t.false(JSON.stringify(await server.plaza.store.collection({ name: 'oidc_client' }).get(registered.client_id)).includes(registered.client_secret), 'sealed at rest');
+  t.false(JSON.stringify(await modelCollection(server.plaza.store, 'Client').get(registered.client_id)).includes(registered.client_secret), 'sealed at rest');
 
   const reused = await register(server, iat, { ...SERVICE_APP, client_name: 'Second' });
   t.is(reused.status, 401, 'an initial access token registers one app');
