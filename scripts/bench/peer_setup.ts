@@ -41,7 +41,8 @@ export async function run(command: string, argv: string[], env: Record<string, s
     const { stdout } = await promisify(execFile)(command, argv, { env: { ...process.env, ...env }, cwd, maxBuffer: 64 << 20 });
     return stdout;
   } catch (err) {
-    const { stderr, message } = err as { stderr?: string; message: string };
+    const { stderr, message, code } = err as { stderr?: string; message: string; code?: unknown };
+    if (code === 'ENOENT') throw new Error(`${command} is not installed (not on PATH)`);
     throw new Error(`${command} ${argv[0] ?? ''} failed: ${(stderr || message).trim().split('\n').slice(-5).join(' / ')}`);
   }
 }
