@@ -64,6 +64,7 @@ export async function startHydra(cacheDir: string, workDir: string): Promise<Pee
     const db = new DatabaseSync(database, { readOnly: true });
     const stored = String((db.prepare('SELECT client_secret FROM hydra_client WHERE id = ?').get(client.client_id) as { client_secret: string }).client_secret);
     db.close();
+    const goVersion = await run('go', ['version', binary]).then((out) => out.trim().split(' ').pop(), () => 'Go');
     return {
       name: 'hydra',
       version: HYDRA_VERSION,
@@ -76,7 +77,7 @@ export async function startHydra(cacheDir: string, workDir: string): Promise<Pee
       introspects: 'the client_credentials access token, on the admin port (no client authentication)',
       secretHashing: stored.startsWith('$') ? stored.split('$').slice(1, 3).join(' ') : 'none',
       journalMode: { sqliteFile: database },
-      configuration: `\`hydra serve all\` built with \`-tags sqlite,sqlite_omit_load_extension\`, DSN \`sqlite://…?_fk=true&_journal_mode=WAL\`, LOG_LEVEL=warn, SQA_OPT_OUT=true, a client_credentials client (client_secret_post) made through the admin API at the default hasher`,
+      configuration: `\`hydra serve all\` built by ${goVersion} with \`-tags sqlite,sqlite_omit_load_extension\`, DSN \`sqlite://…?_fk=true&_journal_mode=WAL\`, LOG_LEVEL=warn, SQA_OPT_OUT=true, a client_credentials client (client_secret_post) made through the admin API at the default hasher`,
     };
   } catch (err) {
     await server.stop();

@@ -6,7 +6,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { download, freePort, javaHome, run, startServer, waitForHttp, type Peer } from './peer_setup.ts';
+import { download, freePort, javaHome, javaName, run, startServer, waitForHttp, type Peer } from './peer_setup.ts';
 
 export const KEYCLOAK_VERSION = '26.7.3';
 const ARTIFACT = `https://repo.maven.apache.org/maven2/org/keycloak/keycloak-quarkus-dist/${KEYCLOAK_VERSION}/keycloak-quarkus-dist-${KEYCLOAK_VERSION}.zip`;
@@ -78,7 +78,7 @@ export async function startKeycloak(cacheDir: string, workDir: string): Promise<
       introspects: 'the client_credentials access token',
       secretHashing: stored.value === secret ? 'none (the admin API reads the secret back)' : 'not retrievable',
       journalMode: 'n/a (H2 file database of start-dev)',
-      configuration: `\`kc.sh start-dev\` on Temurin ${java.match(/\d+/)?.[0] ?? ''} (its H2 file database, default JVM options), a realm \`${REALM}\` and a confidential client with service accounts made by kcadm.sh, client_secret_post`,
+      configuration: `\`kc.sh start-dev\` on ${javaName(java)} (its H2 file database, default JVM options), a realm \`${REALM}\` and a confidential client with service accounts made by kcadm.sh (client_secret_post), with an audience mapper naming the client itself, which Keycloak 26 requires of a client that introspects`,
     };
   } catch (err) {
     await server.stop();

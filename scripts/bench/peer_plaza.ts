@@ -68,7 +68,7 @@ export async function startPlaza(workDir: string): Promise<Peer> {
       introspects: 'an opaque refresh token, by the client it was issued to',
       secretHashing: 'none (sealed at rest with AES-256-GCM, opened on lookup)',
       journalMode: { sqliteFile: join(env.DATA_DIR, 'plaza.sqlite') },
-      configuration: 'this checkout\'s `server/main.ts` on the SQLite engine (defaults but LOG_LEVEL=warn, ALLOW_INSECURE_CALLBACKS=1 for the loopback host JWKS, and the per-client token rate limit raised out of reach), clients seeded through the admin capability',
+      configuration: `this checkout's \`server/main.ts\` on Node.js ${process.versions.node}, SQLite engine (defaults but LOG_LEVEL=warn, ALLOW_INSECURE_CALLBACKS=1 for the loopback host JWKS, and the per-client token rate limit raised out of reach), clients seeded through the admin capability`,
     };
   } catch (err) {
     await server.stop();

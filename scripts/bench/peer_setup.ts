@@ -62,9 +62,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+const javaRelease = (home: string) => (existsSync(join(home, 'release')) ? readFileSync(join(home, 'release'), 'utf8') : '');
+
+/** A JDK's name and version from its `release` file, as in "Eclipse Adoptium 25.0.3". */
+export function javaName(home: string): string {
+  const field = (name: string) => new RegExp(`^${name}="([^"]*)"`, 'm').exec(javaRelease(home))?.[1];
+  return `${field('IMPLEMENTOR') ?? 'Java'} ${field('JAVA_VERSION') ?? '(unknown version)'}`;
+}
+
 /** A JDK of at least this major version: JAVA_HOME if it is one, else the newest under /usr/lib/jvm. */
 export async function javaHome(minimum: number): Promise<string> {
-  const major = (home: string) => Number(/^JAVA_VERSION="(\d+)/m.exec(existsSync(join(home, 'release')) ? readFileSync(join(home, 'release'), 'utf8') : '')?.[1] ?? 0);
+  const major = (home: string) => Number(/^JAVA_VERSION="(\d+)/m.exec(javaRelease(home))?.[1] ?? 0);
   const candidates = [process.env.JAVA_HOME, ...(existsSync('/usr/lib/jvm') ? readdirSync('/usr/lib/jvm').map((d) => join('/usr/lib/jvm', d)) : [])]
     .filter((home): home is string => Boolean(home) && existsSync(join(home!, 'bin', 'java')))
     .sort((a, b) => major(b) - major(a));
