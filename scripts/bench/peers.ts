@@ -98,6 +98,23 @@ async function measure(peer: Peer, scenario: Scenario, options: PeersOptions): P
   return { ...figures, cpu_ms_per_request: figures.requests ? cpu / figures.requests : Number.NaN };
 }
 
+/** A JIT settles after a number of requests, not of seconds: load for the peer's share of its warm-up time, then on
+ * until two successive windows cost the same CPU per request (within 10 %), three times that time at most. */
+async function warmUp(peer: Peer, scenario: Scenario, options: PeersOptions): Promise<void> {
+  const least = options.quick ? 1 : peer.warmupSeconds / SCENARIOS.length;
+  const window = Math.min(least, 10);
+  const costs: number[] = [];
+  for (let spent = 0; spent < 3 * least; spent += window) {
+    const { url, body } = await requestFor(peer, scenario);
+    const before = cpuMs(peer.process.pid);
+    const { requests } = await load(url, body, window, options.connections);
+    costs.push((cpuMs(peer.process.pid) - before) / Math.max(requests, 1));
+    const [previous, last] = costs.slice(-2);
+    if (spent + window >= least && costs.length > 1 && Math.abs(last - previous) <= 0.1 * previous) break;
+  }
+  console.log(`peers: warmed up ${peer.name} ${scenario}: CPU ms/req by ${window} s window ${costs.map((c) => c.toFixed(2)).join(', ')}`);
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -107,10 +124,10 @@ const median = (values: number[]) => {
 function tables(rows: PeerRow[], unavailable: Unavailable[]): string {
   const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
   const lines = [
-    '| peer | scenario | req/s | p50 ms | p99 ms | errors | CPU ms/req | RSS MB | token format | secret hashing | journal mode |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|---|---|',
-    ...rows.map((r) => `| ${r.peer} ${r.version} | ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50_ms, 1)} | ${fmt(r.p99_ms, 1)} | ${r.errors} | ${fmt(r.cpu_ms_per_request, 2)} | ${fmt(r.rss_mb)} | ${r.token_format} | ${r.secret_hashing} | ${r.journal_mode} |`),
-    ...unavailable.map((u) => `| ${u.peer} ${u.version} | not set up: ${u.reason.replaceAll('|', '\\|')} | | | | | | | | | |`),
+    '| peer | scenario | req/s | p50 ms | p99 ms | errors | CPU ms/req | by round | RSS MB | token format | secret hashing | journal mode |',
+    '|---|---|---:|---:|---:|---:|---:|---|---:|---|---|---|',
+    ...rows.map((r) => `| ${r.peer} ${r.version} | ${r.scenario} | ${fmt(r.rps)} | ${fmt(r.p50_ms, 1)} | ${fmt(r.p99_ms, 1)} | ${r.errors} | ${fmt(r.cpu_ms_per_request, 2)} | ${r.rounds.map((w) => fmt(w.cpu_ms_per_request, 2)).join(' / ')} | ${fmt(r.rss_mb)} | ${r.token_format} | ${r.secret_hashing} | ${r.journal_mode} |`),
+    ...unavailable.map((u) => `| ${u.peer} ${u.version} | not set up: ${u.reason.replaceAll('|', '\\|')} | | | | | | | | | | |`),
   ];
   lines.push('', 'Plaza\'s requests per CPU-second against each peer\'s (the peer\'s CPU ms per request over Plaza\'s, same scenario):', '',
     '| against | scenario | ratio | target |', '|---|---|---:|---|',
@@ -164,12 +181,7 @@ export async function runPeers(options: PeersOptions): Promise<void> {
       signalTree(peer.process.pid, 'SIGCONT');
       formats.set(`${peer.name} client_credentials`, tokenFormat(await accessToken(peer)));
       formats.set(`${peer.name} introspection`, tokenFormat(peer.introspectionToken ?? await accessToken(peer)));
-      const warmup = options.quick ? 1 : peer.warmupSeconds / SCENARIOS.length;
-      console.log(`peers: warming up ${peer.name} (${warmup * SCENARIOS.length} s)...`);
-      for (const scenario of SCENARIOS) {
-        const { url, body } = await requestFor(peer, scenario);
-        await load(url, body, warmup, options.connections);
-      }
+      for (const scenario of SCENARIOS) await warmUp(peer, scenario, options);
       signalTree(peer.process.pid, 'SIGSTOP');
     }
     const windows = new Map<string, Window[]>();
@@ -207,11 +219,12 @@ export async function runPeers(options: PeersOptions): Promise<void> {
       await writeReadme(options.root, [
         '## Peers', '',
         `\`npm run bench -- --peers\`, ${startedAt.toISOString().slice(0, 10)}: Plaza beside Keycloak and Ory Hydra on the same 2-core machine, shared with`,
-        `other work (load average ${loadAtStart.toFixed(2)} when the run started). Each server was warmed up (Keycloak 60 s, the others 10 s), then`,
+        `other work (load average ${loadAtStart.toFixed(2)} when the peers started, ${loadavg()[0].toFixed(2)} at the end). Each server was warmed up (Keycloak at least 60 s, the others 10 s,`,
+        'each scenario on until two successive windows cost the same CPU per request within 10 %, three times as long at most), then',
         `measured in ${rounds} rounds, the order rotated each round; each window is ${options.seconds} s after ${options.warmupSeconds} s of warm-up, ${options.connections} connections,`,
         'load from a separate autocannon process. While one server is measured the others are paused (SIGSTOP). Figures are',
         'the medians of the rounds (errors their sum); CPU ms/req is the server\'s process tree\'s user + system time over the',
-        'window (/proc) over the requests answered; RSS is the tree\'s peak resident set over the whole run. Introspected',
+        'window (/proc) over the requests answered ("by round" lists each round\'s, in the order measured); RSS is the tree\'s peak resident set over the whole run. Introspected',
         'tokens are checked active before and after each window.', '',
         table, '', ...describe, '',
       ].join('\n'));
