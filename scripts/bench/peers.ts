@@ -28,7 +28,7 @@ const SETUPS: { name: string; version: string; start(cacheDir: string, workDir: 
 ];
 
 interface Window { rps: number; p50_ms: number; p99_ms: number; errors: number; requests: number; cpu_ms_per_request: number }
-export interface PeerRow extends Omit<Window, 'requests'> {
+interface PeerRow extends Omit<Window, 'requests'> {
   peer: string; version: string; scenario: Scenario; rss_mb: number; token_format: string; secret_hashing: string; journal_mode: string; rounds: Window[];
 }
 interface Unavailable { peer: string; version: string; reason: string }

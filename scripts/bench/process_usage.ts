@@ -4,7 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+let ticksPerSecond: number | undefined;
+const clockTicks = () => (ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100);
 
 /** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and parentheses. */
 function statFields(pid: number): string[] | undefined {
@@ -43,7 +44,7 @@ export function cpuMs(root: number): number {
     const fields = statFields(pid);
     if (fields) ticks += Number(fields[11]) + Number(fields[12]);
   }
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  return (ticks * 1000) / clockTicks();
 }
 
 /** The sum of each process's peak resident set (VmHWM), in MB. */
