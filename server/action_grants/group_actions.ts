@@ -6,7 +6,9 @@ import type { Oidc } from '../oidc/index.ts';
 import { ForbiddenError, type AuditLog, type Groups } from '../social/index.ts';
 import { checkActingClient } from './check_acting_client.ts';
 import type { GroupApp, GroupApps } from './group_apps.ts';
-import type { ActionTickets } from './tickets.ts';
+import { OPERATIONS } from './operations.ts';
+import type { ActionTickets, GrantTerms } from './tickets.ts';
+import { namesOf, triggersOf } from './triggers.ts';
 
 /** What an app may be allowed to do in a group on a user's behalf. */
 export const GRANTABLE_ACTIONS = ['messages:post', 'messages:read'];
@@ -16,6 +18,7 @@ export interface GroupAppView {
   client_id: string;
   client_name: string;
   actions: string[];
+  respond: boolean;
   added_at: string;
 }
 
@@ -28,12 +31,17 @@ export interface GroupActionsDeps {
   callbacks: CallbackQueue;
 }
 
-function parseActions(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((a) => typeof a !== 'string' || !GRANTABLE_ACTIONS.includes(a))) {
-    throw new HttpError(400, `actions must be a non-empty list of: ${GRANTABLE_ACTIONS.join(', ')}`, { code: 'invalid_actions' });
+/** Standing actions; none is allowed when the app is only to respond when asked. */
+function parseActions(value: unknown, respond: boolean): string[] {
+  const list = value ?? [];
+  if (!Array.isArray(list) || (list.length === 0 && !respond) || list.some((a) => typeof a !== 'string' || !GRANTABLE_ACTIONS.includes(a))) {
+    throw new HttpError(400, `actions must be a list of: ${GRANTABLE_ACTIONS.join(', ')}, not empty unless respond is true`, { code: 'invalid_actions' });
   }
-  return [...new Set(value as string[])];
+  return [...new Set(list as string[])];
 }
+
+/** Interaction grants answer one message each: changing the app's standing actions leaves them be. */
+const isInteraction = (terms: GrantTerms) => terms.inReplyTo !== undefined;
 
 export class GroupActions {
   readonly #deps: GroupActionsDeps;
@@ -51,30 +59,50 @@ export class GroupActions {
     const client = await this.#deps.oidc.clients.get(app.clientId);
     return {
       group_id: app.groupId, client_id: app.clientId, client_name: String(client?.client_name ?? app.clientId),
-      actions: app.actions, added_at: new Date(app.addedAt).toISOString(),
+      actions: app.actions, respond: app.respond === true, added_at: new Date(app.addedAt).toISOString(),
     };
   }
 
-  async addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; via: string | null }): Promise<GroupAppView> {
+  async addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; respond?: unknown; via: string | null }): Promise<GroupAppView> {
     const { oidc, apps, tickets, audit, callbacks } = this.#deps;
     await this.#assertMember(input.groupId, input.sub);
     await checkActingClient(oidc, input.via, input.clientId);
     if (typeof input.clientId !== 'string' || !input.clientId) throw new HttpError(400, 'client_id is required', { code: 'invalid_client_id' });
-    const actions = parseActions(input.actions);
+    if (input.respond !== undefined && typeof input.respond !== 'boolean') throw new HttpError(400, 'respond must be true or false', { code: 'invalid_actions' });
+    const respond = input.respond === true;
+    const actions = parseActions(input.actions, respond);
     const target = await oidc.clients.callbackOf(input.clientId);
     if (!target) throw new HttpError(400, `app ${input.clientId} does not exist or has no callback_uri to receive the grant`, { code: 'invalid_client_id' });
+    if (respond) await this.#checkNamesFree(input.groupId, input.clientId);
 
-    const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId: input.clientId, actions });
+    const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId: input.clientId, actions, respond });
     // Adding again with fewer actions takes back what the app got, or may still redeem, beyond them.
-    await this.#takeBack(input.groupId, input.sub, input.clientId, (granted) => granted.every((a) => actions.includes(a)));
-    const { ticket, expiresAt } = await tickets.mint({ sub: input.sub, clientId: input.clientId, groupId: input.groupId, actions });
-    await audit.record({ sub: input.sub, via: input.via, action: 'app.added', groupId: input.groupId, detail: `${target.name}: ${actions.join(' ')}` });
-
-    await callbacks.enqueue({
-      clientId: target.clientId, type: 'action.granted',
-      data: { ticket, user: input.sub, group_id: input.groupId, actions, expires_at: new Date(expiresAt).toISOString() },
+    await this.#takeBack(input.groupId, input.sub, input.clientId, (granted) => isInteraction(granted) || granted.actions.every((a) => actions.includes(a)));
+    await audit.record({
+      sub: input.sub, via: input.via, action: 'app.added', groupId: input.groupId,
+      detail: `${target.name}: ${[...actions, ...(respond ? ['respond when asked'] : [])].join(' ')}`,
     });
+    const fired = OPERATIONS['app.added'].condition({ kind: 'app.added', actions }, {});
+    if (fired) {
+      const { ticket, expiresAt } = await tickets.mint({ operation: 'app.added', sub: input.sub, clientId: input.clientId, groupId: input.groupId, actions });
+      await callbacks.enqueue({
+        clientId: target.clientId, type: 'action.granted',
+        data: { ticket, user: input.sub, group_id: input.groupId, actions, expires_at: new Date(expiresAt).toISOString() },
+      });
+    }
     return this.#view(app);
+  }
+
+  /** Command and mention names are unique in a group among the apps that respond there. */
+  async #checkNamesFree(groupId: string, clientId: string): Promise<void> {
+    const { apps, oidc } = this.#deps;
+    const mine = namesOf(triggersOf(await oidc.clients.get(clientId)));
+    for (const other of await apps.respondersIn(groupId)) {
+      if (other === clientId) continue;
+      const theirs = new Set(namesOf(triggersOf(await oidc.clients.get(other))));
+      const taken = mine.find((n) => theirs.has(n));
+      if (taken) throw new HttpError(409, `${taken} is already answered by ${other} in this group`, { code: 'trigger_conflict' });
+    }
   }
 
   async listApps(groupId: string, sub: string): Promise<GroupAppView[]> {
@@ -101,11 +129,13 @@ export class GroupActions {
    */
   async grantRevoked(grantId: string): Promise<void> {
     const grant = await this.#deps.apps.grant(grantId);
+    // An interaction grant ends alone: the app still answers when asked again.
+    if (grant && isInteraction(grant)) return this.#deps.apps.forgetGrant(grantId);
     if (grant) await this.#remove({ sub: grant.sub, groupId: grant.groupId, clientId: grant.clientId, via: null }, `${grant.clientId} (access revoked)`);
   }
 
   /** Voids the app's tickets and revokes its grants for this user and group, but those `keep` accepts; returns the grant ids. */
-  async #takeBack(groupId: string, sub: string, clientId: string, keep?: (actions: string[]) => boolean): Promise<string[]> {
+  async #takeBack(groupId: string, sub: string, clientId: string, keep?: (terms: GrantTerms) => boolean): Promise<string[]> {
     const { apps, tickets, oidc } = this.#deps;
     // Tickets first: a redemption in flight either sees its ticket gone or recorded its grant before the scan below.
     await tickets.forgetFor(sub, clientId, groupId, keep);

@@ -117,6 +117,8 @@ export interface OidcDeps {
   box: SecretBox;
   /** Plaza's own clients, registered in code. */
   staticClients: ClientMetadata[];
+  /** Client metadata defined by capabilities (an app's triggers), by field, with the check each value must pass. */
+  clientMetadata?: Record<string, (value: unknown) => void>;
   report: (err: unknown) => void;
 }
 
@@ -147,6 +149,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       { Client: (payload) => (standingOf(payload).suspended ? undefined : providerMetadata(payload, deps.box) as never) },
       { Client: registeredClientWriter(deps.box) },
     ),
+    clientMetadata: deps.clientMetadata ?? {},
     registrationPolicies: { [DEVELOPER_POLICY]: (ctx, properties) => developerPolicy(initialAccessTokens!, newWebhookSecret)(ctx, properties) },
     newClientId,
     keys,

@@ -9,7 +9,7 @@ import { startServer, type TestServer } from '../helpers/harness.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { athOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
 import { codeFor, redeemCode, ADMIN_TOOL, ALICE, BOB, PHONE } from '../helpers/fixtures.ts';
-import { seedSocial, userApiToken, ALL_API_SCOPES } from '../helpers/social.ts';
+import { seedSocial, userApiToken, weatherBot, ALL_API_SCOPES } from '../helpers/social.ts';
 import { appUserToken, asyncApp, encryptRequest, plazaEncryptionKey, submit, waitForJob } from '../helpers/async_client.ts';
 
 type Json = Record<string, any>;
@@ -49,7 +49,7 @@ test.before(async (t) => {
   const server = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1', RUN_WORKER: '0' } });
   await seedSocial(server, receiver);
   const app = asyncApp(receiver, 'async-app');
-  await server.plaza.admin.seed({ clients: [app, PHONE] });
+  await server.plaza.admin.seed({ clients: [app, PHONE, weatherBot(receiver)] });
   const res = await fetch(`${server.url}/api/openapi.json`);
   t.is(res.status, 200);
   t.regex(res.headers.get('content-type')!, /^application\/json/);
@@ -175,6 +175,18 @@ test.serial('the social API answers as documented', async (t) => {
   await check(t, 'DELETE', '/api/groups/{id}/apps/{clientId}', alice, { path: '/api/groups/hiking/apps/poster', status: 204 });
   await check(t, 'DELETE', '/api/groups/{id}/apps/{clientId}', alice, { path: '/api/groups/hiking/apps/poster', status: 404 });
   await check(t, 'DELETE', '/api/groups/{id}/apps/{clientId}', readOnly, { path: '/api/groups/hiking/apps/poster', status: 403 });
+
+  const share = '/api/groups/{id}/messages/{messageId}/share';
+  const sharePath = `/api/groups/hiking/messages/${posted.body.id}/share`;
+  await check(t, 'POST', share, alice, { path: sharePath, body: { client_id: 'weather' }, status: 400 });
+  const responding = await check(t, 'POST', apps, alice, { path: '/api/groups/hiking/apps', body: { client_id: 'weather', actions: [], respond: true }, status: 201 });
+  t.like(responding.body, { client_id: 'weather', actions: [], respond: true });
+  await check(t, 'POST', share, alice, { path: sharePath, body: { client_id: 'weather' }, status: 204 });
+  await check(t, 'POST', share, alice, { path: '/api/groups/hiking/messages/no-such-message/share', body: { client_id: 'weather' }, status: 404 });
+  await check(t, 'POST', share, readOnly, { path: sharePath, body: { client_id: 'weather' }, status: 403 });
+  await check(t, 'POST', messages, alice, { path: '/api/groups/hiking/messages', body: { text: 'a reply', reply_to: 'no-such-message' }, status: 404 });
+  const reply = await check(t, 'POST', messages, alice, { path: '/api/groups/hiking/messages', body: { text: 'a reply', reply_to: posted.body.id }, status: 201 });
+  t.is(reply.body.reply_to, posted.body.id);
 });
 
 test.serial('the asynchronous API answers as documented', async (t) => {
