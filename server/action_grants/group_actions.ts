@@ -1,7 +1,7 @@
 // The user action itself: a member adds an app to a group with the actions it may take there. Plaza mints an
 // action ticket and delivers it to the app's callback; removing the app revokes every grant it got that way.
 import type { CallbackQueue } from '../async/index.ts';
-import { HttpError } from '../http/index.ts';
+import { HttpError, validator, type JsonSchema } from '../http/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import { ForbiddenError, type AuditLog, type Groups } from '../social/index.ts';
 import { checkActingClient } from './check_acting_client.ts';
@@ -23,7 +23,7 @@ export interface GroupAppView {
 }
 
 export interface GroupActionsDeps {
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant'>;
   groups: Groups;
   audit: AuditLog;
   apps: GroupApps;
@@ -31,20 +31,29 @@ export interface GroupActionsDeps {
   callbacks: CallbackQueue;
 }
 
-/** Standing actions; none is allowed when the app is only to respond when asked. */
-function parseActions(value: unknown, respond: boolean): string[] {
-  const list = value ?? [];
-  if (!Array.isArray(list) || (list.length === 0 && !respond) || list.some((a) => typeof a !== 'string' || !GRANTABLE_ACTIONS.includes(a))) {
-    throw new HttpError(400, `actions must be a list of: ${GRANTABLE_ACTIONS.join(', ')}, not empty unless respond is true`, { code: 'invalid_actions' });
-  }
-  return [...new Set(list as string[])];
-}
+/** Adding an app: the OpenAPI document prints this, and `addApp` checks what it is given against it. */
+export const ADD_APP_INPUT: JsonSchema = {
+  type: 'object', required: ['client_id'],
+  properties: {
+    client_id: { type: 'string', minLength: 1, description: 'A client with a `callback_uri`, other than the token\'s own' },
+    actions: { type: 'array', items: { enum: GRANTABLE_ACTIONS }, description: 'Standing actions; may be empty only when `respond` is true' },
+    respond: { type: 'boolean', default: false, description: 'Respond when asked: the app\'s triggers work in this group, each answering once as the member who asked' },
+  },
+  // Standing actions, or respond when asked, or both: never an app added to do nothing.
+  if: { properties: { respond: { const: true } }, required: ['respond'] },
+  else: { required: ['actions'], properties: { actions: { minItems: 1 } } },
+  examples: [{ client_id: 'poster', actions: [GRANTABLE_ACTIONS[0]] }, { client_id: 'weather', actions: [], respond: true }],
+};
+const checkAddApp = validator<{ client_id: string; actions?: string[]; respond?: boolean }>(ADD_APP_INPUT, {
+  code: { client_id: 'invalid_client_id', actions: 'invalid_actions', respond: 'invalid_actions' },
+});
 
 /** Interaction grants answer one message each: changing the app's standing actions leaves them be. */
 const isInteraction = (terms: GrantTerms) => terms.inReplyTo !== undefined;
 
 export class GroupActions {
   readonly #deps: GroupActionsDeps;
+  readonly addAppInput = ADD_APP_INPUT;
 
   constructor(deps: GroupActionsDeps) {
     this.#deps = deps;
@@ -67,24 +76,22 @@ export class GroupActions {
     const { oidc, apps, tickets, audit, callbacks } = this.#deps;
     await this.#assertMember(input.groupId, input.sub);
     await checkActingClient(oidc, input.via, input.clientId);
-    if (typeof input.clientId !== 'string' || !input.clientId) throw new HttpError(400, 'client_id is required', { code: 'invalid_client_id' });
-    if (input.respond !== undefined && typeof input.respond !== 'boolean') throw new HttpError(400, 'respond must be true or false', { code: 'invalid_actions' });
-    const respond = input.respond === true;
-    const actions = parseActions(input.actions, respond);
-    const target = await oidc.clients.callbackOf(input.clientId);
-    if (!target) throw new HttpError(400, `app ${input.clientId} does not exist or has no callback_uri to receive the grant`, { code: 'invalid_client_id' });
-    if (respond) await this.#checkNamesFree(input.groupId, input.clientId);
+    const { client_id: clientId, actions: listed = [], respond = false } = checkAddApp({ client_id: input.clientId, actions: input.actions, respond: input.respond });
+    const actions = [...new Set(listed)];
+    const target = await oidc.clients.callbackOf(clientId);
+    if (!target) throw new HttpError(400, `app ${clientId} does not exist or has no callback_uri to receive the grant`, { code: 'invalid_client_id' });
+    if (respond) await this.#checkNamesFree(input.groupId, clientId);
 
-    const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId: input.clientId, actions, respond });
+    const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId, actions, respond });
     // Adding again with fewer actions takes back what the app got, or may still redeem, beyond them.
-    await this.#takeBack(input.groupId, input.sub, input.clientId, (granted) => isInteraction(granted) || granted.actions.every((a) => actions.includes(a)));
+    await this.#takeBack(input.groupId, input.sub, clientId, (granted) => isInteraction(granted) || granted.actions.every((a) => actions.includes(a)));
     await audit.record({
       sub: input.sub, via: input.via, action: 'app.added', groupId: input.groupId,
       detail: `${target.name}: ${[...actions, ...(respond ? ['respond when asked'] : [])].join(' ')}`,
     });
     const fired = OPERATIONS['app.added'].condition({ kind: 'app.added', actions }, {});
     if (fired) {
-      const { ticket, expiresAt } = await tickets.mint({ operation: 'app.added', sub: input.sub, clientId: input.clientId, groupId: input.groupId, actions });
+      const { ticket, expiresAt } = await tickets.mint({ operation: 'app.added', sub: input.sub, clientId, groupId: input.groupId, actions });
       await callbacks.enqueue({
         clientId: target.clientId, type: 'action.granted',
         data: { ticket, user: input.sub, group_id: input.groupId, actions, expires_at: new Date(expiresAt).toISOString() },

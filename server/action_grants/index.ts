@@ -18,14 +18,14 @@ export { ACTION_TICKET_TYPE, INTERACTION_TICKET_TYPE, OPERATIONS, type Operation
 export { checkTriggers, TRIGGERS_FIELD, TRIGGERS_SCHEMA, type Triggers } from './triggers.ts';
 export type { Interactions } from './interactions.ts';
 /** For tooling (the benchmark) that needs many tickets without the webhook round trip. */
-export { ActionTickets } from './tickets.ts';
+export { ACTION_TICKETS, ActionTickets, type ActionTicket } from './tickets.ts';
 
 const ACTION_WORDS: Record<string, string> = { 'messages:post': 'post messages', 'messages:read': 'read messages' };
 
 export interface ActionGrantsDeps {
   config: Pick<PlazaConfig, 'actionTicketTtl' | 'interactionTicketTtl' | 'interactionTokenTtl' | 'interactionMaxUses'>;
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant' | 'apiTokens'>;
   groups: Groups;
   messages: Messages;
   audit: AuditLog;
@@ -54,6 +54,8 @@ export function createActionGrants(deps: ActionGrantsDeps): ActionGrantsCapabili
     groupActions,
     interactions,
     userActions: {
+      addAppInput: groupActions.addAppInput,
+      shareInput: interactions.shareInput,
       addApp: (input) => groupActions.addApp(input),
       listApps: (groupId, sub) => groupActions.listApps(groupId, sub),
       removeApp: (input) => groupActions.removeApp(input),

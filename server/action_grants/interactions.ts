@@ -2,7 +2,7 @@
 // responds there. Plaza has stored the message; it mints a one-time interaction ticket and sends the app an
 // `interaction.created` event through the durable outbox, as Slack sends a slash command and Discord an interaction.
 import type { CallbackQueue } from '../async/index.ts';
-import { HttpError } from '../http/index.ts';
+import { HttpError, validator, type JsonSchema } from '../http/index.ts';
 import { isFirstParty, type Oidc } from '../oidc/index.ts';
 import { ForbiddenError, viewMessage, type AuditLog, type Groups, type Message, type Messages, type ShareTarget } from '../social/index.ts';
 import type { GroupApps } from './group_apps.ts';
@@ -20,8 +20,17 @@ export interface InteractionsDeps {
   callbacks: CallbackQueue;
 }
 
+/** Sharing a message with an app: the OpenAPI document prints this, and `share` checks what it is given against it. */
+export const SHARE_INPUT: JsonSchema = {
+  type: 'object', required: ['client_id'],
+  properties: { client_id: { type: 'string', minLength: 1, description: 'An app that responds in the group and takes shared messages' } },
+  examples: [{ client_id: 'weather' }],
+};
+const checkShare = validator<{ client_id: string }>(SHARE_INPUT, { code: 'invalid_client_id' });
+
 export class Interactions {
   readonly #deps: InteractionsDeps;
+  readonly shareInput = SHARE_INPUT;
 
   constructor(deps: InteractionsDeps) {
     this.#deps = deps;
@@ -58,11 +67,11 @@ export class Interactions {
     if (!await groups.isMember(input.groupId, input.sub)) throw new ForbiddenError(`you are not a member of group ${input.groupId}`);
     const message = await messages.get(input.groupId, input.messageId);
     if (!message) throw new HttpError(404, 'no such message in this group');
-    const clientId = typeof input.clientId === 'string' ? input.clientId : '';
+    const { client_id: clientId } = checkShare({ client_id: input.clientId });
     const fired = (await apps.respondersIn(input.groupId)).includes(clientId)
       ? OPERATIONS.share.condition({ kind: 'share' }, triggersOf(await oidc.clients.get(clientId)))
       : undefined;
-    if (!fired) throw new HttpError(400, `${clientId || 'client_id'} does not take shared messages in this group`, { code: 'invalid_client_id' });
+    if (!fired) throw new HttpError(400, `${clientId} does not take shared messages in this group`, { code: 'invalid_client_id' });
     await this.#grant(OPERATIONS.share, fired, { sub: input.sub, clientId, message, via: input.via });
   }
 

@@ -10,7 +10,7 @@ import { OPERATIONS } from './operations.ts';
 import { TicketRejected, type ActionTickets, type GrantTerms } from './tickets.ts';
 
 export interface RedeemDeps {
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'revokeGrant' | 'apiTokens'>;
   tickets: ActionTickets;
   apps: GroupApps;
   groups: Groups;

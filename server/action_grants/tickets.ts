@@ -1,7 +1,8 @@
 // Tickets: opaque, single-use, short-lived proof of a predetermined operation (a user added an app to a group, or
 // asked it something there). Only a hash is stored.
 import { randomBytes } from 'node:crypto';
-import { sha256url, type Doc, type Store } from '../store/index.ts';
+import { HttpError } from '../http/index.ts';
+import { sha256url, type CollectionSpec, type Doc, type Store } from '../store/index.ts';
 import { OPERATIONS, type OperationName, type OperationSettings } from './operations.ts';
 
 /** What a ticket stands for; the grant its redemption creates copies it. */
@@ -25,16 +26,13 @@ export interface ActionTicket extends Doc, GrantTerms {
   grantId?: string;
 }
 
-export type TicketProblem = 'unknown' | 'foreign' | 'replayed';
-
-export class TicketRejected extends Error {
+/** The ticket cannot be redeemed: unknown, expired, another client's, or used already (`invalid_grant`). */
+export class TicketRejected extends HttpError {
   override name = 'TicketRejected';
-  readonly problem: TicketProblem;
   /** On replay: the grant the first redemption created, to be revoked. */
   readonly firstGrantId?: string;
-  constructor(problem: TicketProblem, message: string, firstGrantId?: string) {
-    super(message);
-    this.problem = problem;
+  constructor(message: string, firstGrantId?: string) {
+    super(400, message, { code: 'invalid_grant' });
     this.firstGrantId = firstGrantId;
   }
 }
@@ -42,12 +40,15 @@ export class TicketRejected extends Error {
 const UNKNOWN = 'the ticket is unknown or expired';
 const PREFIXES: Record<OperationName, string> = { 'app.added': 'at_', command: 'it_', mention: 'it_', share: 'it_' };
 
+/** Stored under the ticket's sha256url: the store never holds a ticket that could be redeemed. */
+export const ACTION_TICKETS: CollectionSpec = { name: 'action_tickets', indexes: [{ field: 'sub' }] };
+
 export class ActionTickets {
   readonly #docs;
   readonly #settings: OperationSettings;
 
   constructor(store: Store, settings: OperationSettings) {
-    this.#docs = store.collection<ActionTicket>({ name: 'action_tickets', indexes: [{ field: 'sub' }] });
+    this.#docs = store.collection<ActionTicket>(ACTION_TICKETS);
     this.#settings = settings;
   }
 
@@ -67,16 +68,16 @@ export class ActionTickets {
   async redeem(ticket: string, clientId: string, ticketType: string): Promise<ActionTicket> {
     const id = sha256url(ticket);
     const doc = await this.#docs.get(id);
-    if (!doc) throw new TicketRejected('unknown', UNKNOWN);
+    if (!doc) throw new TicketRejected(UNKNOWN);
     // Another client's attempt, or one as another kind of ticket, does not burn the ticket, and learns no more than of
     // a ticket that does not exist.
     if (doc.clientId !== clientId || OPERATIONS[doc.operation ?? 'app.added'].grants(this.#settings).ticketType !== ticketType) {
-      throw new TicketRejected('foreign', UNKNOWN);
+      throw new TicketRejected(UNKNOWN);
     }
     const won = await this.#docs.update(id, { redeemedAt: Date.now() }, { redeemedAt: null });
     if (won) return won;
     // A replay; when it races the first redemption, the grant may not be recorded yet, and only the replay fails.
-    throw new TicketRejected('replayed', 'the ticket was already used', (await this.#docs.get(id))?.grantId);
+    throw new TicketRejected('the ticket was already used', (await this.#docs.get(id))?.grantId);
   }
 
   /** Notes the grant on the ticket; false when the ticket is gone: its app was removed, or its user left, meanwhile. */

@@ -43,14 +43,14 @@ export const TRIGGERS_SCHEMA = {
   examples: [{ commands: [{ name: 'weather', description: 'The weather for a city', actions: ['messages:post'] }], mention: { name: 'weatherbot', actions: ['messages:post'] } }],
 };
 
-const checkSchema = validator<Triggers>(TRIGGERS_SCHEMA, TRIGGERS_FIELD);
+const checkSchema = validator<Triggers>(TRIGGERS_SCHEMA, { where: TRIGGERS_FIELD, code: 'invalid_client_metadata' });
 
 /** Checks a registration's triggers; throws with the reason they are refused. */
 export function checkTriggers(value: unknown): Triggers {
   const triggers = checkSchema(value);
   const names = (triggers.commands ?? []).map((c) => c.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new InputError(`${TRIGGERS_FIELD}.commands names /${twice} twice`);
+  if (twice) throw new InputError(`${TRIGGERS_FIELD}.commands names /${twice} twice`, 'invalid_client_metadata');
   return triggers;
 }
 

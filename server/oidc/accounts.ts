@@ -1,7 +1,7 @@
 // Local accounts: username + password, hashed with Argon2id (@node-rs/argon2).
 import { randomUUID } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
-import { InputError } from '../http/index.ts';
+import { InputError, validator } from '../http/index.ts';
 import type { Doc, Store } from '../store/index.ts';
 
 export interface Account extends Doc {
@@ -30,8 +30,21 @@ const MAX_PASSWORD = 1024;
 const MAX_EMAIL = 254;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 
-/** What an email address must look like: the admin API's schema and the check below share it. */
-export const EMAIL_SCHEMA = { type: 'string', pattern: EMAIL.source, maxLength: MAX_EMAIL };
+/** What an email address must look like, in accounts and in what creates them. */
+export const EMAIL_SCHEMA = { type: 'string', pattern: EMAIL.source, maxLength: MAX_EMAIL, description: `An address like name@example.com, at most ${MAX_EMAIL} characters` };
+
+/** What creates or changes an account: the admin API's schema, and what `upsert` checks. */
+export const ACCOUNT_INPUT = {
+  type: 'object', required: ['username', 'password'],
+  description: 'The email address is given to apps with the `email` scope, as not verified',
+  properties: {
+    username: { type: 'string', description: '1-64 lowercase letters, digits, "_", "." or "-" (trimmed and lowercased)' },
+    password: { type: 'string', minLength: MIN_PASSWORD, maxLength: MAX_PASSWORD },
+    name: { type: 'string' },
+    email: EMAIL_SCHEMA,
+  },
+};
+const checkAccountInput = validator<{ username: string; password: string; name?: string; email?: string }>(ACCOUNT_INPUT);
 
 type AccountInput = { username: unknown; password: unknown; name?: unknown; email?: unknown };
 
@@ -39,20 +52,6 @@ export function normalizeUsername(username: unknown): string | undefined {
   if (typeof username !== 'string') return undefined;
   const u = username.trim().toLowerCase();
   return USERNAME.test(u) ? u : undefined;
-}
-
-function checkPassword(password: unknown): string {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD || password.length > MAX_PASSWORD) {
-    throw new InputError(`password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters`);
-  }
-  return password;
-}
-
-function checkEmail(email: unknown): string | undefined {
-  if (email === undefined || email === null) return undefined;
-  const e = typeof email === 'string' ? email.trim() : '';
-  if (e.length > MAX_EMAIL || !EMAIL.test(e)) throw new InputError(`email must be an address like name@example.com, at most ${MAX_EMAIL} characters`);
-  return e;
 }
 
 export function viewAccount(account: Account): AccountView {
@@ -84,12 +83,11 @@ export class Accounts {
   }
 
   /** Creates the account, or (for idempotent seeding) updates name, email and password of an existing one. */
-  async upsert(input: AccountInput): Promise<{ account: Account; created: boolean }> {
+  async upsert(given: AccountInput): Promise<{ account: Account; created: boolean }> {
+    const { password, email, ...input } = checkAccountInput(given);
     const username = normalizeUsername(input.username);
     if (!username) throw new InputError('username must be 1-64 characters: letters, digits, "_", "." or "-"');
-    const password = checkPassword(input.password);
-    const email = checkEmail(input.email);
-    const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 200) : username;
+    const name = input.name?.trim() ? input.name.trim().slice(0, 200) : username;
     const passwordHash = await hash(password);
     const existing = await this.findByUsername(username);
     if (existing) {
@@ -100,7 +98,7 @@ export class Accounts {
     }
     const now = Date.now();
     const account: Account = { id: randomUUID(), username, name, ...(email ? { email } : {}), passwordHash, createdAt: now, updatedAt: now };
-    if (!await this.#docs.insert(account)) return this.upsert(input);
+    if (!await this.#docs.insert(account)) return this.upsert(given);
     return { account, created: true };
   }
 

@@ -14,12 +14,12 @@ import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
 import type { GrantDescriber } from './capability.ts';
-import { Clients, newClientId, newWebhookSecret, standingOf, type ClientStanding } from './clients.ts';
+import { clientInput, Clients, newClientId, newWebhookSecret, standingOf, type ClientField, type ClientStanding } from './clients.ts';
 import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
 import { acceptPreviousClientSecret } from './previous_client_secret.ts';
 import { DEVELOPER_POLICY, developerPolicy, InitialAccessTokens, registeredClientWriter, registrationObserver } from './registration.ts';
-import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
+import { apiResourceServer, buildConfiguration, resourceIndicators, type OidcSetup, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
 import { introspectJwt } from './introspect_jwt.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
@@ -36,17 +36,19 @@ import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
 
-export { EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
-export { CLIENT_ID, type ClientMetadata, type ClientStanding, type Registered, type Registration } from './clients.ts';
+export { ACCOUNT_INPUT, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
+export { CLIENT_ID, type ClientField, type ClientMetadata, type ClientStanding, type Registered, type Registration } from './clients.ts';
 export type { SecretField } from './client_secrets.ts';
 export type { InitialAccessTokens, InitialAccessTokenView } from './registration.ts';
 export { OPERATOR_ONLY_FIELDS, type Registrar } from './operator_fields.ts';
 export { rotateKeys } from './keys.ts';
+export { modelCollection } from './adapter.ts';
+export { TOKEN_REQUESTS } from './token_rate_limit.ts';
 export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest } from './dpop.ts';
 export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';
 export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
-export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
+export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES, type ApiScope } from './scopes.ts';
 export { apiScopesFor, isFirstParty } from './first_party.ts';
 export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
@@ -110,15 +112,15 @@ export function isVerified(standing: ClientStanding): boolean {
 }
 
 export interface OidcDeps {
-  config: PlazaConfig;
+  config: OidcSetup['config'] & Pick<PlazaConfig, 'dpopIatWindow' | 'cookieKeys' | 'loginThrottle' | 'tokenRate' | 'initialAccessTokenTtl'>;
   store: Store;
   views: Views;
   /** Seals client and webhook secrets, keys and cookie keys at rest. */
   box: SecretBox;
   /** Plaza's own clients, registered in code. */
   staticClients: ClientMetadata[];
-  /** Client metadata defined by capabilities (an app's triggers), by field, with the check each value must pass. */
-  clientMetadata?: Record<string, (value: unknown) => void>;
+  /** Client metadata defined by capabilities (an app's triggers), by field. */
+  clientMetadata?: Record<string, ClientField>;
   report: (err: unknown) => void;
 }
 
@@ -149,7 +151,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       { Client: (payload) => (standingOf(payload).suspended ? undefined : providerMetadata(payload, deps.box) as never) },
       { Client: registeredClientWriter(deps.box) },
     ),
-    clientMetadata: deps.clientMetadata ?? {},
+    clientMetadata: Object.fromEntries(Object.entries(deps.clientMetadata ?? {}).map(([name, field]) => [name, field.check])),
     registrationPolicies: { [DEVELOPER_POLICY]: (ctx, properties) => developerPolicy(initialAccessTokens!, newWebhookSecret)(ctx, properties) },
     newClientId,
     keys,
@@ -165,7 +167,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
   initialAccessTokens = new InitialAccessTokens(store, provider, config.initialAccessTokenTtl);
-  const clients = new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id)));
+  const clients = new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id)), clientInput(deps.clientMetadata ?? {}));
   acceptPreviousClientSecret(provider, (clientId, secret) => clients.isPreviousClientSecret(clientId, secret));
 
   const tokenExchange = new TokenExchange(dpop);
@@ -220,7 +222,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
         introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
       }),
       bindRefreshTokens(),
-      registrationObserver(clients, revokeClientGrants),
+      registrationObserver(revokeClientGrants),
     ],
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
     clients,

@@ -55,4 +55,9 @@ export class BrowserSession {
     if (!account) this.signIn(ctx, ctx.path);
     return account;
   }
+
+  /** The OP session's id, the same for as long as this browser stays signed in: what short-lived records bind to. */
+  async uid(ctx: Context): Promise<string> {
+    return (await this.#provider.Session.get(ctx as never)).uid;
+  }
 }

@@ -3,12 +3,12 @@
 // authorization_details naming the operation, and membership of the group. A `group_interaction` detail allows
 // only replies to its one message, and only as many as its `max_uses`, counted in the store across processes.
 import { HttpError } from '../http/index.ts';
-import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type DpopVerifier, type ResourceRequest } from '../oidc/index.ts';
+import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type ApiScope, type DpopVerifier, type ResourceRequest } from '../oidc/index.ts';
 
 export const GROUP_MESSAGES = 'group_messages';
 export const GROUP_INTERACTION = 'group_interaction';
 
-export type Permission = 'groups:read' | 'messages:read' | 'messages:post' | 'groups:apps';
+export type Permission = ApiScope;
 
 export interface GroupMessagesDetail {
   type: typeof GROUP_MESSAGES;

@@ -12,10 +12,10 @@ import { Messages } from './messages.ts';
 import { socialApiDescription } from './openapi.ts';
 import { socialPages } from './pages.ts';
 
-export { Groups, GROUP_ID, GROUP_ID_SCHEMA, type Group } from './groups.ts';
-export { Messages, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
+export { Groups, GROUP_ID, GROUP_ID_SCHEMA, MEMBERSHIPS, type Group, type Membership } from './groups.ts';
+export { Messages, MAX_TEXT, MESSAGES, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
 export type { CountedUses } from './counted_uses.ts';
-export { AuditLog, type AuditEntry } from './audit.ts';
+export { AUDIT_LOG, AuditLog, type AuditEntry } from './audit.ts';
 export { GrantCheck, ForbiddenError, GROUP_INTERACTION, GROUP_MESSAGES, type GroupInteractionDetail, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
 export type { GroupAppActions, ShareTarget } from './api.ts';
 export { userSecurity } from './openapi.ts';
@@ -57,7 +57,7 @@ export function createSocial(deps: SocialDeps): Social {
     withGroupApps: (groupApps, grantableActions) => ({
       grantRevoked: (grantId) => check.forget(grantId),
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
-      openapi: socialApiDescription({ grantableActions }),
+      openapi: socialApiDescription({ grantableActions, addAppInput: groupApps.addAppInput, shareInput: groupApps.shareInput }),
       pages: [socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, publisherOf: oidc.publisherOf, grantableActions })],
     }),
   };

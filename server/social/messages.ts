@@ -1,7 +1,7 @@
 // Messages in groups. Each records who wrote it (`author`) and through which app (`via`, null on Plaza's own pages).
 import { randomUUID } from 'node:crypto';
 import { HttpError, validator } from '../http/index.ts';
-import type { Doc, Store } from '../store/index.ts';
+import type { CollectionSpec, Doc, Store } from '../store/index.ts';
 
 export interface Message extends Doc {
   groupId: string;
@@ -26,7 +26,7 @@ export interface MessageView {
 export const MAX_TEXT = 2000;
 
 /** What a message's text is, for the API's description and for every way a message is posted. */
-export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' };
+export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'More than white space' };
 export const MESSAGE_INPUT_SCHEMA = {
   type: 'object', required: ['text'],
   properties: { text: MESSAGE_TEXT_SCHEMA, reply_to: { type: 'string', minLength: 1, maxLength: 64, description: 'The id of the message of this group it answers' } },
@@ -42,12 +42,14 @@ export function viewMessage(m: Message): MessageView {
 /** Told after a new message is stored (not when a job posts the same message again). */
 export type MessagePosted = (message: Message) => Promise<void>;
 
+export const MESSAGES: CollectionSpec = { name: 'messages', indexes: [{ field: 'groupId', sortBy: 'createdAt' }] };
+
 export class Messages {
   readonly #docs;
   readonly #posted: MessagePosted[] = [];
 
   constructor(store: Store) {
-    this.#docs = store.collection<Message>({ name: 'messages', indexes: [{ field: 'groupId', sortBy: 'createdAt' }] });
+    this.#docs = store.collection<Message>(MESSAGES);
   }
 
   onPosted(listener: MessagePosted): void {

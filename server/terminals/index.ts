@@ -17,7 +17,7 @@ export interface TerminalsCapability extends Capability {
   terminals: TerminalAdmin;
 }
 
-export function createTerminals(deps: { store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void }): TerminalsCapability {
+export function createTerminals(deps: { store: Store; oidc: Pick<Oidc, 'revokeGrant' | 'session'>; views: Views; report: (err: unknown) => void }): TerminalsCapability {
   const { oidc } = deps;
   const terminals = new Terminals(deps.store);
   const revoke = async (id: string): Promise<boolean> => {

@@ -5,6 +5,7 @@ import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { TRIGGERS_SCHEMA } from '../../server/action_grants/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { athOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
@@ -325,4 +326,25 @@ test.serial('the check notices a drifted answer', async (t) => {
   t.false(validatorFor(schema)([{ ...message, created_at: Date.now() }]), 'a member of another type');
   const { text: _text, ...withoutText } = message;
   t.false(validatorFor(schema)([withoutText]), 'a missing member');
+});
+
+test.serial('the interaction inputs the document prints are the ones validation uses', (t) => {
+  const { doc } = t.context;
+  const bodyOf = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
+  // plaza_triggers is part of what registers a client, and of a seed file's clients, as action_grants defines it.
+  t.deepEqual(bodyOf('/admin/api/clients').properties.plaza_triggers, TRIGGERS_SCHEMA);
+  t.deepEqual(doc.components.schemas.SeedFile.properties.clients.items.properties.plaza_triggers, TRIGGERS_SCHEMA);
+  t.true(validatorFor(bodyOf('/admin/api/clients'))({ client_id: 'bot', plaza_triggers: { commands: [{ name: 'weather', actions: ['messages:post'] }] } }));
+  t.false(validatorFor(bodyOf('/admin/api/clients'))({ client_id: 'bot', plaza_triggers: { commands: [{ name: 'Weather!', actions: ['messages:post'] }] } }));
+  // Adding an app: standing actions, or respond when asked, never neither.
+  const addApp = validatorFor(bodyOf('/api/groups/{id}/apps'));
+  t.true(addApp({ client_id: 'weather', actions: [], respond: true }));
+  t.true(addApp({ client_id: 'weather', respond: true }));
+  t.true(addApp({ client_id: 'poster', actions: ['messages:post'] }));
+  t.false(addApp({ client_id: 'poster' }));
+  t.false(addApp({ client_id: 'poster', actions: [], respond: false }));
+  const share = validatorFor(bodyOf('/api/groups/{id}/messages/{messageId}/share'));
+  t.true(share({ client_id: 'weather' }));
+  t.false(share({ client_id: 7 }));
+  t.true(validatorFor(bodyOf('/api/groups/{id}/messages'))({ text: 'an answer', reply_to: 'm1' }));
 });
