@@ -85,6 +85,7 @@ export class GroupActions {
     const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId, actions, respond });
     // Adding again with fewer actions takes back what the app got, or may still redeem, beyond them.
     await this.#takeBack(input.groupId, input.sub, clientId, (granted) => isInteraction(granted) || granted.actions.every((a) => actions.includes(a)));
+    if (!respond) await this.#endInteractionsIfSilent(input.groupId, clientId);
     await audit.record({
       sub: input.sub, via: input.via, action: 'app.added', groupId: input.groupId,
       detail: `${target.name}: ${[...actions, ...(respond ? ['respond when asked'] : [])].join(' ')}`,
@@ -151,10 +152,22 @@ export class GroupActions {
     return grantIds;
   }
 
+  /**
+   * Interactions answer only while some member lets the app respond in the group: when none does any more, every
+   * interaction ticket and grant it holds there ends at once, whoever asked. Tickets first, as in `#takeBack`.
+   */
+  async #endInteractionsIfSilent(groupId: string, clientId: string): Promise<void> {
+    const { apps, tickets, oidc } = this.#deps;
+    if ((await apps.respondersIn(groupId)).includes(clientId)) return;
+    await tickets.forgetInteractions(clientId, groupId);
+    for (const grantId of await apps.takeInteractionGrants(groupId, clientId)) await oidc.revokeGrant(grantId);
+  }
+
   async #remove(input: { sub: string; groupId: string; clientId: string; via: string | null }, detail: string): Promise<boolean> {
     const { apps, audit } = this.#deps;
     const removed = await apps.remove(input.groupId, input.sub, input.clientId);
     const grantIds = await this.#takeBack(input.groupId, input.sub, input.clientId);
+    if (removed) await this.#endInteractionsIfSilent(input.groupId, input.clientId);
     if (removed || grantIds.length) await audit.record({ sub: input.sub, via: input.via, action: 'app.removed', groupId: input.groupId, detail });
     return removed || grantIds.length > 0;
   }

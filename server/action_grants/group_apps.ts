@@ -24,7 +24,7 @@ export class GroupApps {
 
   constructor(store: Store) {
     this.#apps = store.collection<GroupApp>({ name: 'group_apps', indexes: [{ field: 'groupId' }, { field: 'sub' }] });
-    this.#grants = store.collection<ActionGrant>({ name: 'action_grants', indexes: [{ field: 'sub' }] });
+    this.#grants = store.collection<ActionGrant>({ name: 'action_grants', indexes: [{ field: 'sub' }, { field: 'clientId' }] });
   }
 
   async add(input: Omit<GroupApp, 'id' | 'addedAt'>): Promise<GroupApp> {
@@ -62,6 +62,13 @@ export class GroupApps {
   /** The apps holding grants for this user in this group. */
   async grantHolders(groupId: string, sub: string): Promise<string[]> {
     return (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId).map((g) => g.clientId);
+  }
+
+  /** The interaction grants the app holds in the group, whoever asked; their records go too. */
+  async takeInteractionGrants(groupId: string, clientId: string): Promise<string[]> {
+    const grants = (await this.#grants.find({ clientId, groupId })).filter((g) => g.inReplyTo !== undefined);
+    for (const g of grants) await this.#grants.delete(g.id);
+    return grants.map((g) => g.id);
   }
 
   /** Grant ids the app holds for this group and user, but those `keep` accepts; their records go too. */

@@ -41,7 +41,7 @@ const UNKNOWN = 'the ticket is unknown or expired';
 const PREFIXES: Record<OperationName, string> = { 'app.added': 'at_', command: 'it_', mention: 'it_', share: 'it_' };
 
 /** Stored under the ticket's sha256url: the store never holds a ticket that could be redeemed. */
-export const ACTION_TICKETS: CollectionSpec = { name: 'action_tickets', indexes: [{ field: 'sub' }] };
+export const ACTION_TICKETS: CollectionSpec = { name: 'action_tickets', indexes: [{ field: 'sub' }, { field: 'clientId' }] };
 
 export class ActionTickets {
   readonly #docs;
@@ -83,6 +83,13 @@ export class ActionTickets {
   /** Notes the grant on the ticket; false when the ticket is gone: its app was removed, or its user left, meanwhile. */
   async recordGrant(ticket: ActionTicket, grantId: string): Promise<boolean> {
     return (await this.#docs.update(ticket.id, { grantId })) !== undefined;
+  }
+
+  /** Voids the app's interaction tickets in the group, whoever asked. */
+  async forgetInteractions(clientId: string, groupId: string): Promise<void> {
+    for (const doc of await this.#docs.find({ clientId, groupId })) {
+      if (doc.inReplyTo !== undefined) await this.#docs.delete(doc.id);
+    }
   }
 
   /** Voids the app's tickets for this user and group, but those `keep` accepts. */

@@ -237,6 +237,42 @@ test.serial('the user sees it and stops it: Activity shows the operation and eac
   t.true(after.body.some((a: { client_id: string; respond: boolean }) => a.client_id === 'weather' && a.respond), 'the app still responds when asked again');
 });
 
+test.serial('taking the app back ends every interaction grant it holds in the group, whoever asked: removed, or no longer let respond', async (t) => {
+  const { server, alice, bob, weather } = t.context;
+  for (const takeBack of [
+    () => api(server, 'DELETE', '/groups/hiking/apps/weather', alice),
+    async () => {
+      // A standing action instead of responding: the app gets its action.granted webhook, and no longer answers.
+      const granted = t.context.receiver.next();
+      const readd = await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'weather', actions: ['messages:read'] });
+      t.is(parse(await granted).type, 'action.granted');
+      return readd;
+    },
+  ]) {
+    // bob asks; alice, who let the app respond, takes that back: bob's token and bob's waiting ticket end with it.
+    const { posted, token } = await interactionToken(t, '/weather Oslo', { token: bob });
+    const pending = await ask(t, '/weather Bergen', { token: bob });
+    const before = await messageIds(t);
+    t.true((await takeBack()).status < 300);
+    const reply = await api(server, 'POST', '/groups/hiking/messages', token, { text: 'Oslo: 9°C', reply_to: posted.id });
+    t.is(reply.status, 401, JSON.stringify(reply.body));
+    t.deepEqual(await messageIds(t), before, 'nothing stored');
+    t.is((await redeemInteraction(server, weather, parse(pending.hook).data.ticket)).body.error, 'invalid_grant', 'a waiting ticket is void');
+    await api(server, 'DELETE', '/groups/hiking/apps/weather', alice);
+    t.is((await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'weather', actions: [], respond: true })).status, 201);
+  }
+});
+
+test.serial('a suspended app\'s interaction token is refused at once, and nothing stored', async (t) => {
+  const { server } = t.context;
+  const { posted, token } = await interactionToken(t, '/weather Riga', { token: t.context.bob });
+  const before = await messageIds(t);
+  t.true(await server.plaza.admin.suspendClient('weather', true));
+  t.teardown(() => server.plaza.admin.suspendClient('weather', false));
+  t.is((await api(server, 'POST', '/groups/hiking/messages', token, { text: 'Riga: 7°C', reply_to: posted.id })).status, 401);
+  t.deepEqual(await messageIds(t), before, 'nothing stored');
+});
+
 test.serial('leaving the group ends the interaction grants there', async (t) => {
   const { server } = t.context;
   const { posted, token } = await interactionToken(t, '/weather Quito', { token: t.context.bob });
