@@ -191,11 +191,11 @@ async function main(): Promise<void> {
     const store = await createPlaza(loadConfig(env));
     await store.admin.upsertGroup({ id: 'bench', name: 'Bench' });
     await new Groups(store.store).addMember('bench', sub);
-    const tickets = new ActionTickets(store.store, 3600);
+    const tickets = new ActionTickets(store.store, { ...store.config, actionTicketTtl: 3600 });
     const ticketCount = args.quick ? 6000 : 40_000;
     const ticketVariants = [];
     for (let i = 0; i < ticketCount; i += 1) {
-      const { ticket } = await tickets.mint({ sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
+      const { ticket } = await tickets.mint({ operation: 'app.added', sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
       ticketVariants.push({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: ACTION_TICKET_TYPE });
     }
     await store.close();

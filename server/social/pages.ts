@@ -7,7 +7,7 @@ import type { Accounts, BrowserSession, Clients, Oidc } from '../oidc/index.ts';
 import type { GroupAppActions } from './api.ts';
 import type { AuditLog } from './audit.ts';
 import type { Groups } from './groups.ts';
-import type { Messages } from './messages.ts';
+import type { Message, Messages } from './messages.ts';
 
 export interface SocialPageDeps {
   session: BrowserSession;
@@ -58,9 +58,26 @@ export function socialPages(deps: SocialPageDeps): Router {
     const found = await member(ctx);
     if (!found) return;
     const { account, group } = found;
+    const newest = await messages.list(group.id);
+    const byId = new Map(newest.map((m) => [m.id, m]));
+    const view = async (m: Message) => {
+      const parent = m.replyTo ? byId.get(m.replyTo) : undefined;
+      // An app answering the user who asked it, as that user: say so, as chat apps do.
+      const answering = m.via && parent?.author === m.author ? (m.author === account.id ? 'you' : await nameOf('user', m.author)) : '';
+      return {
+        id: m.id, author: await nameOf('user', m.author), via: m.via ? await nameOf('app', m.via) : '', answering,
+        text: m.text, at: new Date(m.createdAt).toISOString().replace('T', ' ').slice(0, 16), replies: [] as unknown[],
+      };
+    };
+    // Threads: a reply under the thread of the message it answers (oldest reply first), when that message is on the page.
     const list = [];
-    for (const m of await messages.list(group.id)) {
-      list.push({ author: await nameOf('user', m.author), via: m.via ? await nameOf('app', m.via) : '', text: m.text, at: new Date(m.createdAt).toISOString().replace('T', ' ').slice(0, 16) });
+    const threadOf = new Map<string, Awaited<ReturnType<typeof view>>>();
+    for (const m of [...newest].reverse()) {
+      const v = await view(m);
+      const thread = m.replyTo ? threadOf.get(m.replyTo) : undefined;
+      threadOf.set(m.id, thread ?? v);
+      if (thread) thread.replies.push(v);
+      else list.unshift(v);
     }
     const added = await groupApps.listApps(group.id, account.id);
     const candidates = [];
@@ -70,7 +87,7 @@ export function socialPages(deps: SocialPageDeps): Router {
     }
     views.page(ctx, 'group', {
       title: group.name, group, messages: list, apps: added, csrf: csrfToken(ctx), candidates,
-      actions: deps.grantableActions,
+      actions: deps.grantableActions, shareTargets: await groupApps.shareTargets(group.id),
     });
   });
 
@@ -90,8 +107,16 @@ export function socialPages(deps: SocialPageDeps): Router {
     const actions = formField(ctx, 'actions');
     await groupApps.addApp({
       sub: found.account.id, groupId: found.group.id, clientId: formField(ctx, 'client_id'),
-      actions: typeof actions === 'string' ? [actions] : actions ?? [], via: null,
+      actions: typeof actions === 'string' ? [actions] : actions ?? [], respond: formField(ctx, 'respond') === 'true', via: null,
     });
+    seeOther(ctx, `/groups/${encodeURIComponent(found.group.id)}`);
+  });
+
+  router.post('/groups/:id/messages/:messageId/share', async (ctx) => {
+    verifyCsrf(ctx);
+    const found = await member(ctx);
+    if (!found) return;
+    await groupApps.share({ sub: found.account.id, groupId: found.group.id, messageId: ctx.params.messageId, clientId: formField(ctx, 'client_id'), via: null });
     seeOther(ctx, `/groups/${encodeURIComponent(found.group.id)}`);
   });
 
