@@ -4,17 +4,17 @@ import type { PlazaConfig } from '../config/index.ts';
 import type { Capability, Oidc } from '../oidc/index.ts';
 import type { AuditLog, Groups } from '../social/index.ts';
 import type { Store } from '../store/index.ts';
+import { describeAction } from './action_words.ts';
 import { GroupActions } from './group_actions.ts';
 import { GroupApps } from './group_apps.ts';
 import { ACTION_TICKET_TYPE, detailsOf, redeemTicketHandler } from './redeem_ticket.ts';
 import { ActionTickets } from './tickets.ts';
 
 export { GRANTABLE_ACTIONS, type GroupActions, type GroupAppView } from './group_actions.ts';
+export { describeAction } from './action_words.ts';
 export { ACTION_TICKET_TYPE } from './redeem_ticket.ts';
 /** For tooling (the benchmark) that needs many tickets without the webhook round trip. */
 export { ActionTickets } from './tickets.ts';
-
-const ACTION_WORDS: Record<string, string> = { 'messages:post': 'post messages', 'messages:read': 'read messages' };
 
 export interface ActionGrantsDeps {
   config: Pick<PlazaConfig, 'actionTicketTtl'>;
@@ -43,13 +43,13 @@ export function createActionGrants(deps: ActionGrantsDeps): ActionGrantsCapabili
       const grant = await apps.grant(grantId);
       return grant && { act: { sub: grant.clientId }, authorization_details: detailsOf(grant) };
     },
-    async grantDescriber(grantIds) {
+    async grantDescriber(grantIds, t) {
       const words = new Map<string, string[]>();
       for (const id of grantIds) {
         const grant = await apps.grant(id);
         if (!grant) continue;
-        const group = await groups.get(grant.groupId);
-        words.set(id, [`${grant.actions.map((a) => ACTION_WORDS[a] ?? a).join(' and ')} in ${group?.name ?? grant.groupId}, as you`.replace(/^./, (c) => c.toUpperCase())]);
+        const group = (await groups.get(grant.groupId))?.name ?? grant.groupId;
+        words.set(id, grant.actions.map((action) => describeAction(action, group, t)));
       }
       return words;
     },

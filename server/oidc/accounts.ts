@@ -14,6 +14,8 @@ export interface Account extends Doc {
   createdAt: number;
   /** When the profile (name, email) last changed; absent on accounts stored before Plaza kept it. */
   updatedAt?: number;
+  /** The language the user chose for Plaza's pages; absent: as their browser asks. */
+  locale?: string;
 }
 
 export interface AccountView {
@@ -28,12 +30,15 @@ const USERNAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 1024;
 const MAX_EMAIL = 254;
+const MAX_NAME = 200;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 
 /** What an email address must look like: the admin API's schema and the check below share it. */
 export const EMAIL_SCHEMA = { type: 'string', pattern: EMAIL.source, maxLength: MAX_EMAIL };
 
 type AccountInput = { username: unknown; password: unknown; name?: unknown; email?: unknown };
+
+export const PASSWORD_LENGTH = { min: MIN_PASSWORD, max: MAX_PASSWORD };
 
 export function normalizeUsername(username: unknown): string | undefined {
   if (typeof username !== 'string') return undefined;
@@ -119,6 +124,36 @@ export class Accounts {
     const account: Account = { id: randomUUID(), username, name, passwordHash: null, createdAt: now, updatedAt: now };
     await this.#docs.put(account);
     return account;
+  }
+
+  /** Creates an account someone signed up for; undefined when the username is taken (never touches an existing one). */
+  async register(input: { username: string; password: string; name: string }): Promise<Account | undefined> {
+    const username = normalizeUsername(input.username);
+    if (!username) throw new InputError('username must be 1-64 characters: letters, digits, "_", "." or "-"');
+    const passwordHash = await hash(checkPassword(input.password));
+    const name = input.name.trim().slice(0, MAX_NAME) || username;
+    const now = Date.now();
+    const account: Account = { id: randomUUID(), username, name, passwordHash, createdAt: now, updatedAt: now };
+    return await this.#docs.insert(account) ? account : undefined;
+  }
+
+  async updateProfile(sub: string, profile: { name: string; locale?: string }): Promise<Account | undefined> {
+    const name = profile.name.trim();
+    if (!name || name.length > MAX_NAME) throw new InputError(`name must be 1 to ${MAX_NAME} characters`);
+    return this.#docs.update(sub, { name, locale: profile.locale ?? null, updatedAt: Date.now() });
+  }
+
+  async setLocale(sub: string, locale: string): Promise<void> {
+    await this.#docs.update(sub, { locale });
+  }
+
+  async setPassword(sub: string, password: string): Promise<void> {
+    await this.#docs.update(sub, { passwordHash: await hash(checkPassword(password)) });
+  }
+
+  /** Whether this is the account's password (re-authentication before a sensitive change). */
+  async checkPassword(account: Account, password: string): Promise<boolean> {
+    return account.passwordHash !== null && password.length <= MAX_PASSWORD && verify(account.passwordHash, password);
   }
 
   async remove(sub: string): Promise<void> {

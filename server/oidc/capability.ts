@@ -2,12 +2,13 @@
 // capability in one place, so the list there reads as what Plaza is.
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import type { ApiDescription } from '../http/index.ts';
+import type { ApiDescription, Translate } from '../http/index.ts';
+import type { AccountEventListener } from './account_events.ts';
 import type { TokenClaimSource } from './configuration.ts';
 import type { ExchangeHandler } from './token_exchange.ts';
 
-/** Words for My apps saying what each grant it knows allows; grants it does not know are left out. */
-export type GrantDescriber = (grantIds: string[]) => Promise<Map<string, string[]>>;
+/** Words for My apps, in the reader's language, saying what each grant it knows allows; grants it does not know are left out. */
+export type GrantDescriber = (grantIds: string[], t: Translate) => Promise<Map<string, string[]>>;
 
 export interface Capability {
   /** The RFC 8693 subject token types it redeems at the token endpoint, by type. */
@@ -17,6 +18,8 @@ export interface Capability {
   grantDescriber?: GrantDescriber;
   /** Told when a grant is revoked, to forget what it cached about it or take back what the grant stood for. */
   grantRevoked?: (grantId: string) => void | Promise<void>;
+  /** Told of what happened to an account (sign-up, consent, removed access, new password), to record it for its owner. */
+  accountEvents?: AccountEventListener;
   /** Operations under /api, whose errors are problem documents. */
   api?: Router;
   /** A JSON API under a prefix and an authentication of its own. */

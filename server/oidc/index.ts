@@ -6,8 +6,9 @@ import type { JWK } from 'jose';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { PlazaConfig } from '../config/index.ts';
-import type { Views } from '../http/index.ts';
+import { errorView, tr, type Views } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
+import { AccountEvents, type AccountEventListener } from './account_events.ts';
 import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
@@ -21,6 +22,7 @@ import { acceptPreviousClientSecret } from './previous_client_secret.ts';
 import { DEVELOPER_POLICY, developerPolicy, InitialAccessTokens, registeredClientWriter, registrationObserver } from './registration.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
+import { Invitations } from './invitations.ts';
 import { introspectJwt } from './introspect_jwt.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
@@ -53,6 +55,7 @@ export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type 
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
 export type { BrowserSession } from './session.ts';
 export type { Capability, GrantDescriber } from './capability.ts';
+export type { AccountEvent, AccountEventListener } from './account_events.ts';
 export { Accounts, Clients };
 
 export interface Oidc {
@@ -84,6 +87,8 @@ export interface Oidc {
   /** Revokes a grant and every token issued under it, and tells every listener. */
   revokeGrant(grantId: string): Promise<void>;
   onGrantRevoked(listener: (grantId: string) => void | Promise<void>): void;
+  /** Told of sign-ups, consents, removed access and password changes, for the user's activity. */
+  onAccountEvent(listener: AccountEventListener): void;
   /** Revokes every grant a client holds (when it is removed). */
   revokeClientGrants(clientId: string): Promise<number>;
   /** Whether a grant still exists (was neither revoked nor expired) and its client may still use it (is not suspended). */
@@ -151,10 +156,22 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     newClientId,
     keys,
     cookieKeys: await loadCookieKeys(store, deps.box, config.cookieKeys),
+    // oidc-provider's own pages, in the language the request asked for; an error offers the way back to the app.
     pages: {
-      error: (ctx, out) => views.page(ctx, 'error', { title: 'Something went wrong', error: out.error, description: out.error_description ?? '' }, ctx.status),
-      logout: (ctx, form) => views.page(ctx, 'logout', { title: 'Sign out', form, host: ctx.host }),
-      loggedOut: (ctx) => views.page(ctx, 'logged_out', { title: 'Signed out', client: ctx.oidc.client?.clientName ?? '' }),
+      error: (ctx, out) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        const client = ctx.oidc?.client;
+        const app = client ? { name: client.clientName ?? client.clientId, url: client.clientUri } : undefined;
+        views.page(ctx, 'error', errorView(ctx, { status: ctx.status, code: out.error, message: out.error_description, app }), ctx.status);
+      },
+      logout: (ctx, form) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        views.page(ctx, 'logout', { title: tr(ctx)('logout.title'), form, host: ctx.host });
+      },
+      loggedOut: (ctx) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        views.page(ctx, 'logged_out', { title: tr(ctx)('logged_out.title'), client: ctx.oidc.client?.clientName ?? '' });
+      },
     },
   });
   const builtInClients = [accountClient(config.issuer), ...deps.staticClients];
@@ -190,20 +207,23 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const website = typeof metadata?.client_uri === 'string' ? URL.parse(metadata.client_uri)?.hostname : undefined;
     return { developer, website, verified: isVerified(standing) };
   };
+  const throttle = new LoginThrottle(store, config.loginThrottle);
+  const invitations = new Invitations(store);
+  const events = new AccountEvents();
   const routers = [
     postRequestRoutes([provider.pathFor('authorization'), provider.pathFor('end_session')]),
     interactionRoutes({
-      provider, accounts, views,
-      throttle: new LoginThrottle(store, config.loginThrottle),
+      provider, accounts, views, throttle,
       firstPartyClients: new Set([ACCOUNT_CLIENT_ID]),
       publisherOf,
+      signup: config.signup, invitations, events,
     }),
     accountRoutes({
-      provider, store, session, views, revokeGrant: revoke,
-      async describeGrants(grantIds) {
+      provider, store, accounts, session, views, throttle, signup: config.signup, invitations, events, revokeGrant: revoke,
+      async describeGrants(grantIds, t) {
         const all = new Map<string, string[]>();
         for (const describe of grantDescribers) {
-          for (const [id, words] of await describe(grantIds)) all.set(id, [...all.get(id) ?? [], ...words]);
+          for (const [id, words] of await describe(grantIds, t)) all.set(id, [...all.get(id) ?? [], ...words]);
         }
         return all;
       },
@@ -229,6 +249,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },
     revokeGrant: revoke,
     onGrantRevoked: (listener) => { revocationListeners.push(listener); },
+    onAccountEvent: (listener) => events.listen(listener),
     revokeClientGrants,
   };
 }

@@ -1,6 +1,6 @@
 // Every action taken on a user's behalf: who, through which app, what, where, when. The user reads it on a page.
 import { randomUUID } from 'node:crypto';
-import type { Doc, Store } from '../store/index.ts';
+import { lt, type Doc, type Store, type Where } from '../store/index.ts';
 
 export interface AuditEntry extends Doc {
   sub: string;
@@ -25,5 +25,14 @@ export class AuditLog {
 
   async listFor(sub: string, limit = 100): Promise<AuditEntry[]> {
     return this.#docs.find({ sub }, { orderBy: { field: 'at', direction: 'desc' }, limit });
+  }
+
+  /** One page of a user's entries, newest first, older than `before` (epoch ms), through one app and in one group. */
+  async page(sub: string, filter: { via?: string; groupId?: string; before?: number }, limit: number): Promise<AuditEntry[]> {
+    const where: Where = { sub };
+    if (filter.via) where.via = filter.via;
+    if (filter.groupId) where.groupId = filter.groupId;
+    if (filter.before) where.at = lt(filter.before);
+    return this.#docs.find(where, { orderBy: { field: 'at', direction: 'desc' }, limit });
   }
 }

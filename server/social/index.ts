@@ -3,12 +3,15 @@ import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
 import type { Capability, Oidc } from '../oidc/index.ts';
 import type { Store } from '../store/index.ts';
+import type { SocialPageDeps } from './pages.ts';
 import { socialApiRoutes, type GroupAppActions } from './api.ts';
 import { AuditLog } from './audit.ts';
 import { GrantCheck } from './grant_check.ts';
 import { Groups } from './groups.ts';
 import { Messages } from './messages.ts';
 import { socialApiDescription } from './openapi.ts';
+import { activityPage } from './activity_page.ts';
+import { pageNames } from './names.ts';
 import { socialPages } from './pages.ts';
 
 export { Groups, GROUP_ID, GROUP_ID_SCHEMA, type Group } from './groups.ts';
@@ -31,7 +34,7 @@ export interface Social {
   audit: AuditLog;
   check: GrantCheck;
   /** Its API and pages, which add apps to groups through the action grants capability (built on these groups). */
-  withGroupApps(groupApps: GroupAppActions, grantableActions: string[]): Capability;
+  withGroupApps(groupApps: GroupAppActions, grantableActions: string[], describeAction: SocialPageDeps['describeAction']): Capability;
 }
 
 export function createSocial(deps: SocialDeps): Social {
@@ -49,11 +52,16 @@ export function createSocial(deps: SocialDeps): Social {
   const social = { accounts: oidc.accounts, groups, messages, audit };
   return {
     groups, messages, audit, check,
-    withGroupApps: (groupApps, grantableActions) => ({
+    withGroupApps: (groupApps, grantableActions, describeAction) => ({
       grantRevoked: (grantId) => check.forget(grantId),
+      // What happened to the account itself goes into the same activity log, through the app it concerned.
+      accountEvents: (event) => audit.record({ sub: event.sub, via: 'clientId' in event ? event.clientId : null, action: event.type }),
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
       openapi: socialApiDescription({ grantableActions }),
-      pages: [socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, publisherOf: oidc.publisherOf, grantableActions })],
+      pages: [
+        socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, publisherOf: oidc.publisherOf, grantableActions, describeAction }),
+        activityPage({ session: oidc.session, views: deps.views, audit, groups, names: () => pageNames({ accounts: oidc.accounts, clients: oidc.clients, groups, messages }) }),
+      ],
     }),
   };
 }

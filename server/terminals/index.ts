@@ -17,7 +17,7 @@ export interface TerminalsCapability extends Capability {
   terminals: TerminalAdmin;
 }
 
-export function createTerminals(deps: { store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void }): TerminalsCapability {
+export function createTerminals(deps: { store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void; pageClients: ReadonlySet<string> }): TerminalsCapability {
   const { oidc } = deps;
   const terminals = new Terminals(deps.store);
   const revoke = async (id: string): Promise<boolean> => {
@@ -29,7 +29,7 @@ export function createTerminals(deps: { store: Store; oidc: Oidc; views: Views; 
   };
   return {
     observers: [recordTerminals(terminals, deps.report)],
-    pages: [devicePages({ session: oidc.session, views: deps.views, terminals, revokeTerminal: async (id) => { await revoke(id); } })],
+    pages: [devicePages({ session: oidc.session, views: deps.views, terminals, pageClients: deps.pageClients, revokeTerminal: async (id) => { await revoke(id); } })],
     terminals: { listFor: async (sub) => (await terminals.listFor(sub)).map(viewTerminal), revoke },
   };
 }
