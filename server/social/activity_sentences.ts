@@ -35,7 +35,8 @@ export async function sentenceOf(entry: AuditEntry, names: Names, t: Translate):
       return { text: say(entry.via ? 'act.message.posted.app' : 'act.message.posted.you', { text: preview }), link };
     }
     case 'app.added': {
-      const added = (entry.detail ?? '').replace(/: [^:]*$/, '');
+      const detail = entry.detail ?? '';
+      const added = detail.includes(': ') ? detail.slice(0, detail.lastIndexOf(': ')) : detail;
       return { text: entry.via ? say('act.app.added.via', { via: app, app: added }) : say('act.app.added', { app: added }) };
     }
     case 'app.removed': return { text: say('act.app.removed', { app: await names.app(detailApp(entry.detail)) }) };
