@@ -200,7 +200,7 @@ async function run(): Promise<void> {
       }
       case 'seed': {
         if (!action) throw new UsageError('seed needs a file');
-        const summary = await admin.seed(await readJson(action) as never);
+        const summary = await admin.seed(await readJson(action));
         return print(summary, () => [
           `users: ${summary.users.created} created, ${summary.users.updated} updated`,
           `clients: ${summary.clients.created} created, ${summary.clients.updated} updated`,

@@ -20,8 +20,11 @@ import { createTerminals } from './terminals/index.ts';
 import { createHandoff, h5Client } from './handoff/index.ts';
 import { createAdmin, type AdminOperations } from './admin/index.ts';
 import { createDevelopers } from './developers/index.ts';
+import { createDemoBot } from './demo_bot/index.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+/** `npm run seed:demo` loads it; the demo bot takes its registration from it. */
+const DEMO_SEED = fileURLToPath(new URL('../scripts/demo-seed.json', import.meta.url));
 
 export interface Plaza {
   config: PlazaConfig;
@@ -69,11 +72,12 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const miniPrograms = createMiniPrograms({ config, store, oidc, audit, views, box });
   const terminals = createTerminals({ store, oidc, views, report, pageClients: new Set([h5Client().client_id]) });
   const handoff = createHandoff({ config, store, oidc, views });
-  const developers = createDevelopers({ config, oidc, deliveries: async.deliveries, views });
-  const admin = createAdmin({ store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
+  const developers = createDevelopers({ config, store, box, oidc, deliveries: async.deliveries, views });
+  const admin = createAdmin({ config, store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.
   const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS, describeAction), async, actions, miniPrograms, terminals, handoff, developers, admin];
+  if (config.demoBot) capabilities.push(createDemoBot({ issuer: config.issuer, seedFile: DEMO_SEED, report }));
   for (const capability of capabilities) {
     for (const [type, handler] of Object.entries(capability.exchanges ?? {})) oidc.tokenExchange.register(type, handler);
     if (capability.tokenClaims) oidc.addTokenClaims(capability.tokenClaims);

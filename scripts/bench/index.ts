@@ -4,7 +4,7 @@
 // machines. `--quick` is the CI smoke run; `--target <issuer> --client-id X --client-secret Y` measures
 // client_credentials against any other OIDC server.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { randomUUID, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
@@ -14,7 +14,9 @@ import { parseArgs, promisify } from 'node:util';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { loadConfig } from '../../server/config/index.ts';
 import { createPlaza } from '../../server/plaza.ts';
-import { ActionTickets } from '../../server/action_grants/index.ts';
+import { ACTION_TICKET_TYPE, ActionTickets } from '../../server/action_grants/index.ts';
+import { Groups } from '../../server/social/index.ts';
+import { sha256url } from '../../server/store/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = [process.execPath, '--disable-warning=ExperimentalWarning'];
@@ -186,19 +188,18 @@ async function main(): Promise<void> {
     // Membership and single-use tickets go straight into the store: the benchmark measures redemption, not setup.
     const store = await createPlaza(loadConfig(env));
     await store.admin.upsertGroup({ id: 'bench', name: 'Bench' });
-    const groups = store.store.collection<{ id: string; groupId: string; sub: string; joinedAt: number }>({ name: 'memberships', indexes: [{ field: 'groupId' }, { field: 'sub' }] });
-    await groups.put({ id: `bench:${sub}`, groupId: 'bench', sub, joinedAt: Date.now() });
+    await new Groups(store.store).addMember('bench', sub);
     const tickets = new ActionTickets(store.store, 3600);
     const ticketCount = args.quick ? 6000 : 40_000;
     const ticketVariants = [];
     for (let i = 0; i < ticketCount; i += 1) {
       const { ticket } = await tickets.mint({ sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
-      ticketVariants.push({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: 'urn:plaza:token-type:action-ticket' });
+      ticketVariants.push({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: ACTION_TICKET_TYPE });
     }
     await store.close();
 
     const messagesUrl = `${issuer}/api/groups/bench/messages`;
-    const ath = createHash('sha256').update(bound.access_token).digest('base64url');
+    const ath = sha256url(bound.access_token);
     const proofs = async (htm: string, n: number, body?: string) => Promise.all(Array.from({ length: n }, async () => ({
       headers: { authorization: `DPoP ${bound.access_token}`, dpop: await proof(htm, messagesUrl, { ath }) }, ...(body ? { body } : {}),
     })));

@@ -1,7 +1,7 @@
 // The user action itself: a member adds an app to a group with the actions it may take there. Plaza mints an
 // action ticket and delivers it to the app's callback; removing the app revokes every grant it got that way.
 import type { CallbackQueue } from '../async/index.ts';
-import { HttpError } from '../http/index.ts';
+import { HttpError, validator, type JsonSchema } from '../http/index.ts';
 import type { Oidc } from '../oidc/index.ts';
 import { ForbiddenError, type AuditLog, type Groups } from '../social/index.ts';
 import { checkActingClient } from './check_acting_client.ts';
@@ -20,7 +20,7 @@ export interface GroupAppView {
 }
 
 export interface GroupActionsDeps {
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant'>;
   groups: Groups;
   audit: AuditLog;
   apps: GroupApps;
@@ -28,15 +28,20 @@ export interface GroupActionsDeps {
   callbacks: CallbackQueue;
 }
 
-function parseActions(value: unknown): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((a) => typeof a !== 'string' || !GRANTABLE_ACTIONS.includes(a))) {
-    throw new HttpError(400, `actions must be a non-empty list of: ${GRANTABLE_ACTIONS.join(', ')}`, { code: 'invalid_actions' });
-  }
-  return [...new Set(value as string[])];
-}
+/** Adding an app: the OpenAPI document prints this, and `addApp` checks what it is given against it. */
+export const ADD_APP_INPUT: JsonSchema = {
+  type: 'object', required: ['client_id', 'actions'],
+  properties: {
+    client_id: { type: 'string', minLength: 1, description: 'A client with a `callback_uri`, other than the token\'s own' },
+    actions: { type: 'array', minItems: 1, items: { enum: GRANTABLE_ACTIONS } },
+  },
+  examples: [{ client_id: 'poster', actions: [GRANTABLE_ACTIONS[0]] }],
+};
+const checkAddApp = validator<{ client_id: string; actions: string[] }>(ADD_APP_INPUT, { code: { client_id: 'invalid_client_id', actions: 'invalid_actions' } });
 
 export class GroupActions {
   readonly #deps: GroupActionsDeps;
+  readonly addAppInput = ADD_APP_INPUT;
 
   constructor(deps: GroupActionsDeps) {
     this.#deps = deps;
@@ -59,15 +64,15 @@ export class GroupActions {
     const { oidc, apps, tickets, audit, callbacks } = this.#deps;
     await this.#assertMember(input.groupId, input.sub);
     await checkActingClient(oidc, input.via, input.clientId);
-    if (typeof input.clientId !== 'string' || !input.clientId) throw new HttpError(400, 'client_id is required', { code: 'invalid_client_id' });
-    const actions = parseActions(input.actions);
-    const target = await oidc.clients.callbackOf(input.clientId);
-    if (!target) throw new HttpError(400, `app ${input.clientId} does not exist or has no callback_uri to receive the grant`, { code: 'invalid_client_id' });
+    const { client_id: clientId, actions: listed } = checkAddApp({ client_id: input.clientId, actions: input.actions });
+    const actions = [...new Set(listed)];
+    const target = await oidc.clients.callbackOf(clientId);
+    if (!target) throw new HttpError(400, `app ${clientId} does not exist or has no callback_uri to receive the grant`, { code: 'invalid_client_id' });
 
-    const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId: input.clientId, actions });
+    const app = await apps.add({ groupId: input.groupId, sub: input.sub, clientId, actions });
     // Adding again with fewer actions takes back what the app got, or may still redeem, beyond them.
-    await this.#takeBack(input.groupId, input.sub, input.clientId, (granted) => granted.every((a) => actions.includes(a)));
-    const { ticket, expiresAt } = await tickets.mint({ sub: input.sub, clientId: input.clientId, groupId: input.groupId, actions });
+    await this.#takeBack(input.groupId, input.sub, clientId, (granted) => granted.every((a) => actions.includes(a)));
+    const { ticket, expiresAt } = await tickets.mint({ sub: input.sub, clientId, groupId: input.groupId, actions });
     await audit.record({ sub: input.sub, via: input.via, action: 'app.added', groupId: input.groupId, detail: `${target.name}: ${actions.join(' ')}` });
 
     await callbacks.enqueue({

@@ -14,12 +14,12 @@ export { GRANTABLE_ACTIONS, type GroupActions, type GroupAppView } from './group
 export { describeAction } from './action_words.ts';
 export { ACTION_TICKET_TYPE } from './redeem_ticket.ts';
 /** For tooling (the benchmark) that needs many tickets without the webhook round trip. */
-export { ActionTickets } from './tickets.ts';
+export { ACTION_TICKETS, ActionTickets, type ActionTicket } from './tickets.ts';
 
 export interface ActionGrantsDeps {
   config: Pick<PlazaConfig, 'actionTicketTtl'>;
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant' | 'apiTokens'>;
   groups: Groups;
   audit: AuditLog;
   callbacks: CallbackQueue;

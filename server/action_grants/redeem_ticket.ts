@@ -10,7 +10,7 @@ import { TicketRejected, type ActionTickets } from './tickets.ts';
 export const ACTION_TICKET_TYPE = 'urn:plaza:token-type:action-ticket';
 
 export interface RedeemDeps {
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'revokeGrant' | 'apiTokens'>;
   tickets: ActionTickets;
   apps: GroupApps;
   groups: Groups;

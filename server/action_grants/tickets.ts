@@ -1,6 +1,7 @@
 // Action tickets: opaque, single-use, short-lived proof that a user added an app to a group. Only a hash is stored.
 import { randomBytes } from 'node:crypto';
-import { sha256url, type Doc, type Store } from '../store/index.ts';
+import { HttpError } from '../http/index.ts';
+import { sha256url, type CollectionSpec, type Doc, type Store } from '../store/index.ts';
 
 export interface ActionTicket extends Doc {
   sub: string;
@@ -12,28 +13,28 @@ export interface ActionTicket extends Doc {
   grantId?: string;
 }
 
-export type TicketProblem = 'unknown' | 'foreign' | 'replayed';
-
-export class TicketRejected extends Error {
+/** The ticket cannot be redeemed: unknown, expired, another client's, or used already (`invalid_grant`). */
+export class TicketRejected extends HttpError {
   override name = 'TicketRejected';
-  readonly problem: TicketProblem;
   /** On replay: the grant the first redemption created, to be revoked. */
   readonly firstGrantId?: string;
-  constructor(problem: TicketProblem, message: string, firstGrantId?: string) {
-    super(message);
-    this.problem = problem;
+  constructor(message: string, firstGrantId?: string) {
+    super(400, message, { code: 'invalid_grant' });
     this.firstGrantId = firstGrantId;
   }
 }
 
 const UNKNOWN = 'the action ticket is unknown or expired';
 
+/** Stored under the ticket's sha256url: the store never holds a ticket that could be redeemed. */
+export const ACTION_TICKETS: CollectionSpec = { name: 'action_tickets', indexes: [{ field: 'sub' }] };
+
 export class ActionTickets {
   readonly #docs;
   readonly #ttlSeconds: number;
 
   constructor(store: Store, ttlSeconds: number) {
-    this.#docs = store.collection<ActionTicket>({ name: 'action_tickets', indexes: [{ field: 'sub' }] });
+    this.#docs = store.collection<ActionTicket>(ACTION_TICKETS);
     this.#ttlSeconds = ttlSeconds;
   }
 
@@ -48,13 +49,13 @@ export class ActionTickets {
   async redeem(ticket: string, clientId: string): Promise<ActionTicket> {
     const id = sha256url(ticket);
     const doc = await this.#docs.get(id);
-    if (!doc) throw new TicketRejected('unknown', UNKNOWN);
+    if (!doc) throw new TicketRejected(UNKNOWN);
     // Another client's attempt does not burn the ticket, and learns no more than of a ticket that does not exist.
-    if (doc.clientId !== clientId) throw new TicketRejected('foreign', UNKNOWN);
+    if (doc.clientId !== clientId) throw new TicketRejected(UNKNOWN);
     const won = await this.#docs.update(id, { redeemedAt: Date.now() }, { redeemedAt: null });
     if (won) return won;
     // A replay; when it races the first redemption, the grant may not be recorded yet, and only the replay fails.
-    throw new TicketRejected('replayed', 'the action ticket was already used', (await this.#docs.get(id))?.grantId);
+    throw new TicketRejected('the action ticket was already used', (await this.#docs.get(id))?.grantId);
   }
 
   /** Notes the grant on the ticket; false when the ticket is gone: its app was removed, or its user left, meanwhile. */

@@ -3,22 +3,30 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { HttpError, InputError, jsonApi, jsonBody, type Report } from '../http/index.ts';
 import { ADMIN_SCOPE, checkTokenBinding, InsufficientScopeError, presentedToken, type Oidc } from '../oidc/index.ts';
+import type { PlazaConfig } from '../config/index.ts';
 import type { AdminOperations } from './operations.ts';
 
-function requireAdminToken(oidc: Oidc): Middleware {
+export interface AdminApiDeps {
+  config: Pick<PlazaConfig, 'issuer'>;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'checkTokenLive' | 'dpop'>;
+  admin: AdminOperations;
+  report: Report;
+}
+
+function requireAdminToken({ config, oidc }: AdminApiDeps): Middleware {
   return async (ctx, next) => {
     const authorization = ctx.get('authorization') || undefined;
     const presented = presentedToken(authorization);
     const claims = await oidc.verifyAccessToken(presented.token, oidc.resources.admin);
     if (!claims.scope?.split(' ').includes(ADMIN_SCOPE)) throw new InsufficientScopeError(ADMIN_SCOPE);
     await oidc.checkTokenLive(claims);
-    await checkTokenBinding(oidc.dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${oidc.provider.issuer}${ctx.path}` });
+    await checkTokenBinding(oidc.dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${config.issuer}${ctx.path}` });
     ctx.state.adminClient = claims.client_id;
     await next();
   };
 }
 
-export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Report }): Middleware {
+export function adminApi(deps: AdminApiDeps): Middleware {
   const { admin } = deps;
   const router = new Router({ prefix: '/admin/api' });
 
@@ -56,9 +64,8 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
   });
   router.get('/groups', async (ctx) => { ctx.body = await admin.listGroups(); });
   router.post('/groups', async (ctx) => {
-    const b = jsonBody(ctx);
     ctx.status = 201;
-    ctx.body = await admin.upsertGroup({ id: b.id, name: b.name, members: b.members });
+    ctx.body = await admin.upsertGroup(jsonBody(ctx));
   });
   router.delete('/groups/:id/members/:username', async (ctx) => {
     if (!await admin.removeMember(ctx.params.id, ctx.params.username)) throw new HttpError(404, 'no such member');
@@ -79,7 +86,7 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
     ctx.body = await admin.addHost(jsonBody(ctx));
   });
   router.post('/keys/rotate', async (ctx) => { ctx.body = await admin.rotateKeys(); });
-  router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx) as never); });
+  router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx)); });
 
-  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps.oidc)]);
+  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps)]);
 }

@@ -1,8 +1,8 @@
 // The OpenAPI description of /admin/api (api.ts): the CLI's operations over HTTP.
 import { json, jsonRequest, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
-import { HOST_ID, HOST_JWT_ALGS } from '../mini_programs/index.ts';
-import { CLIENT_ID, EMAIL_SCHEMA, FAPI_PROFILES } from '../oidc/index.ts';
-import { GROUP_ID_SCHEMA } from '../social/index.ts';
+import { HOST_INPUT } from '../mini_programs/index.ts';
+import { ACCOUNT_INPUT, CLIENT_INPUT, EMAIL_SCHEMA } from '../oidc/index.ts';
+import { GROUP_INPUT, SEED_FILE } from './operations.ts';
 
 const security = [{ adminToken: ['admin'] }];
 const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
@@ -24,41 +24,6 @@ const WITH_BODY = { 413: shared('PayloadTooLarge'), 415: shared('UnsupportedMedi
 function operation(operationId: string, summary: string, responses: Record<string, unknown>, requestBody?: Record<string, unknown>) {
   return { operationId, tags: ['admin'], summary, security, ...(requestBody ? { requestBody } : {}), responses: { ...responses, ...COMMON, ...(requestBody ? WITH_BODY : {}) } };
 }
-
-const CLIENT_INPUT: JsonSchema = {
-  type: 'object',
-  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_host_app_ids` (the client\'s app id at each `jwt` host), `plaza_terminal_bound`, `plaza_require_pkce`, `plaza_fapi` `plaza_first_party` (the operator marks Plaza\'s own apps; only they may hold `groups:apps`) and `plaza_resource_server` (the audiences whose tokens the client may introspect)',
-  properties: {
-    client_id: { type: 'string', pattern: CLIENT_ID.source },
-    plaza_terminal_bound: { type: 'boolean' }, plaza_require_pkce: { type: 'boolean' }, plaza_fapi: { enum: [...FAPI_PROFILES] },
-    plaza_resource_server: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'The API resource indicators (`<issuer>/api`) whose tokens this client may introspect' },
-  },
-};
-
-const HOST_INPUT: JsonSchema = {
-  type: 'object', required: ['id', 'kind'],
-  properties: {
-    id: { type: 'string', pattern: HOST_ID.source },
-    kind: { enum: ['code2session', 'jwt'] },
-    platform: { type: 'string', minLength: 1, maxLength: 64 },
-    timeout_ms: { type: 'integer', minimum: 100, maximum: 10_000 },
-    url: { type: 'string', format: 'uri' }, app_id: string, app_secret: string,
-    issuer: string, jwks_uri: { type: 'string', format: 'uri' }, audience: string, algorithms: { type: 'array', minItems: 1, items: { enum: HOST_JWT_ALGS } },
-  },
-};
-
-const USER_INPUT: JsonSchema = {
-  type: 'object', required: ['username', 'password'],
-  properties: {
-    username: { type: 'string', description: '1-64 lowercase letters, digits, "_", "." or "-" (trimmed and lowercased)' }, password: { type: 'string', minLength: 8, maxLength: 1024 }, name: string,
-    email: { ...EMAIL_SCHEMA, description: 'The user\'s email address, given to apps with the `email` scope as not verified' },
-  },
-};
-
-const GROUP_INPUT: JsonSchema = {
-  type: 'object', required: ['id'],
-  properties: { id: GROUP_ID_SCHEMA, name: string, members: { type: 'array', items: { type: 'string', description: 'A username' } } },
-};
 
 export const adminApiDescription: ApiDescription = {
   tags: [{ name: 'admin', description: 'Users, clients, groups, hosts, terminals and keys, for an operator' }],
@@ -99,13 +64,7 @@ export const adminApiDescription: ApiDescription = {
     Terminal: object(['id', 'client_id', 'app_name', 'jkt', 'user_agent', 'first_seen', 'last_used'], {
       id: string, client_id: string, app_name: string, jkt: { type: 'string', description: 'The DPoP key thumbprint' }, user_agent: string, first_seen: dateTime, last_used: dateTime,
     }),
-    SeedFile: {
-      type: 'object',
-      properties: {
-        hosts: { type: 'array', items: HOST_INPUT }, users: { type: 'array', items: USER_INPUT },
-        clients: { type: 'array', items: CLIENT_INPUT }, groups: { type: 'array', items: GROUP_INPUT },
-      },
-    },
+    SeedFile: SEED_FILE,
     SeedSummary: object(['users', 'clients', 'groups', 'hosts'], {
       users: object(['created', 'updated'], { created: { type: 'integer' }, updated: { type: 'integer' } }),
       clients: object(['created', 'updated', 'secrets', 'webhook_secrets'], {
@@ -122,7 +81,7 @@ export const adminApiDescription: ApiDescription = {
       get: operation('adminListUsers', 'Every user', { 200: json('The users', arrayOf('Account')) }),
       post: operation('adminCreateUser', 'Creates a user', {
         201: json('The user', schemaRef('Account')), 400: problem(400, 'Bad input, or the user exists already'),
-      }, jsonRequest(USER_INPUT)),
+      }, jsonRequest(ACCOUNT_INPUT)),
     },
     '/admin/api/users/{username}/terminals': {
       parameters: [path('username', 'A username')],

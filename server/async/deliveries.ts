@@ -1,7 +1,7 @@
 // The durable outbox of callbacks: each delivery keeps one webhook-id across all its attempts, is claimed by one
 // worker at a time, and ends delivered, dead after the schedule, or disabled by a 410.
 import { randomUUID } from 'node:crypto';
-import { lt, lte, type Doc, type Store } from '../store/index.ts';
+import { lt, lte, type CollectionSpec, type Doc, type Store } from '../store/index.ts';
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead' | 'disabled';
 
@@ -30,12 +30,17 @@ interface CallbackStatus extends Doc {
   disabledAt: number;
 }
 
+export const DELIVERIES: CollectionSpec = {
+  name: 'deliveries',
+  indexes: [{ field: 'state' }, { field: 'jobId' }, { field: 'nextAt' }, { field: 'clientId', sortBy: 'createdAt' }],
+};
+
 export class Deliveries {
   readonly #docs;
   readonly #disabled;
 
   constructor(store: Store) {
-    this.#docs = store.collection<Delivery>({ name: 'deliveries', indexes: [{ field: 'state' }, { field: 'jobId' }, { field: 'nextAt' }, { field: 'clientId', sortBy: 'createdAt' }] });
+    this.#docs = store.collection<Delivery>(DELIVERIES);
     this.#disabled = store.collection<CallbackStatus>({ name: 'callback_disabled' });
   }
 

@@ -1,7 +1,7 @@
 // The durable job queue: workers claim jobs with a lease (one conditional update), renew it while working,
 // and a job whose worker died is claimed again once its lease has run out.
 import { randomUUID } from 'node:crypto';
-import { lt, oneOf, type Doc, type Store } from '../store/index.ts';
+import { lt, oneOf, type CollectionSpec, type Doc, type Store } from '../store/index.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -22,11 +22,13 @@ export interface Job extends Doc {
   finishedAt?: number;
 }
 
+export const JOBS: CollectionSpec = { name: 'jobs', indexes: [{ field: 'state' }, { field: 'createdAt' }] };
+
 export class Jobs {
   readonly #docs;
 
   constructor(store: Store) {
-    this.#docs = store.collection<Job>({ name: 'jobs', indexes: [{ field: 'state' }, { field: 'createdAt' }] });
+    this.#docs = store.collection<Job>(JOBS);
   }
 
   /** Queues a job; with an id (from an Idempotency-Key) a second submit returns the first job. */

@@ -34,6 +34,8 @@ export interface PlazaConfig {
   tokenRate: { limit: number; windowSeconds: number; syncMs: number };
   /** Lets clients register http callback URIs on loopback addresses (development and tests only). */
   allowInsecureCallbacks: boolean;
+  /** Serves the demo bot's callback (development only; its callback is on this machine). */
+  demoBot: boolean;
   actionTicketTtl: number;
   /** Lifetime of an RFC 7591 initial access token, seconds. */
   initialAccessTokenTtl: number;
@@ -166,6 +168,7 @@ function refuseInsecureProduction(config: PlazaConfig): PlazaConfig {
   }
   if (!config.secretKey) throw new ConfigError('NODE_ENV=production needs PLAZA_SECRET_KEY (32 bytes, hex or base64)');
   if (config.allowInsecureCallbacks) throw new ConfigError('NODE_ENV=production refuses ALLOW_INSECURE_CALLBACKS=1');
+  if (config.demoBot) throw new ConfigError('NODE_ENV=production refuses DEMO_BOT=1');
   return config;
 }
 
@@ -180,7 +183,10 @@ function signupMode(env: Env): SignupMode {
 }
 
 export function loadConfig(env: Env = process.env): PlazaConfig {
-  return refuseInsecureProduction(readConfig(env));
+  const config = refuseInsecureProduction(readConfig(env));
+  // The demo bot is registered with an http callback on this machine, which only these settings let Plaza call.
+  if (config.demoBot && !config.allowInsecureCallbacks) throw new ConfigError('DEMO_BOT=1 needs ALLOW_INSECURE_CALLBACKS=1 (the demo bot\'s callback is http on this machine)');
+  return config;
 }
 
 function readConfig(env: Env): PlazaConfig {
@@ -220,6 +226,7 @@ function readConfig(env: Env): PlazaConfig {
       syncMs: integer(env, 'TOKEN_RATE_SYNC_MS', 100),
     },
     allowInsecureCallbacks: flag(env, 'ALLOW_INSECURE_CALLBACKS'),
+    demoBot: flag(env, 'DEMO_BOT'),
     actionTicketTtl: integer(env, 'ACTION_TICKET_TTL', 300, 1),
     initialAccessTokenTtl: integer(env, 'INITIAL_ACCESS_TOKEN_TTL', 24 * 3600, 60),
     signup: signupMode(env),

@@ -7,22 +7,18 @@ import type { Account, Oidc, SecretField } from '../oidc/index.ts';
 import type { Delivery } from '../async/index.ts';
 import { APP_KINDS } from './app_kinds.ts';
 import { GRACE_PERIODS, type AppFields, type DeveloperApps, type OwnedApp } from './developer_apps.ts';
+import type { SecretReveals, ShownSecrets, Viewer } from './secret_reveals.ts';
 
 export interface ConsolePageDeps {
   issuer: string;
   apps: DeveloperApps;
+  reveals: SecretReveals;
   oidc: Pick<Oidc, 'session' | 'initialAccessTokens'>;
   views: Views;
 }
 
 const SECRET_FIELDS: Record<string, SecretField> = { 'client-secret': 'client_secret', 'webhook-secret': 'webhook_secret' };
 
-/** Secrets just made, shown on this one page and never again. */
-interface ShownSecrets {
-  client_secret?: string;
-  webhook_secret?: string;
-  initial_access_token?: string;
-}
 
 function fieldsOf(ctx: Context): AppFields {
   return {
@@ -69,7 +65,7 @@ function viewApp(app: OwnedApp) {
 }
 
 export function consoleRoutes(deps: ConsolePageDeps): Router {
-  const { apps, views } = deps;
+  const { apps, reveals, views } = deps;
   const { session, initialAccessTokens } = deps.oidc;
   const router = new Router({ prefix: '/developers' });
   router.use(formBody());
@@ -85,7 +81,16 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
     return session.require(ctx);
   }
 
-  async function renderConsole(ctx: Context, account: Account, extra: { error?: string; form?: Partial<AppFields> & { kind?: string }; shown?: ShownSecrets; status?: number } = {}) {
+  const viewer = async (ctx: Context, account: Account): Promise<Viewer> => ({ account: account.id, sessionUid: await session.uid(ctx) });
+  const appPath = (clientId: string) => `/developers/apps/${encodeURIComponent(clientId)}`;
+
+  /** Post/Redirect/Get: the secrets go to a one-time reveal, and the browser to the page that shows it. */
+  async function redirectToReveal(ctx: Context, account: Account, clientId: string | undefined, secrets: ShownSecrets) {
+    const id = await reveals.keep(await viewer(ctx, account), clientId ?? '', secrets);
+    seeOther(ctx, clientId === undefined ? `/developers/tokens/shown/${id}` : `${appPath(clientId)}/shown/${id}`);
+  }
+
+  async function renderConsole(ctx: Context, account: Account, extra: { error?: string; form?: Partial<AppFields> & { kind?: string }; shown?: ShownSecrets; shownAlready?: boolean; status?: number } = {}) {
     views.page(ctx, 'developers', {
       title: 'Developer console',
       user: account.name,
@@ -96,21 +101,24 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
       form: extra.form ?? {},
       error: extra.error,
       shown: extra.shown ?? {},
+      shownAlready: extra.shownAlready === true,
       deleted: ctx.query.deleted === '1',
       csrf: csrfToken(ctx),
     }, extra.status);
   }
 
-  async function renderApp(ctx: Context, account: Account, clientId: string, extra: { error?: string; shown?: ShownSecrets; status?: number } = {}) {
+  async function renderApp(ctx: Context, account: Account, clientId: string, extra: { error?: string; shown?: ShownSecrets; shownAlready?: boolean; status?: number } = {}) {
     const app = await apps.get(account.id, clientId);
     views.page(ctx, 'developer_app', {
       title: String(app.metadata.client_name ?? clientId),
       issuer: deps.issuer,
       app: viewApp(app),
       deliveries: (await apps.deliveries(account.id, clientId)).map(viewDelivery),
-      graces: Object.keys(GRACE_PERIODS),
+      // client_secret_jwt assertions are checked against the current secret only: no grace can be promised.
+      graces: app.metadata.token_endpoint_auth_method === 'client_secret_jwt' ? ['now'] : Object.keys(GRACE_PERIODS),
       error: extra.error,
       shown: extra.shown ?? {},
+      shownAlready: extra.shownAlready === true,
       notice: typeof ctx.query.done === 'string' ? ctx.query.done : '',
       csrf: csrfToken(ctx),
     }, extra.status);
@@ -127,8 +135,7 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
     const kind = formText(ctx, 'kind');
     try {
       const { metadata, generatedSecret, generatedWebhookSecret } = await apps.create(account.id, kind, fieldsOf(ctx));
-      ctx.status = 201;
-      await renderApp(ctx, account, metadata.client_id, { shown: { client_secret: generatedSecret, webhook_secret: generatedWebhookSecret }, status: 201 });
+      await redirectToReveal(ctx, account, metadata.client_id, { client_secret: generatedSecret, webhook_secret: generatedWebhookSecret });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       const fields = fieldsOf(ctx);
@@ -141,6 +148,13 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
     if (account) await renderApp(ctx, account, ctx.params.clientId);
   });
 
+  router.get('/apps/:clientId/shown/:revealId', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    const shown = await reveals.take(await viewer(ctx, account), ctx.params.clientId, ctx.params.revealId);
+    await renderApp(ctx, account, ctx.params.clientId, shown ? { shown } : { shownAlready: true });
+  });
+
   router.post('/apps/:clientId', async (ctx) => {
     const account = await developer(ctx);
     if (!account) return;
@@ -150,7 +164,7 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
       if (!(err instanceof InputError)) throw err;
       return renderApp(ctx, account, ctx.params.clientId, { error: err.message, status: 400 });
     }
-    seeOther(ctx, `/developers/apps/${encodeURIComponent(ctx.params.clientId)}?done=saved`);
+    seeOther(ctx, `${appPath(ctx.params.clientId)}?done=saved`);
   });
 
   router.post('/apps/:clientId/secrets/:secret/rotate', async (ctx) => {
@@ -159,21 +173,21 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
     const field = SECRET_FIELDS[ctx.params.secret];
     if (!field) throw new HttpError(404, 'No such secret.');
     const secret = await apps.rotate(account.id, ctx.params.clientId, field, formText(ctx, 'grace'));
-    await renderApp(ctx, account, ctx.params.clientId, { shown: { [field]: secret } });
+    await redirectToReveal(ctx, account, ctx.params.clientId, { [field]: secret });
   });
 
   router.post('/apps/:clientId/ping', async (ctx) => {
     const account = await developer(ctx);
     if (!account) return;
     await apps.ping(account.id, ctx.params.clientId);
-    seeOther(ctx, `/developers/apps/${encodeURIComponent(ctx.params.clientId)}?done=pinged`);
+    seeOther(ctx, `${appPath(ctx.params.clientId)}?done=pinged`);
   });
 
   router.post('/apps/:clientId/deliveries/:deliveryId/redeliver', async (ctx) => {
     const account = await developer(ctx);
     if (!account) return;
     await apps.redeliver(account.id, ctx.params.clientId, ctx.params.deliveryId);
-    seeOther(ctx, `/developers/apps/${encodeURIComponent(ctx.params.clientId)}?done=redelivering`);
+    seeOther(ctx, `${appPath(ctx.params.clientId)}?done=redelivering`);
   });
 
   router.post('/apps/:clientId/delete', async (ctx) => {
@@ -187,7 +201,14 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
     const account = await developer(ctx);
     if (!account) return;
     const { token } = await initialAccessTokens.create(account.id);
-    await renderConsole(ctx, account, { shown: { initial_access_token: token } });
+    await redirectToReveal(ctx, account, undefined, { initial_access_token: token });
+  });
+
+  router.get('/tokens/shown/:revealId', async (ctx) => {
+    const account = await developer(ctx);
+    if (!account) return;
+    const shown = await reveals.take(await viewer(ctx, account), '', ctx.params.revealId);
+    await renderConsole(ctx, account, shown ? { shown } : { shownAlready: true });
   });
 
   router.post('/tokens/:id/revoke', async (ctx) => {

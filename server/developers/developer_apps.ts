@@ -110,9 +110,14 @@ export class DeveloperApps {
 
   /** A new secret, shown once; the replaced one works for the chosen grace, then stops. */
   async rotate(owner: string, clientId: string, field: SecretField, grace: unknown): Promise<string> {
-    await this.get(owner, clientId);
+    const app = await this.get(owner, clientId);
     const graceMs = typeof grace === 'string' ? GRACE_PERIODS[grace] : undefined;
     if (graceMs === undefined) throw new InputError(`choose a grace period: ${Object.keys(GRACE_PERIODS).join(', ')}`);
+    // The grace covers secrets compared at the token endpoint; a client_secret_jwt assertion is verified with the
+    // current secret only, so such an app's secret is rotated with no grace.
+    if (field === 'client_secret' && graceMs > 0 && app.metadata.token_endpoint_auth_method === 'client_secret_jwt') {
+      throw new InputError('this app authenticates with client_secret_jwt, whose assertions Plaza checks against the current secret only: rotate it with no grace ("now") and switch the app over at once');
+    }
     const secret = await this.#clients.rotateSecret(clientId, field, graceMs);
     if (!secret) throw new HttpError(409, 'This app has no such secret, or it was rotated at the same moment; reload and try again.');
     return secret;

@@ -17,7 +17,8 @@ export interface ClientError {
 /** The machine-readable reasons Plaza's own errors give: `code` in a problem document, the error on an error page. */
 export type ErrorCode =
   | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce'
-  | 'forbidden' | 'form_expired' | 'invalid_actions' | 'invalid_client_id' | 'invalid_client_metadata' | 'unknown_api' | 'user_mismatch';
+  | 'forbidden' | 'form_expired' | 'invalid_actions' | 'invalid_client_id' | 'invalid_client_metadata' | 'invalid_grant' | 'unknown_api' | 'user_mismatch'
+  | 'invalid_username' | 'invalid_password' | 'invalid_name';
 
 /**
  * Every error Plaza shows a client, as is: its status, its reason when it has one, and headers (a challenge, `Allow`).

@@ -7,7 +7,7 @@ import {
   csrfToken, formBody, formText, HttpError, LANGUAGE_COOKIE, matchLocale, seeOther, tr, verifyCsrf, type Translate, type Views,
 } from '../http/index.ts';
 import type { Store } from '../store/index.ts';
-import { PASSWORD_LENGTH, type Accounts } from './accounts.ts';
+import { fieldMessage, PASSWORD_LENGTH, type Accounts } from './accounts.ts';
 import type { AccountEvents } from './account_events.ts';
 import { modelCollection } from './adapter.ts';
 import { SIGNUP_COOKIE } from './interactions.ts';
@@ -139,13 +139,15 @@ export function accountRoutes(deps: AccountPageDeps): Router {
     verifyCsrf(ctx);
     const account = await session.require(ctx);
     if (!account) return;
-    const name = formText(ctx, 'name').trim();
     const locale = matchLocale(formText(ctx, 'locale'));
-    if (!name || name.length > 200) {
+    try {
+      await accounts.updateProfile(account.id, { name: formText(ctx, 'name'), locale });
+    } catch (err) {
+      const error = fieldMessage(err);
+      if (!error) throw err;
       const t = tr(ctx);
-      return views.page(ctx, 'profile', { title: t('profile.title'), account, csrf: csrfToken(ctx), saved: false, invite: false, invitation: '', error: t('profile.bad_name') }, 400);
+      return views.page(ctx, 'profile', { title: t('profile.title'), account, csrf: csrfToken(ctx), saved: false, invite: false, invitation: '', error: t(error) }, 400);
     }
-    await accounts.updateProfile(account.id, { name, locale });
     if (locale) ctx.cookies.set(LANGUAGE_COOKIE, locale, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, maxAge: 365 * 24 * 3600 * 1000 });
     else ctx.cookies.set(LANGUAGE_COOKIE, null);
     seeOther(ctx, '/account/profile?saved=1');
@@ -184,9 +186,13 @@ export function accountRoutes(deps: AccountPageDeps): Router {
     }
     if (!await accounts.checkPassword(account, formText(ctx, 'current'))) return renderPassword(ctx, { error: t('password.wrong') }, 401);
     await deps.throttle.succeeded(account.username, ctx.ip);
-    const next = formText(ctx, 'password');
-    if (next.length < PASSWORD_LENGTH.min || next.length > PASSWORD_LENGTH.max) return renderPassword(ctx, { error: t('signup.bad_password') }, 400);
-    await accounts.setPassword(account.id, next);
+    try {
+      await accounts.setPassword(account.id, formText(ctx, 'password'));
+    } catch (err) {
+      const error = fieldMessage(err);
+      if (!error) throw err;
+      return renderPassword(ctx, { error: t(error) }, 400);
+    }
     const keep = await session.sessionId(ctx);
     for (const other of await sessions.find({ accountId: account.id })) if (other.id !== keep) await sessions.delete(other.id);
     await deps.events.emit({ type: 'password.changed', sub: account.id });

@@ -1,6 +1,7 @@
 // The oidc-provider adapter, written once on the storage port: one collection per model.
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Doc, IndexSpec, Store } from '../store/index.ts';
+import { STANDING } from './client_secrets.ts';
 
 interface ModelDoc extends Doc {
   payload: AdapterPayload;
@@ -31,6 +32,8 @@ function indexesFor(model: string): IndexSpec[] {
   if (model === 'Session') indexes.push({ field: 'uid', unique: true }, { field: 'accountId' });
   if (model === 'DeviceCode') indexes.push({ field: 'userCode', unique: true });
   if (model === 'Grant') indexes.push({ field: 'accountId' });
+  // A developer's apps are found by their owner (the console's list).
+  if (model === 'Client') indexes.push({ field: `payload.${STANDING}.owner` });
   return indexes;
 }
 

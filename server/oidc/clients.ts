@@ -3,9 +3,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { JWK } from 'jose';
-import { InputError } from '../http/index.ts';
+import { InputError, validator } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
 import { modelCollection } from './adapter.ts';
+import { FAPI_PROFILES } from './client_flags.ts';
 import { operatorOnlyRefusal, type Registrar } from './operator_fields.ts';
 import {
   clientSecretOf, previousSecretOf, resealPatch, rotationPatch, sealClientSecrets, sealedValues, STANDING, storedOnlyFieldIn, storedOnlyFields, withoutSecrets,
@@ -15,6 +16,20 @@ import {
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
 
 const badMetadata = (message: string) => new InputError(message, 'invalid_client_metadata');
+
+export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
+
+/** What registers a client: the admin API's schema, checked by `register` before oidc-provider checks the rest. */
+export const CLIENT_INPUT = {
+  type: 'object',
+  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_host_app_ids` (the client\'s app id at each `jwt` host), `plaza_terminal_bound`, `plaza_require_pkce`, `plaza_fapi` `plaza_first_party` (the operator marks Plaza\'s own apps; only they may hold `groups:apps`) and `plaza_resource_server` (the audiences whose tokens the client may introspect)',
+  properties: {
+    client_id: { type: 'string', pattern: CLIENT_ID.source, description: '1-128 URL-safe characters' },
+    plaza_terminal_bound: { type: 'boolean' }, plaza_require_pkce: { type: 'boolean' }, plaza_fapi: { enum: [...FAPI_PROFILES] },
+    plaza_resource_server: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'The API resource indicators (`<issuer>/api`) whose tokens this client may introspect' },
+  },
+};
+const checkClientInput = validator<Record<string, unknown> & { client_id?: string }>(CLIENT_INPUT, { code: 'invalid_client_metadata' });
 
 export interface Registered {
   metadata: ClientMetadata;
@@ -55,8 +70,6 @@ export interface ClientCallback {
   /** The `use: enc` key of the client's registered `jwks`: callbacks are encrypted to it. */
   encryptionKey?: JWK;
 }
-
-export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** A client id Plaza makes up, for registrations that do not bring one. */
 export const newClientId = () => `app_${randomBytes(9).toString('base64url')}`;
@@ -107,12 +120,11 @@ export class Clients {
    * Registers a client, or replaces an existing one with the same client_id (seeding is idempotent). A developer
    * replaces only their own; the standing and each secret still used carry over.
    */
-  async register(input: Record<string, unknown>, registrar: Registrar, registration: Registration = {}): Promise<Registered> {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badMetadata('client metadata must be a JSON object');
+  async register(given: unknown, registrar: Registrar, registration: Registration = {}): Promise<Registered> {
+    const input = checkClientInput(given);
     const refusal = operatorOnlyRefusal(input, registrar);
     if (refusal) throw badMetadata(refusal);
     const clientId = input.client_id ?? newClientId();
-    if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) throw badMetadata('client_id must be 1-128 URL-safe characters');
     if (this.#builtIn.has(clientId)) throw badMetadata(`client_id ${clientId} is one of Plaza's own clients; choose another`);
     const storedOnly = storedOnlyFieldIn(input);
     if (storedOnly) throw badMetadata(`${storedOnly} is Plaza's own; send the secret itself`);

@@ -21,7 +21,7 @@ export interface OidcPages {
 export type TokenClaimSource = (grantId: string) => Promise<Record<string, unknown> | undefined>;
 
 export interface OidcSetup {
-  config: PlazaConfig;
+  config: Pick<PlazaConfig, 'issuer' | 'ttl' | 'allowInsecureCallbacks' | 'dpopRequireNonce'>;
   dpopNonceSecret: Buffer;
   tokenClaimSources: TokenClaimSource[];
   adapter: Configuration['adapter'];
@@ -38,7 +38,7 @@ export function resourceIndicators(issuer: string) {
   return { api: `${issuer}/api`, admin: `${issuer}/admin/api` };
 }
 
-export function apiResourceServer(config: PlazaConfig): ResourceServer {
+export function apiResourceServer(config: Pick<PlazaConfig, 'issuer' | 'ttl'>): ResourceServer {
   return {
     scope: API_SCOPES.join(' '),
     audience: resourceIndicators(config.issuer).api,

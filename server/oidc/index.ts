@@ -20,7 +20,7 @@ import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
 import { acceptPreviousClientSecret } from './previous_client_secret.ts';
 import { DEVELOPER_POLICY, developerPolicy, InitialAccessTokens, registeredClientWriter, registrationObserver } from './registration.ts';
-import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
+import { apiResourceServer, buildConfiguration, resourceIndicators, type OidcSetup, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
 import { Invitations } from './invitations.ts';
 import { introspectJwt } from './introspect_jwt.ts';
@@ -38,17 +38,19 @@ import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
 
-export { EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
-export { CLIENT_ID, type ClientMetadata, type ClientStanding, type Registered, type Registration } from './clients.ts';
+export { ACCOUNT_INPUT, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
+export { CLIENT_ID, CLIENT_INPUT, type ClientMetadata, type ClientStanding, type Registered, type Registration } from './clients.ts';
 export type { SecretField } from './client_secrets.ts';
 export type { InitialAccessTokens, InitialAccessTokenView } from './registration.ts';
 export { OPERATOR_ONLY_FIELDS, type Registrar } from './operator_fields.ts';
 export { rotateKeys } from './keys.ts';
+export { modelCollection } from './adapter.ts';
+export { TOKEN_REQUESTS } from './token_rate_limit.ts';
 export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest } from './dpop.ts';
 export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';
 export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
-export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
+export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES, type ApiScope } from './scopes.ts';
 export { apiScopesFor, isFirstParty } from './first_party.ts';
 export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
@@ -115,7 +117,7 @@ export function isVerified(standing: ClientStanding): boolean {
 }
 
 export interface OidcDeps {
-  config: PlazaConfig;
+  config: OidcSetup['config'] & Pick<PlazaConfig, 'dpopIatWindow' | 'cookieKeys' | 'loginThrottle' | 'tokenRate' | 'initialAccessTokenTtl' | 'signup'>;
   store: Store;
   views: Views;
   /** Seals client and webhook secrets, keys and cookie keys at rest. */
@@ -237,7 +239,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
         introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
       }),
       bindRefreshTokens(),
-      registrationObserver(clients, revokeClientGrants),
+      registrationObserver(revokeClientGrants),
     ],
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
     clients,

@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { SignupMode } from '../config/index.ts';
 import { csrfToken, formBody, formText, type MessageKey, seeOther, tr, verifyCsrf, type Views } from '../http/index.ts';
-import { normalizeUsername, PASSWORD_LENGTH, type Account, type Accounts } from './accounts.ts';
+import { checkSignup, fieldMessage, PASSWORD_LENGTH, type Account, type Accounts } from './accounts.ts';
 import type { AccountEvents } from './account_events.ts';
 import type { Invitations } from './invitations.ts';
 import type { LoginThrottle } from './login_throttle.ts';
@@ -158,12 +158,17 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       ctx.set('Retry-After', String(wait));
       return renderSignup(ctx, uid, { ...form, status: 429, error: 'error.what.too_many' });
     }
-    const username = normalizeUsername(form.username);
-    if (!username) return renderSignup(ctx, uid, { ...form, status: 400, error: 'signup.bad_username' });
-    if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) return renderSignup(ctx, uid, { ...form, status: 400, error: 'signup.bad_password' });
-    if (await accounts.findByUsername(username)) return renderSignup(ctx, uid, { ...form, status: 409, error: 'signup.taken' });
+    let input: ReturnType<typeof checkSignup>;
+    try {
+      input = checkSignup({ username: form.username.toLowerCase(), password, name: form.name });
+    } catch (err) {
+      const error = fieldMessage(err);
+      if (!error) throw err;
+      return renderSignup(ctx, uid, { ...form, status: 400, error });
+    }
+    if (await accounts.findByUsername(input.username)) return renderSignup(ctx, uid, { ...form, status: 409, error: 'signup.taken' });
     if (deps.signup === 'invite' && !await deps.invitations.redeem(form.invite)) return renderSignup(ctx, uid, { ...form, status: 403, error: 'signup.bad_invite' });
-    const account = await accounts.register({ username, password, name: form.name });
+    const account = await accounts.register(input);
     if (!account) return renderSignup(ctx, uid, { ...form, status: 409, error: 'signup.taken' });
     await deps.events.emit({ type: 'account.created', sub: account.id });
     await signedIn(ctx, account);

@@ -3,10 +3,10 @@
 // of developer registrations.
 import type { Middleware } from 'koa';
 import { errors, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
-import type Provider from 'oidc-provider';
+import Provider from 'oidc-provider';
 import { sha256url, type Doc, type Store } from '../store/index.ts';
 import { sealClientSecrets, STANDING, storedOnlyFieldIn, storedOnlyFields } from './client_secrets.ts';
-import { standingOf, type ClientStanding, type Clients } from './clients.ts';
+import { standingOf, type ClientStanding } from './clients.ts';
 import { operatorOnlyRefusal } from './operator_fields.ts';
 import type { SecretBox } from '../store/index.ts';
 
@@ -25,7 +25,7 @@ export interface InitialAccessTokenView {
   expires_at: string;
 }
 
-/** Who a registration belongs to, kept on the request by the policy for the observer that records it. */
+/** Who a registration belongs to, kept on the request by the policy for the adapter's write of the new client. */
 const REGISTRANT = 'plazaRegistrant';
 
 /**
@@ -93,28 +93,22 @@ export function developerPolicy(tokens: InitialAccessTokens, newWebhookSecret: (
 
 /**
  * What oidc-provider saves of a registered client (registration and updates) is stored like any other: secrets
- * sealed, Plaza's own fields kept, and a new one recorded as a developer's.
+ * sealed, Plaza's own fields kept, and a new one recorded with its owner in the same write, so that no crash can
+ * leave a registered app that belongs to nobody. The owner comes from the request oidc-provider is answering.
  */
 export function registeredClientWriter(box: SecretBox) {
   return (payload: AdapterPayload, stored: AdapterPayload | undefined): AdapterPayload => {
-    const standing: ClientStanding = stored ? standingOf(stored) : { registrar: 'developer', created_at: Date.now() };
+    const owner = Provider.ctx?.state[REGISTRANT] as string | undefined;
+    const standing: ClientStanding = stored ? standingOf(stored) : { registrar: 'developer', ...(owner ? { owner } : {}), created_at: Date.now() };
     return { ...storedOnlyFields(stored, payload), ...sealClientSecrets(payload, box), [STANDING]: standing } as AdapterPayload;
   };
 }
 
-/**
- * After oidc-provider answered: a registered client gets its owner before the answer leaves; a client deleted by
- * RFC 7592 loses its grants, and with them every token it holds.
- */
-export function registrationObserver(clients: Clients, revokeClientGrants: (clientId: string) => Promise<number>): Middleware {
+/** After oidc-provider answered: a client deleted by RFC 7592 loses its grants, and with them every token it holds. */
+export function registrationObserver(revokeClientGrants: (clientId: string) => Promise<number>): Middleware {
   return async (ctx, next) => {
     await next();
     const { oidc } = ctx as unknown as Partial<KoaContextWithOIDC>;
-    if (oidc?.route === 'registration' && ctx.status === 201) {
-      const clientId = (ctx.body as { client_id?: string }).client_id;
-      const owner = ctx.state[REGISTRANT] as string | undefined;
-      if (clientId && owner) await clients.setStanding(clientId, { owner });
-    }
     if (oidc?.route === 'client_delete' && ctx.status === 204 && oidc.client) await revokeClientGrants(oidc.client.clientId);
   };
 }

@@ -71,4 +71,9 @@ export class BrowserSession {
   async sessionId(ctx: Context): Promise<string> {
     return (await this.#provider.Session.get(ctx as never)).jti;
   }
+
+  /** The OP session's id, the same for as long as this browser stays signed in: what short-lived records bind to. */
+  async uid(ctx: Context): Promise<string> {
+    return (await this.#provider.Session.get(ctx as never)).uid;
+  }
 }

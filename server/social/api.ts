@@ -1,7 +1,7 @@
 // The protected API under /api. Every route names its operation; the grant check decides.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { HttpError, jsonBody } from '../http/index.ts';
+import { HttpError, jsonBody, type JsonSchema } from '../http/index.ts';
 import type { Accounts } from '../oidc/index.ts';
 import type { AuditLog } from './audit.ts';
 import type { GrantCheck, Operation } from './grant_check.ts';
@@ -18,6 +18,8 @@ export interface GroupAppSummary {
 }
 
 export interface GroupAppActions {
+  /** The JSON Schema `addApp` checks its input against, for the OpenAPI document. */
+  readonly addAppInput: JsonSchema;
   addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; via: string | null }): Promise<GroupAppSummary>;
   listApps(groupId: string, sub: string): Promise<GroupAppSummary[]>;
   removeApp(input: { sub: string; groupId: string; clientId: string; via: string | null }): Promise<boolean>;

@@ -1,6 +1,6 @@
 // Every action taken on a user's behalf: who, through which app, what, where, when. The user reads it on a page.
 import { randomUUID } from 'node:crypto';
-import { lt, type Doc, type Store, type Where } from '../store/index.ts';
+import { lt, type CollectionSpec, type Doc, type Store, type Where } from '../store/index.ts';
 
 export interface AuditEntry extends Doc {
   sub: string;
@@ -11,11 +11,13 @@ export interface AuditEntry extends Doc {
   at: number;
 }
 
+export const AUDIT_LOG: CollectionSpec = { name: 'audit', indexes: [{ field: 'sub' }, { field: 'at' }] };
+
 export class AuditLog {
   readonly #docs;
 
   constructor(store: Store) {
-    this.#docs = store.collection<AuditEntry>({ name: 'audit', indexes: [{ field: 'sub' }, { field: 'at' }] });
+    this.#docs = store.collection<AuditEntry>(AUDIT_LOG);
   }
 
   /** Records an entry; given an id, recording it again keeps the first. */

@@ -2,11 +2,11 @@
 // a valid Plaza JWT for the API, a user's token, a grant that still exists, the DPoP binding, the scope or
 // authorization_details naming the operation, and membership of the group.
 import { HttpError } from '../http/index.ts';
-import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type DpopVerifier, type ResourceRequest } from '../oidc/index.ts';
+import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type ApiScope, type DpopVerifier, type ResourceRequest } from '../oidc/index.ts';
 
 export const GROUP_MESSAGES = 'group_messages';
 
-export type Permission = 'groups:read' | 'messages:read' | 'messages:post' | 'groups:apps';
+export type Permission = ApiScope;
 
 export interface GroupMessagesDetail {
   type: typeof GROUP_MESSAGES;

@@ -14,9 +14,9 @@ import { activityPage } from './activity_page.ts';
 import { pageNames } from './names.ts';
 import { socialPages } from './pages.ts';
 
-export { Groups, GROUP_ID, GROUP_ID_SCHEMA, type Group } from './groups.ts';
-export { Messages, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
-export { AuditLog, type AuditEntry } from './audit.ts';
+export { Groups, GROUP_ID, GROUP_ID_SCHEMA, MEMBERSHIPS, type Group, type Membership } from './groups.ts';
+export { Messages, MAX_TEXT, MESSAGES, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
+export { AUDIT_LOG, AuditLog, type AuditEntry } from './audit.ts';
 export { GrantCheck, ForbiddenError, GROUP_MESSAGES, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
 export type { GroupAppActions } from './api.ts';
 export { userSecurity } from './openapi.ts';
@@ -57,7 +57,7 @@ export function createSocial(deps: SocialDeps): Social {
       // What happened to the account itself goes into the same activity log, through the app it concerned.
       accountEvents: (event) => audit.record({ sub: event.sub, via: 'clientId' in event ? event.clientId : null, action: event.type }),
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
-      openapi: socialApiDescription({ grantableActions }),
+      openapi: socialApiDescription({ grantableActions, addAppInput: groupApps.addAppInput }),
       pages: [
         socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, publisherOf: oidc.publisherOf, grantableActions, describeAction }),
         activityPage({ session: oidc.session, views: deps.views, audit, groups, names: () => pageNames({ accounts: oidc.accounts, clients: oidc.clients, groups, messages }) }),

@@ -1,7 +1,7 @@
 // Messages in groups. Each records who wrote it (`author`) and through which app (`via`, null on Plaza's own pages).
 import { randomUUID } from 'node:crypto';
 import { validator } from '../http/index.ts';
-import type { Doc, Store } from '../store/index.ts';
+import type { CollectionSpec, Doc, Store } from '../store/index.ts';
 
 export interface Message extends Doc {
   groupId: string;
@@ -23,7 +23,7 @@ export interface MessageView {
 export const MAX_TEXT = 2000;
 
 /** What a message's text is, for the API's description and for every way a message is posted. */
-export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'Not only white space' };
+export const MESSAGE_TEXT_SCHEMA = { type: 'string', minLength: 1, maxLength: MAX_TEXT, pattern: '\\S', description: 'More than white space' };
 export const MESSAGE_INPUT_SCHEMA = { type: 'object', required: ['text'], properties: { text: MESSAGE_TEXT_SCHEMA } };
 const checkInput = validator<{ text: string }>(MESSAGE_INPUT_SCHEMA);
 
@@ -31,11 +31,13 @@ export function viewMessage(m: Message): MessageView {
   return { id: m.id, group_id: m.groupId, author: m.author, via: m.via, text: m.text, created_at: new Date(m.createdAt).toISOString() };
 }
 
+export const MESSAGES: CollectionSpec = { name: 'messages', indexes: [{ field: 'groupId', sortBy: 'createdAt' }] };
+
 export class Messages {
   readonly #docs;
 
   constructor(store: Store) {
-    this.#docs = store.collection<Message>({ name: 'messages', indexes: [{ field: 'groupId', sortBy: 'createdAt' }] });
+    this.#docs = store.collection<Message>(MESSAGES);
   }
 
   /** Posts a message; given an id (a job's), posting again is the same message, not a second one. */

@@ -1,5 +1,5 @@
 // The OpenAPI description of the /api routes in api.ts: what each answers, and which scope it needs.
-import { json, jsonRequest, locationHeader, problem, schemaRef, shared, type ApiDescription } from '../http/index.ts';
+import { json, jsonRequest, locationHeader, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
 import type { Permission } from './grant_check.ts';
 import { GROUP_ID_SCHEMA } from './groups.ts';
 import { MAX_TEXT, MESSAGE_INPUT_SCHEMA } from './messages.ts';
@@ -20,7 +20,7 @@ const USER_ACTION_ONLY = ', or the token\'s client is a third-party app (only fi
 const groupId = { name: 'id', in: 'path', required: true, description: 'A group id', schema: GROUP_ID_SCHEMA, example: 'hiking' };
 const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
 
-export function socialApiDescription(options: { grantableActions: string[] }): ApiDescription {
+export function socialApiDescription(options: { grantableActions: string[]; addAppInput: JsonSchema }): ApiDescription {
   return {
     tags: [{ name: 'social', description: 'The signed-in user, their groups, messages and the apps they added to groups' }],
     securitySchemes: {
@@ -114,14 +114,7 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
           operationId: 'addGroupApp', tags: ['social'], security: userSecurity('groups:apps'),
           summary: 'Adds an app to the group: the app receives a one-time action ticket by callback, to exchange for a token limited to this group and these actions. '
             + 'Only a first-party client (`plaza_first_party`) holds `groups:apps`.',
-          requestBody: jsonRequest({
-            type: 'object', required: ['client_id', 'actions'],
-            properties: {
-              client_id: { type: 'string', minLength: 1, description: 'A client with a `callback_uri`, other than the token\'s own' },
-              actions: { type: 'array', minItems: 1, items: { enum: options.grantableActions } },
-            },
-            examples: [{ client_id: 'poster', actions: [options.grantableActions[0]] }],
-          }),
+          requestBody: jsonRequest(options.addAppInput),
           responses: {
             201: json('The app in the group', schemaRef('GroupApp')),
             400: problem(400, 'Bad input: `invalid_client_id` (no such client, or it has no `callback_uri`), `invalid_actions`, or a body that is not a JSON object'),

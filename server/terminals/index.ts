@@ -17,7 +17,11 @@ export interface TerminalsCapability extends Capability {
   terminals: TerminalAdmin;
 }
 
-export function createTerminals(deps: { store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void; pageClients: ReadonlySet<string> }): TerminalsCapability {
+export function createTerminals(deps: {
+  store: Store; oidc: Pick<Oidc, 'revokeGrant' | 'session'>; views: Views; report: (err: unknown) => void;
+  /** Clients whose DPoP keys belong to a page visit (the H5 page), not to a device. */
+  pageClients: ReadonlySet<string>;
+}): TerminalsCapability {
   const { oidc } = deps;
   const terminals = new Terminals(deps.store);
   const revoke = async (id: string): Promise<boolean> => {

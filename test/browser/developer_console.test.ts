@@ -1,5 +1,5 @@
 // A developer in Chromium creates a bot in the console, copies its secrets from the one page that shows them, and
-// the bot authenticates with the copied secret.
+// the bot authenticates with the copied secret; a reload of that page neither shows them again nor makes another app.
 import test from 'ava';
 import { startServer } from '../helpers/harness.ts';
 import { launchChromium, screenshot } from '../helpers/chromium.ts';
@@ -38,10 +38,16 @@ test('a signed-in user creates a bot at /developers and copies its client and we
   t.regex(await page.locator('[data-secret="webhook_secret"]').innerText(), /^whsec_/);
   t.true(await authenticates(plaza, clientId, clientSecret), 'the copied secret is the app\'s');
 
+  // Post/Redirect/Get: a reload reloads the reveal page, which shows the secrets no more, and posts nothing again.
+  t.regex(page.url(), /\/developers\/apps\/[^/]+\/shown\//);
+  await page.reload();
+  await page.getByText(/no longer shown/).waitFor();
+  t.is(await page.locator('[data-secret]').count(), 0, 'a reload does not show the secrets again');
   await page.goto(`${plaza.url}/developers/apps/${clientId}`);
   await page.getByRole('heading', { name: 'Credentials' }).waitFor();
   t.is(await page.locator('[data-secret]').count(), 0, 'the app\'s page does not show the secrets again');
   await page.goto(`${plaza.url}/developers`);
   await page.getByRole('link', { name: 'Trail Bot' }).waitFor();
+  t.is(await page.getByRole('link', { name: 'Trail Bot' }).count(), 1, 'the reload made no second app');
   t.deepEqual(plaza.serverErrors, []);
 });

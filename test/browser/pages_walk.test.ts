@@ -17,14 +17,14 @@ const WORDS = {
     profile: 'Your profile', signOut: 'Yes, sign me out', wants: 'Other App wants to access your Plaza account', allow: 'Allow',
     search: 'Search apps', choose: 'Choose Poster App', confirm: 'Add Poster App to {group}?', post: 'Post messages in {group} as you',
     added: 'Poster App was added to {group}.', posted: 'Poster App posted “Sunny tomorrow” in {group} as you', consented: 'You allowed Other App to use your account',
-    removeAll: 'Remove access', revoked: 'Access revoked', group: 'Weekend Hiking', notFound: 'Page not found',
+    removeAll: 'Remove access', revoked: 'Access revoked', group: 'Weekend Hiking', notFound: 'Page not found', console: 'Developer console',
   },
   'zh-CN': {
     signUp: '创建账号', name: '你的名字', username: '用户名', password: '密码', create: '创建账号',
     profile: '个人资料', signOut: '是，退出登录', wants: 'Other App 想要访问你的 Plaza 账号', allow: '允许',
     search: '搜索应用', choose: '选择 Poster App', confirm: '把 Poster App 添加到“{group}”？', post: '以你的身份在“{group}”发消息',
     added: 'Poster App 已添加到“{group}”。', posted: 'Poster App 以你的身份在“{group}”发了“Sunny tomorrow”', consented: '你允许了 Other App 使用你的账号',
-    removeAll: '移除访问权限', revoked: '已撤销访问', group: '周末徒步', notFound: '找不到页面',
+    removeAll: '移除访问权限', revoked: '已撤销访问', group: '周末徒步', notFound: '找不到页面', console: '开发者控制台',
   },
 } as const;
 
@@ -126,6 +126,12 @@ async function walk(t: import('ava').ExecutionContext, plaza: TestServer, browse
     await page.goto(`${plaza.url}${path}`);
     await checkPage(t, page, `${tag}-12${path.replaceAll('/', '-')}`);
   }
+  // The developer console, in English for now, is one step away in the account menu and fits the same layout.
+  await page.locator('details.account-menu summary').click();
+  await page.getByRole('link', { name: w.console }).click();
+  await page.waitForURL((url) => url.pathname === '/developers');
+  t.is(await page.locator('main').getAttribute('lang'), 'en');
+  await checkPage(t, page, `${tag}-12-developers`);
   const missing = await page.goto(`${plaza.url}/nope`);
   t.is(missing?.status(), 404);
   await page.getByRole('heading', { name: w.notFound }).waitFor();

@@ -7,7 +7,7 @@ import { csrfOf } from '../helpers/oauth.ts';
 import { ALICE, BOB } from '../helpers/fixtures.ts';
 import { api, seedSocial } from '../helpers/social.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
-import { appForm, authenticates, createApp, redeemTicketBasic, shownSecret, signInToConsole } from '../helpers/developers.ts';
+import { appForm, authenticates, createApp, followReveal, redeemTicketBasic, shownSecret, signInToConsole } from '../helpers/developers.ts';
 
 async function setUp(t: { teardown(fn: () => Promise<void>): void }) {
   const receiver = await new WebhookReceiver().start();
@@ -24,7 +24,7 @@ test('a user creates a bot in the console, copies its secrets once, and the bot 
   const { server, receiver } = await setUp(t);
   const alice = await signInToConsole(server, ALICE);
   const created = await createApp(server, alice, { kind: 'bot', name: 'Trail Bot', description: 'Posts trail news', website: 'https://trailbot.example/about', callback_uri: receiver.url });
-  t.is(created.status, 201);
+  t.is(created.status, 303, 'the post redirects to the page that shows the secrets once');
   t.regex(created.clientId, /^app_/);
   t.truthy(created.clientSecret);
   t.regex(created.webhookSecret ?? '', /^whsec_/);
@@ -73,20 +73,20 @@ test('a rotated secret keeps working for the grace chosen, in another process to
   const page = `/apps/${app.clientId}`;
 
   const rotated = await appForm(server, alice, `${page}/secrets/client-secret/rotate`, { grace: '1h' });
-  const second = shownSecret(await rotated.text(), 'client_secret')!;
+  const second = shownSecret((await followReveal(server, alice, rotated)).html, 'client_secret')!;
   t.not(second, app.clientSecret);
   t.true(await authenticates(server, app.clientId, second));
   t.true(await authenticates(server, app.clientId, app.clientSecret!), 'the old secret works during its grace');
   t.true(await authenticates(other, app.clientId, app.clientSecret!), 'in another process on the same store too');
   t.false(await authenticates(server, app.clientId, 'a-wrong-secret'));
 
-  const third = shownSecret(await (await appForm(server, alice, `${page}/secrets/client-secret/rotate`, { grace: 'now' })).text(), 'client_secret')!;
+  const third = shownSecret((await followReveal(server, alice, await appForm(server, alice, `${page}/secrets/client-secret/rotate`, { grace: 'now' }))).html, 'client_secret')!;
   t.true(await authenticates(other, app.clientId, third));
   t.false(await authenticates(other, app.clientId, second), 'with no grace, the replaced secret stops at once');
   t.false(await authenticates(server, app.clientId, app.clientSecret!), 'and the one before it is forgotten');
 
   // Webhooks are signed with both webhook secrets during the grace, so the app can switch when it likes.
-  const newWebhookSecret = shownSecret(await (await appForm(server, alice, `${page}/secrets/webhook-secret/rotate`, { grace: '24h' })).text(), 'webhook_secret')!;
+  const newWebhookSecret = shownSecret((await followReveal(server, alice, await appForm(server, alice, `${page}/secrets/webhook-secret/rotate`, { grace: '24h' }))).html, 'webhook_secret')!;
   const ping = receiver.next();
   await appForm(server, alice, `${page}/ping`);
   const hook = await ping;
@@ -111,7 +111,7 @@ test('another developer can neither see, edit, rotate, ping, redeliver nor delet
     t.is((await appForm(server, bob, path, form)).status, 404, path);
   }
   // Bob's own app cannot take alice's client_id either.
-  t.is((await appForm(server, bob, '/apps', { kind: 'bot', name: 'Hijacked', callback_uri: receiver.url, client_id: app.clientId })).status, 201);
+  t.is((await appForm(server, bob, '/apps', { kind: 'bot', name: 'Hijacked', callback_uri: receiver.url, client_id: app.clientId })).status, 303);
   t.is((await server.plaza.oidc.clients.get(app.clientId))?.client_name, 'Alice Bot');
   t.true(await authenticates(server, app.clientId, app.clientSecret!), 'her secret still works');
   t.is((await alice.browser.postForm(`${server.url}/developers${base}/delete`, { _csrf: 'forged' })).status, 403, 'CSRF');
@@ -125,7 +125,7 @@ test('the console sets no operator-only field, whatever the form sends', async (
     kind: 'web', name: 'Sneaky', redirect_uris: 'https://sneaky.example/cb',
     plaza_first_party: 'true', plaza_hosts: 'wx', scope: 'admin', plaza_resource_server: `${server.url}/api`,
   });
-  t.is(app.status, 201);
+  t.is(app.status, 303);
   const metadata = (await server.plaza.oidc.clients.get(app.clientId))!;
   for (const field of ['plaza_first_party', 'plaza_hosts', 'scope', 'plaza_resource_server']) t.is(metadata[field], undefined, field);
   // The one policy every developer registration goes through, whatever its path.
@@ -152,5 +152,53 @@ test('deleting an app takes its grants and tokens with it', async (t) => {
   t.is(deleted.headers.get('location'), '/developers?deleted=1');
   t.is((await api(server, 'POST', '/groups/hiking/messages', tokens.body.access_token, { text: 'ghost' })).status, 401);
   t.false(await authenticates(server, app.clientId, app.clientSecret!));
+  t.deepEqual(server.serverErrors, []);
+});
+
+test('a secret is revealed once, after a redirect: a reload shows it no more, makes no second app, and another session sees nothing', async (t) => {
+  const { server, receiver } = await setUp(t);
+  const alice = await signInToConsole(server, ALICE);
+  const app = await createApp(server, alice, { kind: 'bot', name: 'Once Bot', callback_uri: receiver.url });
+  t.truthy(app.clientSecret);
+  const reload = await (await alice.browser.fetch(app.revealUrl!)).text();
+  t.is(shownSecret(reload, 'client_secret'), undefined, 'a reload does not show the secret again');
+  t.false(reload.includes(app.clientSecret!));
+  t.regex(reload, /no longer shown/);
+  const owner = (await server.plaza.oidc.accounts.findByUsername('alice'))!.id;
+  t.is((await server.plaza.oidc.clients.ownedBy(owner)).length, 1, 'nor makes a second app');
+
+  // A rotation's reveal URL is nothing in another session of the same developer, and does not burn the reveal.
+  const rotated = await appForm(server, alice, `/apps/${app.clientId}/secrets/client-secret/rotate`, { grace: 'now' });
+  const revealUrl = new URL(rotated.headers.get('location')!, server.url).href;
+  const elsewhere = await signInToConsole(server, ALICE);
+  t.is(shownSecret(await (await elsewhere.browser.fetch(revealUrl)).text(), 'client_secret'), undefined, 'another session');
+  const bob = await signInToConsole(server, BOB);
+  t.not((await bob.browser.fetch(revealUrl)).status, 200, 'another developer');
+  const secret = shownSecret(await (await alice.browser.fetch(revealUrl)).text(), 'client_secret')!;
+  t.true(await authenticates(server, app.clientId, secret));
+  t.is(shownSecret(await (await alice.browser.fetch(revealUrl)).text(), 'client_secret'), undefined, 'and once only');
+
+  // The initial access token, too.
+  const token = await appForm(server, alice, '/tokens');
+  const tokenUrl = new URL(token.headers.get('location')!, server.url).href;
+  t.truthy(shownSecret(await (await alice.browser.fetch(tokenUrl)).text(), 'initial_access_token'));
+  t.regex(await (await alice.browser.fetch(tokenUrl)).text(), /no longer shown/);
+  t.deepEqual(server.serverErrors, []);
+});
+
+test('an app on client_secret_jwt is rotated with no grace, since its assertions are checked against the current secret only', async (t) => {
+  const { server } = await setUp(t);
+  const alice = await signInToConsole(server, ALICE);
+  const owner = (await server.plaza.oidc.accounts.findByUsername('alice'))!.id;
+  const { metadata } = await server.plaza.oidc.clients.register(
+    { redirect_uris: ['https://jwt.example/cb'], token_endpoint_auth_method: 'client_secret_jwt' }, 'developer', { owner },
+  );
+  const page = `/apps/${metadata.client_id}`;
+  const appPage = await (await alice.browser.fetch(`${server.url}/developers${page}`)).text();
+  t.false(appPage.includes('value="24h"'), 'the console offers no grace');
+  const refused = await appForm(server, alice, `${page}/secrets/client-secret/rotate`, { grace: '24h' });
+  t.is(refused.status, 400);
+  t.regex(await refused.text(), /client_secret_jwt/);
+  t.is((await appForm(server, alice, `${page}/secrets/client-secret/rotate`, { grace: 'now' })).status, 303);
   t.deepEqual(server.serverErrors, []);
 });

@@ -3,11 +3,12 @@
 import test from 'ava';
 import * as client from 'openid-client';
 import { startServer, type TestServer } from '../helpers/harness.ts';
+import { modelCollection } from '../../server/oidc/index.ts';
 import { Browser, authorize, csrfOf, pkce, tokenRequest } from '../helpers/oauth.ts';
 import { ALICE, BOB, codeRequest, REDIRECT_URI } from '../helpers/fixtures.ts';
 import { api, seedSocial } from '../helpers/social.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
-import { appForm, authenticates, createApp, redeemTicketBasic, shownSecret, signInToConsole, type ConsoleSession } from '../helpers/developers.ts';
+import { appForm, authenticates, createApp, followReveal, redeemTicketBasic, shownSecret, signInToConsole, type ConsoleSession } from '../helpers/developers.ts';
 
 async function setUp(t: { teardown(fn: () => Promise<void>): void }) {
   const receiver = await new WebhookReceiver().start();
@@ -22,7 +23,7 @@ async function setUp(t: { teardown(fn: () => Promise<void>): void }) {
 
 async function initialAccessToken(server: TestServer, session: ConsoleSession): Promise<string> {
   const res = await appForm(server, session, '/tokens');
-  return shownSecret(await res.text(), 'initial_access_token')!;
+  return shownSecret((await followReveal(server, session, res)).html, 'initial_access_token')!;
 }
 
 /** A hand-built RFC 7591 request (oauth4webapi has no registration). */
@@ -54,7 +55,7 @@ test('an initial access token from the console registers one app (RFC 7591), whi
   t.is((await server.plaza.oidc.clients.standing(registered.client_id))?.owner, (await server.plaza.oidc.accounts.findByUsername('alice'))!.id, 'alice owns it');
   const console = await (await alice.browser.fetch(`${server.url}/developers`)).text();
   t.true(console.includes(registered.client_id), 'it is listed in her console');
-  t.false(JSON.stringify(await server.plaza.store.collection({ name: 'oidc_client' }).get(registered.client_id)).includes(registered.client_secret), 'sealed at rest');
+  t.false(JSON.stringify(await modelCollection(server.plaza.store, 'Client').get(registered.client_id)).includes(registered.client_secret), 'sealed at rest');
 
   const reused = await register(server, iat, { ...SERVICE_APP, client_name: 'Second' });
   t.is(reused.status, 401, 'an initial access token registers one app');
@@ -157,7 +158,7 @@ test('consent names the app\'s developer and website domain, and warns until the
   const { server } = await setUp(t);
   const bob = await signInToConsole(server, BOB);
   const app = await createApp(server, bob, { kind: 'web', name: 'Bob Photos', website: 'https://photos.bob.example/home', redirect_uris: REDIRECT_URI });
-  t.is(app.status, 201);
+  t.is(app.status, 303);
   const consentPage = async () => {
     const res = await authorize(server, new Browser(), codeRequest({ client_id: app.clientId }, pkce().challenge), { ...ALICE, consent: 'deny' });
     return res.pages.find((p) => p.includes('wants to access your Plaza account'))!;

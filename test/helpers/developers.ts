@@ -21,7 +21,11 @@ export async function signInToConsole(server: PlazaEndpoint, user: { username: s
 }
 
 export interface CreatedApp {
+  /** The form post's status: 303 to the one-time reveal when the app was made. */
   status: number;
+  /** Where the post redirected: the page that shows the new secrets once. */
+  revealUrl?: string;
+  /** The reveal page, or the form again with its error. */
   html: string;
   clientId: string;
   clientSecret?: string;
@@ -30,12 +34,20 @@ export interface CreatedApp {
 
 const shown = (html: string, name: string) => new RegExp(`data-secret="${name}">([^<]+)<`).exec(html)?.[1];
 
-/** Posts the console's "New app" form; the secrets are read off the one page that shows them. */
+/** Follows a form post's redirect to the page that reveals its new secret; its URL and HTML. */
+export async function followReveal(server: PlazaEndpoint, session: ConsoleSession, res: Response): Promise<{ url: string; html: string }> {
+  if (res.status !== 303) throw new Error(`expected a redirect to the reveal, got ${res.status}`);
+  const url = new URL(res.headers.get('location')!, server.url).href;
+  return { url, html: await (await session.browser.fetch(url)).text() };
+}
+
+/** Posts the console's "New app" form and follows it to the one page that shows the secrets. */
 export async function createApp(server: PlazaEndpoint, session: ConsoleSession, form: Record<string, string>): Promise<CreatedApp> {
   const res = await session.browser.postForm(`${server.url}/developers/apps`, { _csrf: csrfOf(session.html), ...form });
-  const html = await res.text();
+  const reveal = res.status === 303 ? await followReveal(server, session, res) : undefined;
+  const html = reveal?.html ?? await res.text();
   return {
-    status: res.status, html,
+    status: res.status, revealUrl: reveal?.url, html,
     clientId: /data-client-id>([^<]+)</.exec(html)?.[1] ?? '',
     clientSecret: shown(html, 'client_secret'),
     webhookSecret: shown(html, 'webhook_secret'),

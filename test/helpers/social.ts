@@ -1,5 +1,6 @@
 // Fixtures for the social API: groups, an app that receives action grants, and user tokens for the API.
 import { randomBytes } from 'node:crypto';
+import { API_SCOPES } from '../../server/oidc/index.ts';
 import type { PlazaEndpoint, TestServer } from './harness.ts';
 import { codeFor, redeemCode, seedBasics, ALICE, BOB, WEB } from './fixtures.ts';
 import { tokenRequest } from './oauth.ts';
@@ -7,7 +8,7 @@ import type { WebhookReceiver } from './webhook_receiver.ts';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACTION_TICKET = 'urn:plaza:token-type:action-ticket';
-export const ALL_API_SCOPES = 'groups:read messages:read messages:post groups:apps';
+export const ALL_API_SCOPES = API_SCOPES.join(' ');
 
 export function posterApp(receiver: WebhookReceiver, clientId = 'poster') {
   return {

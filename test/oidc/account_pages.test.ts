@@ -89,8 +89,12 @@ test('sign-up: open creates and signs in, never over an existing account, and co
   const taken = await signUp(server, new Browser(), { name: 'Mallory', username: 'alice', password: 'mallory-password' });
   t.is(taken.status, 409);
   t.truthy(await server.plaza.oidc.accounts.authenticate(ALICE.username, ALICE.password), 'alice\'s password is untouched');
-  t.is((await signUp(server, new Browser(), { name: 'x', username: 'Not Valid!', password: 'long-enough-1' })).status, 400);
-  t.is((await signUp(server, new Browser(), { name: 'x', username: 'dave', password: 'short' })).status, 400);
+  const badUsername = await signUp(server, new Browser(), { name: 'x', username: 'Not Valid!', password: 'long-enough-1' });
+  t.is(badUsername.status, 400);
+  t.regex(badUsername.html, /Choose a username of lowercase letters/);
+  const badPassword = await signUp(server, new Browser(), { name: 'x', username: 'dave', password: 'short' });
+  t.is(badPassword.status, 400);
+  t.regex(badPassword.html, /Choose a password of at least 8 characters/);
   const throttled = await signUp(server, new Browser(), { name: 'x', username: 'dave', password: 'dave-password-1' });
   t.is(throttled.status, 429, 'a second attempt for one username within the window');
   t.deepEqual(server.serverErrors, []);
@@ -119,7 +123,7 @@ test('sign-up: closed refuses, invite needs a member\'s one-time invitation', as
   t.deepEqual(invite.serverErrors, []);
 });
 
-test('changing the password asks for the current one and ends every other session', async (t) => {
+test('changing the password asks for the current one and ends every other session; names are checked on profile and sign-up', async (t) => {
   const server = await startServer();
   t.teardown(() => server.stop());
   await seedBasics(server);
@@ -133,11 +137,23 @@ test('changing the password asks for the current one and ends every other sessio
   const wrong = await here.postForm(`${server.url}/account/password`, { _csrf: csrfOf(page.html), current: 'not-it-at-all', password: 'alice-password-2' });
   t.is(wrong.status, 401);
   t.is((await here.postForm(`${server.url}/account/password`, { current: ALICE.password, password: 'alice-password-2' })).status, 403, 'CSRF');
+  const short = await here.postForm(`${server.url}/account/password`, { _csrf: csrfOf(page.html), current: ALICE.password, password: 'short' });
+  t.is(short.status, 400);
+  t.regex(await short.text(), /Choose a password of at least 8 characters/);
   const changed = await here.postForm(`${server.url}/account/password`, { _csrf: csrfOf(page.html), current: ALICE.password, password: 'alice-password-2' });
   t.is(changed.status, 303);
   t.is((await here.fetch(`${server.url}/account/apps`)).status, 200, 'this browser stays signed in');
   t.is((await elsewhere.fetch(`${server.url}/account/apps`)).status, 302, 'the other one is sent to sign in');
   t.truthy(await server.plaza.oidc.accounts.authenticate(ALICE.username, 'alice-password-2'));
   t.falsy(await server.plaza.oidc.accounts.authenticate(ALICE.username, ALICE.password));
+
+  const profile = await open(server, here, '/account/profile');
+  const blank = await here.postForm(`${server.url}/account/profile`, { _csrf: csrfOf(profile.html), name: '   ' });
+  t.is(blank.status, 400);
+  t.regex(await blank.text(), /Enter a name of up to 200 characters/);
+  const badName = await signUp(server, new Browser(), { name: 'x'.repeat(201), username: 'erin', password: 'long-enough-1' });
+  t.is(badName.status, 400);
+  t.regex(badName.html, /Enter a name of up to 200 characters/);
+  t.is(await server.plaza.oidc.accounts.findByUsername('erin'), undefined);
   t.deepEqual(server.serverErrors, []);
 });
