@@ -5,7 +5,7 @@ import test from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { launchChromium } from '../helpers/chromium.ts';
-import { checkPage } from '../helpers/pages.ts';
+import { checkPage, drawsDistinctGlyphs } from '../helpers/pages.ts';
 import { pkce } from '../helpers/oauth.ts';
 import { createServer } from 'node:http';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
@@ -53,6 +53,7 @@ async function walk(t: import('ava').ExecutionContext, plaza: TestServer, browse
   // Sign up: from the home page, by the link the layout offers.
   await page.goto(`${plaza.url}/`);
   await checkPage(t, page, `${tag}-01-home`);
+  if (locale === 'zh-CN') t.true(await drawsDistinctGlyphs(page, '中', '文'), 'Chinese is drawn in a CJK font, not as empty boxes');
   await page.goto(`${plaza.url}/account/signup`);
   await page.getByLabel(w.name).fill(`Walker ${locale} ${width}`);
   await page.getByLabel(w.username).fill(username);

@@ -25,6 +25,26 @@ export function overflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
+/**
+ * Whether two characters draw differently in the page's own font. Without a font for their script Chromium draws
+ * every one as the same empty box, which no screenshot reader should have to spot.
+ */
+export function drawsDistinctGlyphs(page: Page, a: string, b: string): Promise<boolean> {
+  return page.evaluate(([first, second]) => {
+    const style = getComputedStyle(document.body);
+    const pixels = (text: string) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 64;
+      const g = canvas.getContext('2d')!;
+      g.font = `32px ${style.fontFamily}`;
+      g.fillText(text, 8, 48);
+      return g.getImageData(0, 0, 64, 64).data.join();
+    };
+    return pixels(first) !== pixels(second);
+  }, [a, b]);
+}
+
 export async function checkPage(t: ExecutionContext, page: Page, name: string): Promise<void> {
   await page.waitForLoadState('load');
   t.deepEqual(await seriousViolations(page), [], `${name}: axe`);
