@@ -82,6 +82,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
     for (const [type, handler] of Object.entries(capability.exchanges ?? {})) oidc.tokenExchange.register(type, handler);
     if (capability.tokenClaims) oidc.addTokenClaims(capability.tokenClaims);
     if (capability.grantDescriber) oidc.addGrantDescriber(capability.grantDescriber);
+    if (capability.appDescriber) oidc.addAppDescriber(capability.appDescriber);
     if (capability.grantRevoked) oidc.onGrantRevoked(capability.grantRevoked);
     if (capability.accountEvents) oidc.onAccountEvent(capability.accountEvents);
   }

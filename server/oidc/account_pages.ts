@@ -9,6 +9,7 @@ import {
 import type { Store } from '../store/index.ts';
 import { fieldMessage, PASSWORD_LENGTH, type Accounts } from './accounts.ts';
 import type { AccountEvents } from './account_events.ts';
+import type { AppDescriber } from './capability.ts';
 import { modelCollection } from './adapter.ts';
 import { SIGNUP_COOKIE } from './interactions.ts';
 import type { Invitations } from './invitations.ts';
@@ -29,6 +30,8 @@ export interface AccountPageDeps {
   revokeGrant(grantId: string): Promise<void>;
   /** Words for grants a capability created, by grant id (e.g. "Post messages in Weekend Hiking as you"). */
   describeGrants: (grantIds: string[], t: Translate) => Promise<Map<string, string[]>>;
+  /** Each app's devices, H5 page visits and last act, from the capabilities that know them. */
+  describeApps: AppDescriber;
 }
 
 interface GrantPayload {
@@ -94,7 +97,9 @@ export function accountRoutes(deps: AccountPageDeps): Router {
       const words = described.get(doc.id) ?? [...(grant.openid ? [t('apps.sign_in')] : []), ...new Set(scopes.map((s) => describeScope(s, t)))];
       app.grants.push({ id: doc.id, words });
     }
-    return [...byClient.values()];
+    const apps = [...byClient.values()];
+    const facts = await deps.describeApps(accountId, new Map(apps.map((a) => [a.clientId, a.grants.map((g) => g.id)])), t);
+    return apps.map((app) => ({ ...app, devices: [], ...facts.get(app.clientId) }));
   }
 
   router.get('/apps', async (ctx) => {

@@ -1,5 +1,5 @@
 // The OpenID Provider: oidc-provider configured on Plaza's store, with Plaza's accounts, pages and keys.
-// Capabilities plug in through `tokenExchange`, `addTokenClaims`, `addGrantDescriber` and `onGrantRevoked`, which
+// Capabilities plug in through `tokenExchange`, `addTokenClaims`, `addGrantDescriber`, `addAppDescriber` and `onGrantRevoked`, which
 // plaza.ts calls with what each capability's factory returns (a `Capability`).
 import Provider, { type ClientMetadata } from 'oidc-provider';
 import type { JWK } from 'jose';
@@ -14,7 +14,7 @@ import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
-import type { GrantDescriber } from './capability.ts';
+import type { AppDescriber, AppFacts, GrantDescriber } from './capability.ts';
 import { Clients, newClientId, newWebhookSecret, standingOf, type ClientStanding } from './clients.ts';
 import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
@@ -56,7 +56,7 @@ export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
 export type { BrowserSession } from './session.ts';
-export type { Capability, GrantDescriber } from './capability.ts';
+export type { AppDescriber, AppFacts, Capability, GrantDescriber } from './capability.ts';
 export type { AccountEvent, AccountEventListener } from './account_events.ts';
 export { Accounts, Clients };
 
@@ -86,6 +86,7 @@ export interface Oidc {
   apiTokens: ApiTokenIssuer;
   addTokenClaims(source: TokenClaimSource): void;
   addGrantDescriber(describer: GrantDescriber): void;
+  addAppDescriber(describer: AppDescriber): void;
   /** Revokes a grant and every token issued under it, and tells every listener. */
   revokeGrant(grantId: string): Promise<void>;
   onGrantRevoked(listener: (grantId: string) => void | Promise<void>): void;
@@ -138,6 +139,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   // The registration policy needs the initial access tokens, which need the provider this configuration builds.
   let initialAccessTokens: InitialAccessTokens | undefined;
   const grantDescribers: GrantDescriber[] = [];
+  const appDescribers: AppDescriber[] = [];
   const revocationListeners: ((grantId: string) => void | Promise<void>)[] = [];
   const revoke = async (grantId: string) => {
     await revokeGrant(store, grantId);
@@ -229,6 +231,20 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
         }
         return all;
       },
+      async describeApps(sub, grantsByApp, t) {
+        const all = new Map<string, AppFacts>();
+        for (const describe of appDescribers) {
+          for (const [clientId, facts] of await describe(sub, grantsByApp, t)) {
+            const known = all.get(clientId) ?? {};
+            all.set(clientId, {
+              devices: [...known.devices ?? [], ...facts.devices ?? []],
+              pageVisited: Math.max(known.pageVisited ?? 0, facts.pageVisited ?? 0) || undefined,
+              lastActed: Math.max(known.lastActed ?? 0, facts.lastActed ?? 0) || undefined,
+            });
+          }
+        }
+        return all;
+      },
     }),
   ];
   return {
@@ -249,6 +265,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },
+    addAppDescriber: (describer) => { appDescribers.push(describer); },
     revokeGrant: revoke,
     onGrantRevoked: (listener) => { revocationListeners.push(listener); },
     onAccountEvent: (listener) => events.listen(listener),

@@ -11,6 +11,11 @@ export interface AuditEntry extends Doc {
   at: number;
 }
 
+/** Entries through an app that record what the user decided about it, not what it did. */
+const USER_DECISIONS = new Set(['consent.given', 'access.revoked']);
+/** How far back to look for an app's last act past the user's decisions about it, which come a few at a time. */
+const LAST_ACT_WINDOW = 50;
+
 export const AUDIT_LOG: CollectionSpec = { name: 'audit', indexes: [{ field: 'sub' }, { field: 'at' }] };
 
 export class AuditLog {
@@ -36,5 +41,10 @@ export class AuditLog {
     if (filter.groupId) where.groupId = filter.groupId;
     if (filter.before) where.at = lt(filter.before);
     return this.#docs.find(where, { orderBy: { field: 'at', direction: 'desc' }, limit });
+  }
+
+  /** When the app last did something as the user: posted, added an app, got a token. */
+  async lastActed(sub: string, via: string): Promise<number | undefined> {
+    return (await this.page(sub, { via }, LAST_ACT_WINDOW)).find((entry) => !USER_DECISIONS.has(entry.action))?.at;
   }
 }

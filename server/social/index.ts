@@ -1,7 +1,7 @@
 // The social platform: groups, their messages, the audit log, and the grant check that guards the protected API.
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
-import type { Capability, Oidc } from '../oidc/index.ts';
+import type { AppFacts, Capability, Oidc } from '../oidc/index.ts';
 import type { Store } from '../store/index.ts';
 import type { SocialPageDeps } from './pages.ts';
 import { socialApiRoutes, type GroupAppActions } from './api.ts';
@@ -56,6 +56,11 @@ export function createSocial(deps: SocialDeps): Social {
       grantRevoked: (grantId) => check.forget(grantId),
       // What happened to the account itself goes into the same activity log, through the app it concerned.
       accountEvents: (event) => audit.record({ sub: event.sub, via: 'clientId' in event ? event.clientId : null, action: event.type }),
+      appDescriber: async (sub, grantsByApp) => {
+        const facts = new Map<string, AppFacts>();
+        for (const clientId of grantsByApp.keys()) facts.set(clientId, { lastActed: await audit.lastActed(sub, clientId) });
+        return facts;
+      },
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
       openapi: socialApiDescription({ grantableActions, addAppInput: groupApps.addAppInput }),
       pages: [

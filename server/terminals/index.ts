@@ -3,6 +3,7 @@
 import type { Views } from '../http/index.ts';
 import type { Capability, Oidc } from '../oidc/index.ts';
 import type { Store } from '../store/index.ts';
+import { terminalFacts } from './app_facts.ts';
 import { devicePages } from './device_pages.ts';
 import { recordTerminals, Terminals, viewTerminal, type TerminalView } from './terminals.ts';
 
@@ -33,6 +34,7 @@ export function createTerminals(deps: {
   };
   return {
     observers: [recordTerminals(terminals, deps.report)],
+    appDescriber: terminalFacts(terminals, deps.pageClients),
     pages: [devicePages({ session: oidc.session, views: deps.views, terminals, pageClients: deps.pageClients, revokeTerminal: async (id) => { await revoke(id); } })],
     terminals: { listFor: async (sub) => (await terminals.listFor(sub)).map(viewTerminal), revoke },
   };

@@ -17,14 +17,14 @@ const WORDS = {
     profile: 'Your profile', signOut: 'Yes, sign me out', wants: 'Other App wants to access your Plaza account', allow: 'Allow',
     search: 'Search apps', choose: 'Choose Poster App', confirm: 'Add Poster App to {group}?', post: 'Post messages in {group} as you',
     added: 'Poster App was added to {group}.', posted: 'Poster App posted “Sunny tomorrow” in {group} as you', consented: 'You allowed Other App to use your account',
-    removeAll: 'Remove access', revoked: 'Access revoked', group: 'Weekend Hiking', notFound: 'Page not found', console: 'Developer console',
+    removeAll: 'Remove access', revoked: 'Access revoked', group: 'Weekend Hiking', notFound: 'Page not found', console: 'Developer console', lastActed: 'Last acted',
   },
   'zh-CN': {
     signUp: '创建账号', name: '你的名字', username: '用户名', password: '密码', create: '创建账号',
     profile: '个人资料', signOut: '是，退出登录', wants: 'Other App 想要访问你的 Plaza 账号', allow: '允许',
     search: '搜索应用', choose: '选择 Poster App', confirm: '把 Poster App 添加到“{group}”？', post: '以你的身份在“{group}”发消息',
     added: 'Poster App 已添加到“{group}”。', posted: 'Poster App 以你的身份在“{group}”发了“Sunny tomorrow”', consented: '你允许了 Other App 使用你的账号',
-    removeAll: '移除访问权限', revoked: '已撤销访问', group: '周末徒步', notFound: '找不到页面', console: '开发者控制台',
+    removeAll: '移除访问权限', revoked: '已撤销访问', group: '周末徒步', notFound: '找不到页面', console: '开发者控制台', lastActed: '最近一次操作',
   },
 } as const;
 
@@ -116,6 +116,7 @@ async function walk(t: import('ava').ExecutionContext, plaza: TestServer, browse
 
   await page.goto(`${plaza.url}/account/apps`);
   t.is(await page.locator('li[data-client-id="poster"]').count(), 1, 'the bot is listed once');
+  t.regex(await page.locator('li[data-client-id="poster"]').innerText(), new RegExp(w.lastActed), 'with when it last acted');
   await checkPage(t, page, `${tag}-10-my-apps`);
   await page.locator('li[data-client-id="poster"]').getByRole('button', { name: w.removeAll }).click();
   await page.getByText(w.revoked).waitFor();

@@ -155,6 +155,7 @@ export const en = {
   'apps.devices': 'Bound to your devices',
   'apps.device': '{device}, last used {date}',
   'apps.last_acted': 'Last acted {date}',
+  'apps.h5': 'Its H5 page, last opened {date}',
 
   'activity.title': 'Activity',
   'activity.lead': 'Everything done with your account, newest first.',

@@ -156,6 +156,7 @@ export const zhCN: Record<MessageKey, string> = {
   'apps.devices': '绑定到你的设备',
   'apps.device': '{device}，最后使用于 {date}',
   'apps.last_acted': '最近一次操作：{date}',
+  'apps.h5': '它的 H5 页面，最近打开于 {date}',
 
   'activity.title': '动态',
   'activity.lead': '用你的账号做过的所有事情，最新的在前。',
