@@ -14,7 +14,7 @@ import {
 import { createOidc, type Capability, type Oidc } from './oidc/index.ts';
 import { createSocial } from './social/index.ts';
 import { createAsync, type AsyncCapability } from './async/index.ts';
-import { createActionGrants, describeAction, GRANTABLE_ACTIONS, type GroupActions } from './action_grants/index.ts';
+import { checkTriggers, createActionGrants, describeAction, GRANTABLE_ACTIONS, TRIGGERS_FIELD, TRIGGERS_SCHEMA, type GroupActions } from './action_grants/index.ts';
 import { createMiniPrograms } from './mini_programs/index.ts';
 import { createTerminals } from './terminals/index.ts';
 import { createHandoff, h5Client } from './handoff/index.ts';
@@ -63,12 +63,13 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const store = options.store ?? await openStore(config);
   const views = new Views(VIEWS_DIR, config.production, { signupOffered: config.signup === 'open' });
   const box = SecretBox.open(config.dataDir, config.secretKey);
-  const oidc = await createOidc({ config, store, views, box, staticClients: [h5Client()], report });
+  const oidc = await createOidc({ config, store, views, box, staticClients: [h5Client()], clientMetadata: { [TRIGGERS_FIELD]: { schema: TRIGGERS_SCHEMA, check: checkTriggers } }, report });
   const social = createSocial({ config, store, oidc, views });
   const { groups, messages, audit, check } = social;
   const async = createAsync({ config, store, oidc, check, groups, messages, audit, report, observeDelivery: (outcome) => metrics.deliveries.inc({ outcome }) });
-  const actions = createActionGrants({ config, store, oidc, groups, audit, callbacks: async.callbacks });
+  const actions = createActionGrants({ config, store, oidc, groups, messages, audit, callbacks: async.callbacks });
   groups.onMemberLeaving((groupId, sub) => actions.groupActions.memberLeaving(groupId, sub));
+  messages.onPosted((message) => actions.interactions.messagePosted(message));
   const miniPrograms = createMiniPrograms({ config, store, oidc, audit, views, box });
   const terminals = createTerminals({ store, oidc, views, report, pageClients: new Set([h5Client().client_id]) });
   const handoff = createHandoff({ config, store, oidc, views });
@@ -76,7 +77,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const admin = createAdmin({ config, store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.
-  const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS, describeAction), async, actions, miniPrograms, terminals, handoff, developers, admin];
+  const capabilities: Capability[] = [social.withGroupApps(actions.userActions, GRANTABLE_ACTIONS, describeAction), async, actions, miniPrograms, terminals, handoff, developers, admin];
   if (config.demoBot) capabilities.push(createDemoBot({ issuer: config.issuer, seedFile: DEMO_SEED, report }));
   for (const capability of capabilities) {
     for (const [type, handler] of Object.entries(capability.exchanges ?? {})) oidc.tokenExchange.register(type, handler);

@@ -2,7 +2,7 @@
 // oidc-provider with its in-memory adapter, and a bare Koa "hello"), and load from a separate process
 // (autocannon). Every figure is printed with its ratio to its reference, since only ratios travel between
 // machines. `--quick` is the CI smoke run; `--target <issuer> --client-id X --client-secret Y` measures
-// client_credentials against any other OIDC server.
+// client_credentials against any other OIDC server; `--peers` then measures Plaza beside Keycloak and Ory Hydra (peers.ts).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -17,6 +17,7 @@ import { createPlaza } from '../../server/plaza.ts';
 import { ACTION_TICKET_TYPE, ActionTickets } from '../../server/action_grants/index.ts';
 import { Groups } from '../../server/social/index.ts';
 import { sha256url } from '../../server/store/index.ts';
+import { runPeers } from './peers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = [process.execPath, '--disable-warning=ExperimentalWarning'];
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     'client-secret': { type: 'string' },
     connections: { type: 'string', default: '16' },
     profile: { type: 'boolean', default: false },
+    peers: { type: 'boolean', default: false },
   },
 });
 const SECONDS = args.quick ? 2 : 10;
@@ -189,11 +191,11 @@ async function main(): Promise<void> {
     const store = await createPlaza(loadConfig(env));
     await store.admin.upsertGroup({ id: 'bench', name: 'Bench' });
     await new Groups(store.store).addMember('bench', sub);
-    const tickets = new ActionTickets(store.store, 3600);
+    const tickets = new ActionTickets(store.store, { ...store.config, actionTicketTtl: 3600 });
     const ticketCount = args.quick ? 6000 : 40_000;
     const ticketVariants = [];
     for (let i = 0; i < ticketCount; i += 1) {
-      const { ticket } = await tickets.mint({ sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
+      const { ticket } = await tickets.mint({ operation: 'app.added', sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
       ticketVariants.push({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: ACTION_TICKET_TYPE });
     }
     await store.close();
@@ -279,4 +281,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+if (args.peers) await runPeers({ root: ROOT, seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, quick: args.quick });
 process.exit();

@@ -19,6 +19,6 @@ export function createAdmin(deps: AdminCapabilityDeps): AdminCapability {
   return {
     operations,
     separateApi: adminApi({ config: deps.config, oidc: deps.oidc, admin: operations, report: deps.report }),
-    openapi: adminApiDescription,
+    openapi: adminApiDescription(deps.oidc.clients.input),
   };
 }

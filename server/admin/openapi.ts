@@ -1,8 +1,8 @@
 // The OpenAPI description of /admin/api (api.ts): the CLI's operations over HTTP.
 import { json, jsonRequest, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
 import { HOST_INPUT } from '../mini_programs/index.ts';
-import { ACCOUNT_INPUT, CLIENT_INPUT, EMAIL_SCHEMA } from '../oidc/index.ts';
-import { GROUP_INPUT, SEED_FILE } from './operations.ts';
+import { ACCOUNT_INPUT, EMAIL_SCHEMA } from '../oidc/index.ts';
+import { GROUP_INPUT, seedFileSchema } from './operations.ts';
 
 const security = [{ adminToken: ['admin'] }];
 const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
@@ -25,7 +25,8 @@ function operation(operationId: string, summary: string, responses: Record<strin
   return { operationId, tags: ['admin'], summary, security, ...(requestBody ? { requestBody } : {}), responses: { ...responses, ...COMMON, ...(requestBody ? WITH_BODY : {}) } };
 }
 
-export const adminApiDescription: ApiDescription = {
+/** The admin API, whose client bodies are what registers a client: `clientInput`, with the fields capabilities define. */
+export const adminApiDescription = (clientInput: JsonSchema): ApiDescription => ({
   tags: [{ name: 'admin', description: 'Users, clients, groups, hosts, terminals and keys, for an operator' }],
   securitySchemes: {
     adminToken: {
@@ -64,7 +65,7 @@ export const adminApiDescription: ApiDescription = {
     Terminal: object(['id', 'client_id', 'app_name', 'jkt', 'user_agent', 'first_seen', 'last_used'], {
       id: string, client_id: string, app_name: string, jkt: { type: 'string', description: 'The DPoP key thumbprint' }, user_agent: string, first_seen: dateTime, last_used: dateTime,
     }),
-    SeedFile: SEED_FILE,
+    SeedFile: seedFileSchema(clientInput),
     SeedSummary: object(['users', 'clients', 'groups', 'hosts'], {
       users: object(['created', 'updated'], { created: { type: 'integer' }, updated: { type: 'integer' } }),
       clients: object(['created', 'updated', 'secrets', 'webhook_secrets'], {
@@ -94,7 +95,7 @@ export const adminApiDescription: ApiDescription = {
       post: operation('adminCreateClient', 'Registers a client, or replaces the one with the same client_id', {
         201: json('The client, with the secrets Plaza generated', schemaRef('NewClient')),
         400: problem(400, 'Invalid client metadata (`invalid_client_metadata`), or a body that is not a JSON object'),
-      }, jsonRequest(CLIENT_INPUT)),
+      }, jsonRequest(clientInput)),
     },
     '/admin/api/clients/{clientId}': {
       parameters: [path('clientId', 'A client_id')],
@@ -167,4 +168,4 @@ export const adminApiDescription: ApiDescription = {
       }, { ...jsonRequest(schemaRef('SeedFile')), required: false }),
     },
   },
-};
+});

@@ -1,7 +1,7 @@
 // What an operator can do. The CLI and the admin HTTP API both call these, so they behave the same.
-import { InputError, validator } from '../http/index.ts';
+import { InputError, validator, type JsonSchema } from '../http/index.ts';
 import { resealMeta, type SecretBox, type Store } from '../store/index.ts';
-import { ACCOUNT_INPUT, CLIENT_INPUT, isVerified, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
+import { ACCOUNT_INPUT, isVerified, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
 import { GROUP_ID_SCHEMA, type Groups } from '../social/index.ts';
 import { HOST_INPUT, type HostPlatforms, type HostView } from '../mini_programs/index.ts';
 import type { TerminalAdmin, TerminalView } from '../terminals/index.ts';
@@ -42,21 +42,22 @@ export const GROUP_INPUT = {
 type GroupInput = { id: string; name?: string; members?: string[] };
 const checkGroupInput = validator<GroupInput>(GROUP_INPUT);
 
-/** A seed file; each entry is checked whole again by what loads it. */
-export const SEED_FILE = {
-  type: 'object',
-  properties: {
-    hosts: { type: 'array', items: HOST_INPUT }, users: { type: 'array', items: ACCOUNT_INPUT },
-    clients: { type: 'array', items: CLIENT_INPUT }, groups: { type: 'array', items: GROUP_INPUT },
-  },
-};
+/** A seed file, whose clients are what registers a client; each entry is checked whole again by what loads it. */
+export function seedFileSchema(clientInput: JsonSchema): JsonSchema {
+  return {
+    type: 'object',
+    properties: {
+      hosts: { type: 'array', items: HOST_INPUT }, users: { type: 'array', items: ACCOUNT_INPUT },
+      clients: { type: 'array', items: clientInput }, groups: { type: 'array', items: GROUP_INPUT },
+    },
+  };
+}
 export interface SeedFile {
   users?: { username: string; password: string; name?: string; email?: string }[];
   clients?: Record<string, unknown>[];
   groups?: GroupInput[];
   hosts?: Record<string, unknown>[];
 }
-const checkSeedFile = validator<SeedFile>(SEED_FILE);
 
 export interface SeedSummary {
   users: { created: number; updated: number };
@@ -73,8 +74,10 @@ export class AdminOperations {
   readonly #hosts: HostPlatforms;
   readonly #terminals: TerminalAdmin;
   readonly #callbacks: { enableCallback(clientId: string): Promise<boolean> };
+  readonly #checkSeedFile: (value: unknown) => SeedFile;
 
   constructor(deps: AdminDeps) {
+    this.#checkSeedFile = validator<SeedFile>(seedFileSchema(deps.oidc.clients.input));
     this.#terminals = deps.terminals;
     this.#callbacks = deps.callbacks;
     this.#store = deps.store;
@@ -235,7 +238,7 @@ export class AdminOperations {
 
   /** Loads hosts, users, clients, then groups; running the same file again changes nothing. */
   async seed(given: unknown): Promise<SeedSummary> {
-    const file = checkSeedFile(given);
+    const file = this.#checkSeedFile(given);
     const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {}, webhook_secrets: {} }, groups: 0, hosts: 0 };
     for (const host of file.hosts ?? []) {
       await this.#hosts.upsert(host);

@@ -37,6 +37,10 @@ export interface PlazaConfig {
   /** Serves the demo bot's callback (development only; its callback is on this machine). */
   demoBot: boolean;
   actionTicketTtl: number;
+  /** An interaction's ticket, its token's lifetime (seconds) and how many requests that token may make. */
+  interactionTicketTtl: number;
+  interactionTokenTtl: number;
+  interactionMaxUses: number;
   /** Lifetime of an RFC 7591 initial access token, seconds. */
   initialAccessTokenTtl: number;
   /** Who may create an account at /account/signup: anyone, nobody, or people holding a member's invitation. */
@@ -228,6 +232,9 @@ function readConfig(env: Env): PlazaConfig {
     allowInsecureCallbacks: flag(env, 'ALLOW_INSECURE_CALLBACKS'),
     demoBot: flag(env, 'DEMO_BOT'),
     actionTicketTtl: integer(env, 'ACTION_TICKET_TTL', 300, 1),
+    interactionTicketTtl: integer(env, 'INTERACTION_TICKET_TTL', 300, 1),
+    interactionTokenTtl: integer(env, 'INTERACTION_TOKEN_TTL', 900, 1),
+    interactionMaxUses: integer(env, 'INTERACTION_MAX_USES', 5, 1),
     initialAccessTokenTtl: integer(env, 'INITIAL_ACCESS_TOKEN_TTL', 24 * 3600, 60),
     signup: signupMode(env),
     grantCacheMs: integer(env, 'GRANT_CACHE_MS', 0),

@@ -18,7 +18,7 @@ export interface ClientError {
 export type ErrorCode =
   | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce'
   | 'forbidden' | 'form_expired' | 'invalid_actions' | 'invalid_client_id' | 'invalid_client_metadata' | 'invalid_grant' | 'unknown_api' | 'user_mismatch'
-  | 'invalid_username' | 'invalid_password' | 'invalid_name';
+  | 'invalid_username' | 'invalid_password' | 'invalid_name' | 'trigger_conflict';
 
 /**
  * Every error Plaza shows a client, as is: its status, its reason when it has one, and headers (a challenge, `Allow`).

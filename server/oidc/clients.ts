@@ -3,7 +3,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { JWK } from 'jose';
-import { InputError, validator } from '../http/index.ts';
+import { InputError, validator, type JsonSchema } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
 import { modelCollection } from './adapter.ts';
 import { FAPI_PROFILES } from './client_flags.ts';
@@ -19,7 +19,7 @@ const badMetadata = (message: string) => new InputError(message, 'invalid_client
 
 export const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
-/** What registers a client: the admin API's schema, checked by `register` before oidc-provider checks the rest. */
+/** What registers a client, but the fields capabilities define (`clientInput` adds them). */
 export const CLIENT_INPUT = {
   type: 'object',
   description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_host_app_ids` (the client\'s app id at each `jwt` host), `plaza_terminal_bound`, `plaza_require_pkce`, `plaza_fapi` `plaza_first_party` (the operator marks Plaza\'s own apps; only they may hold `groups:apps`) and `plaza_resource_server` (the audiences whose tokens the client may introspect)',
@@ -29,7 +29,18 @@ export const CLIENT_INPUT = {
     plaza_resource_server: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'The API resource indicators (`<issuer>/api`) whose tokens this client may introspect' },
   },
 };
-const checkClientInput = validator<Record<string, unknown> & { client_id?: string }>(CLIENT_INPUT, { code: 'invalid_client_metadata' });
+
+/** A client metadata field a capability defines: its schema, and its whole check (the schema and any rule beyond it). */
+export interface ClientField {
+  schema: JsonSchema;
+  check: (value: unknown) => void;
+}
+
+/** What registers a client: the admin API's schema, checked by `register` before oidc-provider checks the rest. */
+export function clientInput(fields: Record<string, ClientField>): JsonSchema {
+  const plugged = Object.fromEntries(Object.entries(fields).map(([name, field]) => [name, field.schema]));
+  return { ...CLIENT_INPUT, properties: { ...CLIENT_INPUT.properties, ...plugged } };
+}
 
 export interface Registered {
   metadata: ClientMetadata;
@@ -108,9 +119,14 @@ export class Clients {
   readonly #box: SecretBox;
   /** The ids of Plaza's own clients, configured in code: oidc-provider finds those first, so a stored one would be a shadow. */
   readonly #builtIn: ReadonlySet<string>;
+  readonly #checkInput: (value: unknown) => Record<string, unknown> & { client_id?: string };
+  /** The schema `register` checks its input against, for the admin API's document. */
+  readonly input: JsonSchema;
 
-  constructor(store: Store, provider: Provider, box: SecretBox, builtIn: ReadonlySet<string>) {
+  constructor(store: Store, provider: Provider, box: SecretBox, builtIn: ReadonlySet<string>, input: JsonSchema) {
     this.#docs = modelCollection(store, 'Client');
+    this.input = input;
+    this.#checkInput = validator(input, { code: 'invalid_client_metadata' });
     this.#provider = provider;
     this.#box = box;
     this.#builtIn = builtIn;
@@ -121,7 +137,7 @@ export class Clients {
    * replaces only their own; the standing and each secret still used carry over.
    */
   async register(given: unknown, registrar: Registrar, registration: Registration = {}): Promise<Registered> {
-    const input = checkClientInput(given);
+    const input = this.#checkInput(given);
     const refusal = operatorOnlyRefusal(input, registrar);
     if (refusal) throw badMetadata(refusal);
     const clientId = input.client_id ?? newClientId();

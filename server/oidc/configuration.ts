@@ -32,6 +32,8 @@ export interface OidcSetup {
   /** oidc-provider's `features.registration.policies`: what registrations through its endpoints must obey. */
   registrationPolicies: Record<string, (ctx: KoaContextWithOIDC, properties: Record<string, unknown>) => Promise<void>>;
   newClientId: () => string;
+  /** Client metadata a capability defines, by field: each check throws with the reason a value is refused. */
+  clientMetadata: Record<string, (value: unknown) => void>;
 }
 
 export function resourceIndicators(issuer: string) {
@@ -82,6 +84,15 @@ function validateCallbackMetadata(key: string, value: unknown, allowInsecure: bo
   }
 }
 
+function validatePluggedField(check: (value: unknown) => void, value: unknown): void {
+  if (value === undefined) return;
+  try {
+    check(value);
+  } catch (err) {
+    throw new errors.InvalidClientMetadata((err as Error).message);
+  }
+}
+
 /** The request's `scope` parameter, as a list. */
 function scopeParam(ctx: KoaContextWithOIDC): string[] {
   const scope = ctx.oidc.params?.scope;
@@ -100,9 +111,14 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_description', 'plaza_hosts', 'plaza_host_app_ids', RESOURCE_SERVER_FIELD, ...CLIENT_FLAGS, FIRST_PARTY],
+      properties: [
+        'callback_uri', 'webhook_secret', 'plaza_description', 'plaza_hosts', 'plaza_host_app_ids', RESOURCE_SERVER_FIELD, ...CLIENT_FLAGS, FIRST_PARTY,
+        ...Object.keys(setup.clientMetadata),
+      ],
       validator(ctx, key, value, metadata) {
         if (key === FIRST_PARTY) return validateFirstPartyMark(ctx, value);
+        const check = setup.clientMetadata[key];
+        if (check) return validatePluggedField(check, value);
         // oidc-provider's own registration endpoints are the only callers that pass a request: developers.
         if (ctx && value !== undefined && OPERATOR_ONLY_FIELDS.some((f) => f === key)) throw new errors.InvalidClientMetadata(`${key} is set by the operator only`);
         const flag = CLIENT_FLAGS.find((f) => f === key);

@@ -15,7 +15,7 @@ import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
 import type { AppDescriber, AppFacts, GrantDescriber } from './capability.ts';
-import { Clients, newClientId, newWebhookSecret, standingOf, type ClientStanding } from './clients.ts';
+import { clientInput, Clients, newClientId, newWebhookSecret, standingOf, type ClientField, type ClientStanding } from './clients.ts';
 import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
 import { acceptPreviousClientSecret } from './previous_client_secret.ts';
@@ -39,7 +39,7 @@ import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exch
 import { tokenRateLimit } from './token_rate_limit.ts';
 
 export { ACCOUNT_INPUT, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
-export { CLIENT_ID, CLIENT_INPUT, type ClientMetadata, type ClientStanding, type Registered, type Registration } from './clients.ts';
+export { CLIENT_ID, type ClientField, type ClientMetadata, type ClientStanding, type Registered, type Registration } from './clients.ts';
 export type { SecretField } from './client_secrets.ts';
 export type { InitialAccessTokens, InitialAccessTokenView } from './registration.ts';
 export { OPERATOR_ONLY_FIELDS, type Registrar } from './operator_fields.ts';
@@ -125,6 +125,8 @@ export interface OidcDeps {
   box: SecretBox;
   /** Plaza's own clients, registered in code. */
   staticClients: ClientMetadata[];
+  /** Client metadata defined by capabilities (an app's triggers), by field. */
+  clientMetadata?: Record<string, ClientField>;
   report: (err: unknown) => void;
 }
 
@@ -156,6 +158,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       { Client: (payload) => (standingOf(payload).suspended ? undefined : providerMetadata(payload, deps.box) as never) },
       { Client: registeredClientWriter(deps.box) },
     ),
+    clientMetadata: Object.fromEntries(Object.entries(deps.clientMetadata ?? {}).map(([name, field]) => [name, field.check])),
     registrationPolicies: { [DEVELOPER_POLICY]: (ctx, properties) => developerPolicy(initialAccessTokens!, newWebhookSecret)(ctx, properties) },
     newClientId,
     keys,
@@ -183,7 +186,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
   initialAccessTokens = new InitialAccessTokens(store, provider, config.initialAccessTokenTtl);
-  const clients = new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id)));
+  const clients = new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id)), clientInput(deps.clientMetadata ?? {}));
   acceptPreviousClientSecret(provider, (clientId, secret) => clients.isPreviousClientSecret(clientId, secret));
 
   const tokenExchange = new TokenExchange(dpop);

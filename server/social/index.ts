@@ -8,6 +8,7 @@ import { socialApiRoutes, type GroupAppActions } from './api.ts';
 import { AuditLog } from './audit.ts';
 import { GrantCheck } from './grant_check.ts';
 import { Groups } from './groups.ts';
+import { CountedUses } from './counted_uses.ts';
 import { Messages } from './messages.ts';
 import { socialApiDescription } from './openapi.ts';
 import { activityPage } from './activity_page.ts';
@@ -16,9 +17,10 @@ import { socialPages } from './pages.ts';
 
 export { Groups, GROUP_ID, GROUP_ID_SCHEMA, MEMBERSHIPS, type Group, type Membership } from './groups.ts';
 export { Messages, MAX_TEXT, MESSAGES, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
+export type { CountedUses } from './counted_uses.ts';
 export { AUDIT_LOG, AuditLog, type AuditEntry } from './audit.ts';
-export { GrantCheck, ForbiddenError, GROUP_MESSAGES, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
-export type { GroupAppActions } from './api.ts';
+export { GrantCheck, ForbiddenError, GROUP_INTERACTION, GROUP_MESSAGES, type GroupInteractionDetail, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
+export type { GroupAppActions, ShareTarget } from './api.ts';
 export { userSecurity } from './openapi.ts';
 
 export interface SocialDeps {
@@ -33,6 +35,7 @@ export interface Social {
   messages: Messages;
   audit: AuditLog;
   check: GrantCheck;
+  uses: CountedUses;
   /** Its API and pages, which add apps to groups through the action grants capability (built on these groups). */
   withGroupApps(groupApps: GroupAppActions, grantableActions: string[], describeAction: SocialPageDeps['describeAction']): Capability;
 }
@@ -42,16 +45,18 @@ export function createSocial(deps: SocialDeps): Social {
   const groups = new Groups(deps.store);
   const messages = new Messages(deps.store);
   const audit = new AuditLog(deps.store);
+  const uses = new CountedUses(deps.store);
   const check = new GrantCheck({
     verifyToken: (token) => oidc.verifyAccessToken(token, oidc.resources.api),
     grantExists: oidc.grantExists,
     isMember: (groupId, sub) => groups.isMember(groupId, sub),
     dpop: oidc.dpop,
     cacheMs: config.grantCacheMs,
+    spendUse: (use) => uses.spend(use),
   });
   const social = { accounts: oidc.accounts, groups, messages, audit };
   return {
-    groups, messages, audit, check,
+    groups, messages, audit, check, uses,
     withGroupApps: (groupApps, grantableActions, describeAction) => ({
       grantRevoked: (grantId) => check.forget(grantId),
       // What happened to the account itself goes into the same activity log, through the app it concerned.
@@ -62,7 +67,7 @@ export function createSocial(deps: SocialDeps): Social {
         return facts;
       },
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
-      openapi: socialApiDescription({ grantableActions, addAppInput: groupApps.addAppInput }),
+      openapi: socialApiDescription({ grantableActions, addAppInput: groupApps.addAppInput, shareInput: groupApps.shareInput }),
       pages: [
         socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, publisherOf: oidc.publisherOf, grantableActions, describeAction }),
         activityPage({ session: oidc.session, views: deps.views, audit, groups, names: () => pageNames({ accounts: oidc.accounts, clients: oidc.clients, groups, messages }) }),

@@ -8,7 +8,7 @@ import type { Accounts, BrowserSession, Clients, Oidc } from '../oidc/index.ts';
 import type { GroupAppActions } from './api.ts';
 import type { AuditLog } from './audit.ts';
 import type { Group, Groups } from './groups.ts';
-import type { Messages } from './messages.ts';
+import type { Message, Messages } from './messages.ts';
 import { pageNames } from './names.ts';
 
 export interface SocialPageDeps {
@@ -28,6 +28,11 @@ export interface SocialPageDeps {
 }
 
 const SEARCH_RESULTS = 20;
+
+/** What an app added to a group may do there, in words: its standing actions, and responding when asked. */
+function wordsOf(app: { actions: string[]; respond?: boolean }, group: Group, t: Translate, describe: SocialPageDeps['describeAction']): string[] {
+  return [...app.actions.map((action) => describe(action, group.name, t)), ...(app.respond ? [t('group.respond', { group: group.name })] : [])];
+}
 
 export function socialPages(deps: SocialPageDeps): Router {
   const { session, views, groups, messages, audit, clients, groupApps } = deps;
@@ -73,12 +78,29 @@ export function socialPages(deps: SocialPageDeps): Router {
     const { account, group } = found;
     const t = tr(ctx);
     const names = pageNames(deps);
+    const newest = await messages.list(group.id);
+    const byId = new Map(newest.map((m) => [m.id, m]));
+    const view = async (m: Message) => {
+      const parent = m.replyTo ? byId.get(m.replyTo) : undefined;
+      // An app answering the user who asked it, as that user: say so, as chat apps do.
+      const answering = m.via && parent?.author === m.author;
+      const via = m.via ? await names.app(m.via) : '';
+      const byline = !via ? '' : !answering ? t('group.via', { app: via })
+        : m.author === account.id ? t('group.via_answering_you', { app: via }) : t('group.via_answering', { app: via, user: await names.user(m.author) });
+      return { id: m.id, author: await names.user(m.author), byline, text: m.text, at: m.createdAt, replies: [] as unknown[] };
+    };
+    // Threads: a reply under the thread of the message it answers (oldest reply first), when that message is on the page.
     const list = [];
-    for (const m of await messages.list(group.id)) {
-      list.push({ id: m.id, author: await names.user(m.author), via: m.via ? await names.app(m.via) : '', text: m.text, at: m.createdAt });
+    const threadOf = new Map<string, Awaited<ReturnType<typeof view>>>();
+    for (const m of [...newest].reverse()) {
+      const v = await view(m);
+      const thread = m.replyTo ? threadOf.get(m.replyTo) : undefined;
+      threadOf.set(m.id, thread ?? v);
+      if (thread) thread.replies.push(v);
+      else list.unshift(v);
     }
     const apps = (await groupApps.listApps(group.id, account.id)).map((a) => ({
-      ...a, words: a.actions.map((action) => deps.describeAction(action, group.name, t)),
+      ...a, words: wordsOf(a, group, t, deps.describeAction),
     }));
     const query = typeof ctx.query.q === 'string' ? ctx.query.q.slice(0, 100) : '';
     const notice = async (param: unknown, key: 'group.added' | 'group.removed') => {
@@ -89,7 +111,7 @@ export function socialPages(deps: SocialPageDeps): Router {
     };
     views.page(ctx, 'group', {
       title: group.name, group, messages: list, apps, csrf: csrfToken(ctx), query,
-      candidates: await candidates(group, account.id, query),
+      candidates: await candidates(group, account.id, query), shareTargets: await groupApps.shareTargets(group.id),
       notice: await notice(ctx.query.added, 'group.added') || await notice(ctx.query.removed, 'group.removed'),
     });
   });
@@ -106,6 +128,7 @@ export function socialPages(deps: SocialPageDeps): Router {
     views.page(ctx, 'add_app', {
       title: t('group.confirm_title', { app: app.name, group: group.name }), group, app, csrf: csrfToken(ctx),
       actions: deps.grantableActions.map((action) => ({ action, words: deps.describeAction(action, group.name, t), checked: action === 'messages:post' })),
+      respond: t('group.respond', { group: group.name }),
     });
   });
 
@@ -125,9 +148,17 @@ export function socialPages(deps: SocialPageDeps): Router {
     const actions = formField(ctx, 'actions');
     const added = await groupApps.addApp({
       sub: found.account.id, groupId: found.group.id, clientId: formField(ctx, 'client_id'),
-      actions: typeof actions === 'string' ? [actions] : actions ?? [], via: null,
+      actions: typeof actions === 'string' ? [actions] : actions ?? [], respond: formField(ctx, 'respond') === 'true', via: null,
     });
     seeOther(ctx, groupPath(found.group, `?added=${encodeURIComponent(added.client_id)}`));
+  });
+
+  router.post('/groups/:id/messages/:messageId/share', async (ctx) => {
+    verifyCsrf(ctx);
+    const found = await member(ctx);
+    if (!found) return;
+    await groupApps.share({ sub: found.account.id, groupId: found.group.id, messageId: ctx.params.messageId, clientId: formField(ctx, 'client_id'), via: null });
+    seeOther(ctx, groupPath(found.group));
   });
 
   router.post('/groups/:id/apps/:clientId/remove', async (ctx) => {

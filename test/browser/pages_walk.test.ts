@@ -18,6 +18,7 @@ const WORDS = {
     search: 'Search apps', choose: 'Choose Poster App', confirm: 'Add Poster App to {group}?', post: 'Post messages in {group} as you',
     added: 'Poster App was added to {group}.', posted: 'Poster App posted “Sunny tomorrow” in {group} as you', consented: 'You allowed Other App to use your account',
     removeAll: 'Remove access', revoked: 'Access revoked', group: 'Weekend Hiking', notFound: 'Page not found', console: 'Developer console', lastActed: 'Last acted',
+    respond: 'Answer when a member of {group} asks it',
   },
   'zh-CN': {
     signUp: '创建账号', name: '你的名字', username: '用户名', password: '密码', create: '创建账号',
@@ -25,6 +26,7 @@ const WORDS = {
     search: '搜索应用', choose: '选择 Poster App', confirm: '把 Poster App 添加到“{group}”？', post: '以你的身份在“{group}”发消息',
     added: 'Poster App 已添加到“{group}”。', posted: 'Poster App 以你的身份在“{group}”发了“Sunny tomorrow”', consented: '你允许了 Other App 使用你的账号',
     removeAll: '移除访问权限', revoked: '已撤销访问', group: '周末徒步', notFound: '找不到页面', console: '开发者控制台', lastActed: '最近一次操作',
+    respond: '在“{group}”有成员召唤它时回应',
   },
 } as const;
 
@@ -95,6 +97,8 @@ async function walk(t: import('ava').ExecutionContext, plaza: TestServer, browse
   await page.getByRole('link', { name: w.choose }).click();
   await page.getByRole('heading', { name: fill(w.confirm) }).waitFor();
   t.true(await page.getByRole('checkbox', { name: fill(w.post) }).isChecked());
+  const respond = page.getByRole('checkbox', { name: fill(w.respond) });
+  t.false(await respond.isChecked(), '"respond when asked" is a choice of its own, off unless chosen');
   await checkPage(t, page, `${tag}-07-add-app-confirm`);
   const hook = receiver.next();
   await page.keyboard.press('Enter');

@@ -63,15 +63,31 @@ async function open() {
   if (!res.ok) throw new Error(`Could not read the messages (${res.status}).`);
   const messages = await res.json();
   const list = document.getElementById('messages');
-  for (const m of messages) {
+  // Threads: a reply goes under the message it answers when that message is shown, oldest reply first.
+  const shown = new Map();
+  for (const m of [...messages].reverse()) {
     const li = document.createElement('li');
+    li.dataset.messageId = m.id;
     const text = document.createElement('p');
     text.textContent = m.text;
     const when = document.createElement('span');
     when.className = 'hint';
     when.textContent = m.created_at.replace('T', ' ').slice(0, 16);
     li.append(when, text);
-    list.append(li);
+    const parent = m.reply_to ? shown.get(m.reply_to) : undefined;
+    if (parent) {
+      let replies = parent.querySelector(':scope > ul.replies');
+      if (!replies) {
+        replies = document.createElement('ul');
+        replies.className = 'replies';
+        parent.append(replies);
+      }
+      replies.append(li);
+      shown.set(m.id, parent);
+    } else {
+      list.prepend(li);
+      shown.set(m.id, li);
+    }
   }
   status.textContent = messages.length ? `${messages.length} message(s)` : 'No messages yet.';
   document.body.dataset.ready = 'true';
