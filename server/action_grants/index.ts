@@ -6,21 +6,22 @@ import type { PlazaConfig } from '../config/index.ts';
 import type { Capability, Oidc } from '../oidc/index.ts';
 import type { AuditLog, GroupAppActions, Groups, Messages } from '../social/index.ts';
 import type { Store } from '../store/index.ts';
+import { describeAction, describeInteraction } from './action_words.ts';
 import { GroupActions } from './group_actions.ts';
 import { GroupApps } from './group_apps.ts';
 import { Interactions } from './interactions.ts';
 import { ACTION_TICKET_TYPE, INTERACTION_TICKET_TYPE } from './operations.ts';
+import { commandIn } from './triggers.ts';
 import { detailsOf, redeemTicketHandler } from './redeem_ticket.ts';
 import { ActionTickets } from './tickets.ts';
 
 export { GRANTABLE_ACTIONS, type GroupActions, type GroupAppView } from './group_actions.ts';
+export { describeAction } from './action_words.ts';
 export { ACTION_TICKET_TYPE, INTERACTION_TICKET_TYPE, OPERATIONS, type OperationName } from './operations.ts';
 export { checkTriggers, TRIGGERS_FIELD, TRIGGERS_SCHEMA, type Triggers } from './triggers.ts';
 export type { Interactions } from './interactions.ts';
 /** For tooling (the benchmark) that needs many tickets without the webhook round trip. */
 export { ACTION_TICKETS, ActionTickets, type ActionTicket } from './tickets.ts';
-
-const ACTION_WORDS: Record<string, string> = { 'messages:post': 'post messages', 'messages:read': 'read messages' };
 
 export interface ActionGrantsDeps {
   config: Pick<PlazaConfig, 'actionTicketTtl' | 'interactionTicketTtl' | 'interactionTokenTtl' | 'interactionMaxUses'>;
@@ -39,9 +40,6 @@ export interface ActionGrantsCapability extends Capability {
   userActions: GroupAppActions;
 }
 
-const sentence = (words: string) => words.replace(/^./, (c) => c.toUpperCase());
-const clock = (epochSeconds: unknown) => new Date(Number(epochSeconds) * 1000).toISOString().slice(11, 16);
-
 /** Builds the capability and what it plugs into the OP: the ticket exchanges, the token claims, the words on My apps. */
 export function createActionGrants(deps: ActionGrantsDeps): ActionGrantsCapability {
   const { groups } = deps;
@@ -50,6 +48,10 @@ export function createActionGrants(deps: ActionGrantsDeps): ActionGrantsCapabili
   const groupActions = new GroupActions({ ...deps, apps, tickets });
   const interactions = new Interactions({ ...deps, apps, tickets });
   const redeem = { ...deps, apps, tickets };
+  const commandOf = async (groupId: string, messageId: string) => {
+    const message = await deps.messages.get(groupId, messageId);
+    return message && commandIn(message.text)?.name;
+  };
   return {
     groupActions,
     interactions,
@@ -68,15 +70,15 @@ export function createActionGrants(deps: ActionGrantsDeps): ActionGrantsCapabili
       const grant = await apps.grant(grantId);
       return grant && { act: { sub: grant.clientId }, authorization_details: detailsOf(grant) };
     },
-    async grantDescriber(grantIds) {
+    async grantDescriber(grantIds, t) {
       const words = new Map<string, string[]>();
       for (const id of grantIds) {
         const grant = await apps.grant(id);
         if (!grant) continue;
         const group = (await groups.get(grant.groupId))?.name ?? grant.groupId;
-        words.set(id, [grant.inReplyTo === undefined
-          ? sentence(`${grant.actions.map((a) => ACTION_WORDS[a] ?? a).join(' and ')} in ${group}, as you`)
-          : `Answer your ${grant.operation ?? 'message'} in ${group}, as you: at most ${grant.maxUses} replies, until ${clock((grant.expiresAt ?? 0) / 1000)} UTC`]);
+        words.set(id, grant.inReplyTo === undefined
+          ? grant.actions.map((action) => describeAction(action, group, t))
+          : [describeInteraction({ operation: grant.operation, command: await commandOf(grant.groupId, grant.inReplyTo), group, maxUses: grant.maxUses ?? 0, expiresAt: grant.expiresAt ?? 0 }, t)]);
       }
       return words;
     },

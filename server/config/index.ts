@@ -43,6 +43,8 @@ export interface PlazaConfig {
   interactionMaxUses: number;
   /** Lifetime of an RFC 7591 initial access token, seconds. */
   initialAccessTokenTtl: number;
+  /** Who may create an account at /account/signup: anyone, nobody, or people holding a member's invitation. */
+  signup: SignupMode;
   /** How long the API may trust that a grant still exists before asking the store again, ms. Other processes see a revocation only after this. */
   grantCacheMs: number;
   dpopIatWindow: number;
@@ -174,6 +176,16 @@ function refuseInsecureProduction(config: PlazaConfig): PlazaConfig {
   return config;
 }
 
+export const SIGNUP_MODES = ['open', 'closed', 'invite'] as const;
+export type SignupMode = (typeof SIGNUP_MODES)[number];
+
+/** Open by default in development, closed by default in production. */
+function signupMode(env: Env): SignupMode {
+  const value = env.SIGNUP || (env.NODE_ENV === 'production' ? 'closed' : 'open');
+  if (!(SIGNUP_MODES as readonly string[]).includes(value)) throw new ConfigError('SIGNUP must be open, closed or invite');
+  return value as SignupMode;
+}
+
 export function loadConfig(env: Env = process.env): PlazaConfig {
   const config = refuseInsecureProduction(readConfig(env));
   // The demo bot is registered with an http callback on this machine, which only these settings let Plaza call.
@@ -224,6 +236,7 @@ function readConfig(env: Env): PlazaConfig {
     interactionTokenTtl: integer(env, 'INTERACTION_TOKEN_TTL', 900, 1),
     interactionMaxUses: integer(env, 'INTERACTION_MAX_USES', 5, 1),
     initialAccessTokenTtl: integer(env, 'INITIAL_ACCESS_TOKEN_TTL', 24 * 3600, 60),
+    signup: signupMode(env),
     grantCacheMs: integer(env, 'GRANT_CACHE_MS', 0),
     dpopIatWindow: integer(env, 'DPOP_IAT_WINDOW', 60, 1),
     dpopRequireNonce: flag(env, 'DPOP_REQUIRE_NONCE'),

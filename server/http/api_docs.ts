@@ -21,7 +21,7 @@ export function apiDocsPage(openApiPath: string): string {
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Plaza API reference</title>
-  <link rel="icon" href="data:,">
+  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="${VIEWER_PREFIX}/swagger-ui.css">
 </head>
 <body>

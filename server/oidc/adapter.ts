@@ -29,7 +29,7 @@ export function modelCollection(store: Store, model: string) {
 function indexesFor(model: string): IndexSpec[] {
   const indexes: IndexSpec[] = [];
   if (GRANTABLE.has(model)) indexes.push({ field: 'grantId' });
-  if (model === 'Session') indexes.push({ field: 'uid', unique: true });
+  if (model === 'Session') indexes.push({ field: 'uid', unique: true }, { field: 'accountId' });
   if (model === 'DeviceCode') indexes.push({ field: 'userCode', unique: true });
   if (model === 'Grant') indexes.push({ field: 'accountId' });
   // A developer's apps are found by their owner (the console's list).

@@ -1,19 +1,20 @@
 // The OpenID Provider: oidc-provider configured on Plaza's store, with Plaza's accounts, pages and keys.
-// Capabilities plug in through `tokenExchange`, `addTokenClaims`, `addGrantDescriber` and `onGrantRevoked`, which
+// Capabilities plug in through `tokenExchange`, `addTokenClaims`, `addGrantDescriber`, `addAppDescriber` and `onGrantRevoked`, which
 // plaza.ts calls with what each capability's factory returns (a `Capability`).
 import Provider, { type ClientMetadata } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { PlazaConfig } from '../config/index.ts';
-import type { Views } from '../http/index.ts';
+import { errorView, tr, type Views } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
+import { AccountEvents, type AccountEventListener } from './account_events.ts';
 import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
-import type { GrantDescriber } from './capability.ts';
+import type { AppDescriber, AppFacts, GrantDescriber } from './capability.ts';
 import { clientInput, Clients, newClientId, newWebhookSecret, standingOf, type ClientField, type ClientStanding } from './clients.ts';
 import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
@@ -21,6 +22,7 @@ import { acceptPreviousClientSecret } from './previous_client_secret.ts';
 import { DEVELOPER_POLICY, developerPolicy, InitialAccessTokens, registeredClientWriter, registrationObserver } from './registration.ts';
 import { apiResourceServer, buildConfiguration, resourceIndicators, type OidcSetup, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
+import { Invitations } from './invitations.ts';
 import { introspectJwt } from './introspect_jwt.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
@@ -54,7 +56,8 @@ export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
 export type { BrowserSession } from './session.ts';
-export type { Capability, GrantDescriber } from './capability.ts';
+export type { AppDescriber, AppFacts, Capability, GrantDescriber } from './capability.ts';
+export type { AccountEvent, AccountEventListener } from './account_events.ts';
 export { Accounts, Clients };
 
 export interface Oidc {
@@ -83,9 +86,12 @@ export interface Oidc {
   apiTokens: ApiTokenIssuer;
   addTokenClaims(source: TokenClaimSource): void;
   addGrantDescriber(describer: GrantDescriber): void;
+  addAppDescriber(describer: AppDescriber): void;
   /** Revokes a grant and every token issued under it, and tells every listener. */
   revokeGrant(grantId: string): Promise<void>;
   onGrantRevoked(listener: (grantId: string) => void | Promise<void>): void;
+  /** Told of sign-ups, consents, removed access and password changes, for the user's activity. */
+  onAccountEvent(listener: AccountEventListener): void;
   /** Revokes every grant a client holds (when it is removed). */
   revokeClientGrants(clientId: string): Promise<number>;
   /** Whether a grant still exists (was neither revoked nor expired) and its client may still use it (is not suspended). */
@@ -112,7 +118,7 @@ export function isVerified(standing: ClientStanding): boolean {
 }
 
 export interface OidcDeps {
-  config: OidcSetup['config'] & Pick<PlazaConfig, 'dpopIatWindow' | 'cookieKeys' | 'loginThrottle' | 'tokenRate' | 'initialAccessTokenTtl'>;
+  config: OidcSetup['config'] & Pick<PlazaConfig, 'dpopIatWindow' | 'cookieKeys' | 'loginThrottle' | 'tokenRate' | 'initialAccessTokenTtl' | 'signup'>;
   store: Store;
   views: Views;
   /** Seals client and webhook secrets, keys and cookie keys at rest. */
@@ -135,6 +141,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   // The registration policy needs the initial access tokens, which need the provider this configuration builds.
   let initialAccessTokens: InitialAccessTokens | undefined;
   const grantDescribers: GrantDescriber[] = [];
+  const appDescribers: AppDescriber[] = [];
   const revocationListeners: ((grantId: string) => void | Promise<void>)[] = [];
   const revoke = async (grantId: string) => {
     await revokeGrant(store, grantId);
@@ -156,10 +163,22 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     newClientId,
     keys,
     cookieKeys: await loadCookieKeys(store, deps.box, config.cookieKeys),
+    // oidc-provider's own pages, in the language the request asked for; an error offers the way back to the app.
     pages: {
-      error: (ctx, out) => views.page(ctx, 'error', { title: 'Something went wrong', error: out.error, description: out.error_description ?? '' }, ctx.status),
-      logout: (ctx, form) => views.page(ctx, 'logout', { title: 'Sign out', form, host: ctx.host }),
-      loggedOut: (ctx) => views.page(ctx, 'logged_out', { title: 'Signed out', client: ctx.oidc.client?.clientName ?? '' }),
+      error: (ctx, out) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        const client = ctx.oidc?.client;
+        const app = client ? { name: client.clientName ?? client.clientId, url: client.clientUri } : undefined;
+        views.page(ctx, 'error', errorView(ctx, { status: ctx.status, code: out.error, message: out.error_description, app }), ctx.status);
+      },
+      logout: (ctx, form) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        views.page(ctx, 'logout', { title: tr(ctx)('logout.title'), form, host: ctx.host });
+      },
+      loggedOut: (ctx) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        views.page(ctx, 'logged_out', { title: tr(ctx)('logged_out.title'), client: ctx.oidc.client?.clientName ?? '' });
+      },
     },
   });
   const builtInClients = [accountClient(config.issuer), ...deps.staticClients];
@@ -195,20 +214,37 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const website = typeof metadata?.client_uri === 'string' ? URL.parse(metadata.client_uri)?.hostname : undefined;
     return { developer, website, verified: isVerified(standing) };
   };
+  const throttle = new LoginThrottle(store, config.loginThrottle);
+  const invitations = new Invitations(store);
+  const events = new AccountEvents();
   const routers = [
     postRequestRoutes([provider.pathFor('authorization'), provider.pathFor('end_session')]),
     interactionRoutes({
-      provider, accounts, views,
-      throttle: new LoginThrottle(store, config.loginThrottle),
+      provider, accounts, views, throttle,
       firstPartyClients: new Set([ACCOUNT_CLIENT_ID]),
       publisherOf,
+      signup: config.signup, invitations, events,
     }),
     accountRoutes({
-      provider, store, session, views, revokeGrant: revoke,
-      async describeGrants(grantIds) {
+      provider, store, accounts, session, views, throttle, signup: config.signup, invitations, events, revokeGrant: revoke,
+      async describeGrants(grantIds, t) {
         const all = new Map<string, string[]>();
         for (const describe of grantDescribers) {
-          for (const [id, words] of await describe(grantIds)) all.set(id, [...all.get(id) ?? [], ...words]);
+          for (const [id, words] of await describe(grantIds, t)) all.set(id, [...all.get(id) ?? [], ...words]);
+        }
+        return all;
+      },
+      async describeApps(sub, grantsByApp, t) {
+        const all = new Map<string, AppFacts>();
+        for (const describe of appDescribers) {
+          for (const [clientId, facts] of await describe(sub, grantsByApp, t)) {
+            const known = all.get(clientId) ?? {};
+            all.set(clientId, {
+              devices: [...known.devices ?? [], ...facts.devices ?? []],
+              pageVisited: Math.max(known.pageVisited ?? 0, facts.pageVisited ?? 0) || undefined,
+              lastActed: Math.max(known.lastActed ?? 0, facts.lastActed ?? 0) || undefined,
+            });
+          }
         }
         return all;
       },
@@ -232,8 +268,10 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },
+    addAppDescriber: (describer) => { appDescribers.push(describer); },
     revokeGrant: revoke,
     onGrantRevoked: (listener) => { revocationListeners.push(listener); },
+    onAccountEvent: (listener) => events.listen(listener),
     revokeClientGrants,
   };
 }

@@ -225,12 +225,25 @@ test.serial('the user sees it and stops it: Activity shows the operation and eac
   const browser = new Browser();
   await codeFor(server, WEB, {}, { browser, ...ALICE });
   const activity = await (await browser.fetch(`${server.url}/account/activity`)).text();
-  t.regex(activity, /interaction\.created/);
-  t.regex(activity, new RegExp(`interaction\\.replied[\\s\\S]*answering ${posted.id} \\(use 1 of 5\\)`));
+  t.regex(activity, /You asked Weather Bot with \/weather in Weekend Hiking: “\/weather Kyiv”/);
+  t.regex(activity, /Weather Bot answered “Kyiv: 18°C” in Weekend Hiking as you \(reply 1 of 5\)[^<]*<a href="\/groups\/hiking#m-[^"]+"/);
+  t.regex(activity, new RegExp(`href="/groups/hiking#m-${posted.id}"`), 'the operation links to the message that asked');
+  t.regex(activity, /Weather Bot may answer your message in Weekend Hiking as you, up to 5 times/);
   const grantId = String(decodeJwt(token).grant_id);
   const apps = await (await browser.fetch(`${server.url}/account/apps`)).text();
-  t.regex(apps, /Answer your command in Weekend Hiking, as you: at most 5 replies/);
+  t.regex(apps, /Answer your \/weather command in Weekend Hiking: up to 5 replies, until \d\d:\d\d UTC/);
   t.true(apps.includes(grantId));
+  // The group page threads the reply under the message and says whom it answers, in either language.
+  const group = await (await browser.fetch(`${server.url}/groups/hiking`)).text();
+  t.regex(group, new RegExp(`data-message-id="${posted.id}"[\\s\\S]*<ul class="replies">[\\s\\S]*via Weather Bot, answering you[\\s\\S]*Kyiv: 18°C`));
+  t.regex(await (await browser.fetch(`${server.url}/groups/hiking`, { headers: { 'accept-language': 'zh-CN' } })).text(), /通过 Weather Bot，回应你/);
+  // The same in Chinese: the grant and the interaction's sentences in the reader's language.
+  const zh = { headers: { 'accept-language': 'zh-CN' } };
+  t.regex(await (await browser.fetch(`${server.url}/account/apps`, zh)).text(), /回复你在“Weekend Hiking”的 \/weather 命令：最多 5 条回复，截至 \d\d:\d\d UTC/);
+  const zhActivity = await (await browser.fetch(`${server.url}/account/activity`, zh)).text();
+  t.regex(zhActivity, /你在“Weekend Hiking”用 \/weather 召唤了 Weather Bot：“\/weather Kyiv”/);
+  t.regex(zhActivity, /Weather Bot 以你的身份在“Weekend Hiking”回复了“Kyiv: 18°C”（第 1 次，共 5 次）/);
+  t.regex(zhActivity, /Weather Bot 可以以你的身份在“Weekend Hiking”回复你的消息，最多 5 次/);
   t.is((await browser.postForm(`${server.url}/account/apps/${grantId}/revoke`, { _csrf: csrfOf(apps) })).status, 303);
   t.is((await api(server, 'POST', '/groups/hiking/messages', token, { text: 'after revoking', reply_to: posted.id })).status, 401);
   const after = await api(server, 'GET', '/groups/hiking/apps', t.context.alice);

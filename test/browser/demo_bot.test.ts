@@ -29,10 +29,12 @@ test('seed demo, sign in, add Demo Bot to the group: its post appears "via Demo 
   await page.getByLabel('Password').fill('alice-demo-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Weekend Hiking' }).waitFor();
-  await page.getByLabel('App').selectOption({ label: 'Demo Bot' });
-  await page.getByRole('checkbox', { name: 'messages:post' }).check();
-  await page.getByRole('button', { name: 'Add app to this group' }).click();
-  await page.getByText('Demo Bot may messages:post here as you.').waitFor();
+  await page.getByLabel('Search apps').fill('demo bot');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('link', { name: 'Choose Demo Bot' }).click();
+  await page.getByRole('checkbox', { name: 'Post messages in Weekend Hiking as you' }).check();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByText('Demo Bot was added to Weekend Hiking. It may now: Post messages in Weekend Hiking as you.').waitFor();
 
   // "A moment later": the page is reloaded until the post is there, a bounded number of times.
   const post = page.locator('ul.messages li', { hasText: 'Hello from Demo Bot!' });

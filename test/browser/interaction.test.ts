@@ -41,12 +41,19 @@ test('"/weather Berlin" on the group page: the bot answers under the message, vi
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Weekend Hiking' }).waitFor();
 
-  await page.getByLabel('App').selectOption({ label: 'Weather Bot' });
-  await page.getByRole('checkbox', { name: 'messages:post' }).uncheck();
-  await page.getByRole('checkbox', { name: /respond when asked/ }).check();
+  // Add app: search, choose, and on the confirmation let it answer when asked instead of posting at any time.
+  await page.getByLabel('Search apps').fill('weather');
+  await page.keyboard.press('Enter');
+  await page.getByRole('link', { name: 'Choose Weather Bot' }).click();
+  await page.getByRole('heading', { name: 'Add Weather Bot to Weekend Hiking?' }).waitFor();
+  await page.getByRole('checkbox', { name: 'Post messages in Weekend Hiking as you' }).uncheck();
+  await page.getByRole('checkbox', { name: /^Answer when a member of Weekend Hiking asks it/ }).check();
   await screenshot(page, '50-group-let-bot-respond');
-  await page.getByRole('button', { name: 'Add app to this group' }).click();
-  await page.getByText('Weather Bot responds when a member asks it, answering once as them.').waitFor();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByRole('status').filter({ hasText: /Weather Bot was added to Weekend Hiking\. It may now: Answer when a member of Weekend Hiking asks it/ }).waitFor();
+  const listed = page.locator('ul.apps > li[data-client-id="weather"]');
+  t.regex(await listed.innerText(), /Answer when a member of Weekend Hiking asks it/);
+  t.notRegex(await listed.innerText(), /Post messages/, 'no standing action was granted');
 
   await page.getByLabel('New message').fill('/weather Berlin');
   await page.getByRole('button', { name: 'Post' }).click();
@@ -65,12 +72,20 @@ test('"/weather Berlin" on the group page: the bot answers under the message, vi
   t.is(await page.getByText('Buy my weather app!').count(), 0);
   await screenshot(page, '51-group-bot-answer');
 
+  // Sharing a message with the bot from the page is the share trigger: one more interaction.created, for that message.
+  const shared = receiver.next();
+  await thread.getByRole('button', { name: 'Share' }).first().click();
+  const shareHook = await shared;
+  const shareEvent = new Webhook(weather.webhook_secret).verify(shareHook.body, shareHook.headers as Record<string, string>) as { type: string; data: Record<string, any> };
+  t.is(shareEvent.data.trigger.type, 'share');
+  t.is(shareEvent.data.message.id, event.data.message.id);
+
   await page.goto(`${plaza.url}/account/apps`);
-  await page.getByText(/Answer your command in Weekend Hiking, as you/).waitFor();
+  await page.getByText(/Answer your \/weather command in Weekend Hiking: up to 5 replies, until \d\d:\d\d UTC/).waitFor();
   await screenshot(page, '52-my-apps-interaction-grant');
   await page.goto(`${plaza.url}/account/activity`);
-  await page.getByRole('cell', { name: 'interaction.replied' }).first().waitFor();
-  t.true(await page.getByRole('cell', { name: 'interaction.created' }).first().isVisible());
+  await page.getByText('Weather Bot answered “Berlin: 21°C and sunny” in Weekend Hiking as you (reply 1 of 5)').waitFor();
+  t.true(await page.getByText('You asked Weather Bot with /weather in Weekend Hiking: “/weather Berlin”').isVisible());
   await screenshot(page, '53-activity-interaction');
   t.deepEqual(plaza.serverErrors, []);
 });
