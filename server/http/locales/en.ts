@@ -262,7 +262,6 @@ export const en = {
   'group.confirm_lasts': 'This lasts until you remove the app from this group, remove its access on My apps, or leave the group.',
   'group.confirm_allow': 'Allow',
   'group.confirm_cancel': 'Cancel',
-  'group.pick_one': 'Choose at least one thing the app may do.',
   'group.not_offered': 'That app cannot be added to groups.',
 } as const;
 

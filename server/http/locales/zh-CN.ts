@@ -263,6 +263,5 @@ export const zhCN: Record<MessageKey, string> = {
   'group.confirm_lasts': '在你把它从本群移除、在“我的应用”中移除它的权限或退出本群之前，这一授权一直有效。',
   'group.confirm_allow': '允许',
   'group.confirm_cancel': '取消',
-  'group.pick_one': '请至少选择一项应用可以做的事。',
   'group.not_offered': '这个应用不能添加到群组。',
 };
