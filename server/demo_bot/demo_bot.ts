@@ -3,9 +3,8 @@
 // over HTTP, as any app would, and posts. Development only (DEMO_BOT=1); its registration is the demo seed's.
 import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import { Webhook } from 'standardwebhooks';
-import { HttpError, type Report } from '../http/index.ts';
+import { HttpError, textBody, type Report } from '../http/index.ts';
 
 const DEMO_BOT_ID = 'demo-bot';
 const DEMO_BOT_HOOK = '/demo/bot/hooks';
@@ -28,16 +27,6 @@ export function registrationIn(seedFile: string): Registration {
   return registration;
 }
 
-async function rawBody(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, `the request body may be at most ${MAX_BODY} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 async function answerOf(res: Response, what: string): Promise<Record<string, unknown>> {
   const body = await res.json().catch(() => ({})) as Record<string, unknown>;
@@ -65,7 +54,7 @@ export function demoBotRoutes(deps: { issuer: string; registration: Registration
   }
 
   return new Router().post(DEMO_BOT_HOOK, async (ctx) => {
-    const body = await rawBody(ctx);
+    const body = await textBody(ctx.req, MAX_BODY);
     let event: { type?: string; data?: ActionGranted };
     try {
       event = webhook.verify(body, ctx.headers as Record<string, string>) as typeof event;

@@ -19,7 +19,7 @@ export {
 } from './i18n.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
 export { validator } from './validate.ts';
-export { IncompleteBody, peekBody } from './peek_body.ts';
+export { IncompleteBody, peekBody, textBody } from './peek_body.ts';
 export {
   checkTarget, checkUrl, requestChecked, MAX_RESPONSE_BYTES, OutboundRefused, OutboundTimeout, type OutboundOptions, type OutboundResponse,
 } from './outbound.ts';
