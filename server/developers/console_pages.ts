@@ -2,10 +2,12 @@
 // and the initial access tokens for registering apps from code (RFC 7591). Every form carries a CSRF token.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { csrfToken, formBody, formText, HttpError, InputError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
+import {
+  csrfToken, formBody, formText, HttpError, InputError, type MessageKey, seeOther, tr, type Translate, verifyCsrf, type Views,
+} from '../http/index.ts';
 import type { Account, Oidc, SecretField } from '../oidc/index.ts';
 import type { Delivery } from '../async/index.ts';
-import { APP_KINDS } from './app_kinds.ts';
+import { APP_KINDS, type AppKind } from './app_kinds.ts';
 import { GRACE_PERIODS, type AppFields, type DeveloperApps, type OwnedApp } from './developer_apps.ts';
 import type { SecretReveals, ShownSecrets, Viewer } from './secret_reveals.ts';
 
@@ -31,6 +33,11 @@ function fieldsOf(ctx: Context): AppFields {
   };
 }
 
+/** A kind of app in the reader's language: the catalogue has `dev.kind.<id>` and `dev.kind.<id>.summary` for each. */
+function kindIn(t: Translate, kind: AppKind): AppKind {
+  return { ...kind, label: t(`dev.kind.${kind.id}` as MessageKey), summary: t(`dev.kind.${kind.id}.summary` as MessageKey) };
+}
+
 const isoMinute = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16);
 
 function viewDelivery(d: Delivery) {
@@ -43,14 +50,14 @@ function viewDelivery(d: Delivery) {
   };
 }
 
-function viewApp(app: OwnedApp) {
+function viewApp(t: Translate, app: OwnedApp) {
   const m = app.metadata;
   const jwks = (m.jwks as { keys?: Record<string, unknown>[] } | undefined)?.keys ?? [];
   const encryptionKey = jwks.find((k) => k.use === 'enc');
   return {
     clientId: m.client_id,
     name: String(m.client_name ?? m.client_id),
-    kind: app.kind,
+    kind: app.kind && kindIn(t, app.kind),
     description: String(m.plaza_description ?? ''),
     website: String(m.client_uri ?? ''),
     redirectUris: ((m.redirect_uris as string[] | undefined) ?? []).join('\n'),
@@ -91,11 +98,12 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
   }
 
   async function renderConsole(ctx: Context, account: Account, extra: { error?: string; form?: Partial<AppFields> & { kind?: string }; shown?: ShownSecrets; shownAlready?: boolean; status?: number } = {}) {
+    const t = tr(ctx);
     views.page(ctx, 'developers', {
-      title: 'Developer console',
+      title: t('dev.title'),
       user: account.name,
-      apps: (await apps.list(account.id)).map(viewApp),
-      kinds: APP_KINDS,
+      apps: (await apps.list(account.id)).map((app) => viewApp(t, app)),
+      kinds: APP_KINDS.map((kind) => kindIn(t, kind)),
       tokens: await initialAccessTokens.listFor(account.id),
       registrationEndpoint: `${deps.issuer}/reg`,
       form: extra.form ?? {},
@@ -112,7 +120,7 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
     views.page(ctx, 'developer_app', {
       title: String(app.metadata.client_name ?? clientId),
       issuer: deps.issuer,
-      app: viewApp(app),
+      app: viewApp(tr(ctx), app),
       deliveries: (await apps.deliveries(account.id, clientId)).map(viewDelivery),
       // client_secret_jwt assertions are checked against the current secret only: no grace can be promised.
       graces: app.metadata.token_endpoint_auth_method === 'client_secret_jwt' ? ['now'] : Object.keys(GRACE_PERIODS),

@@ -132,11 +132,13 @@ async function walk(t: import('ava').ExecutionContext, plaza: TestServer, browse
     await page.goto(`${plaza.url}${path}`);
     await checkPage(t, page, `${tag}-12${path.replaceAll('/', '-')}`);
   }
-  // The developer console, in English for now, is one step away in the account menu and fits the same layout.
+  // The developer console is one step away in the account menu, in the reader's language, and fits the same layout.
   await page.locator('details.account-menu summary').click();
   await page.getByRole('link', { name: w.console }).click();
   await page.waitForURL((url) => url.pathname === '/developers');
-  t.is(await page.locator('main').getAttribute('lang'), 'en');
+  t.is(await page.locator('main').getAttribute('lang'), null, 'the console is no longer marked English inside the page');
+  t.is(await page.locator('html').getAttribute('lang'), locale);
+  await page.getByRole('heading', { level: 1, name: w.console }).waitFor();
   await checkPage(t, page, `${tag}-12-developers`);
   const missing = await page.goto(`${plaza.url}/nope`);
   t.is(missing?.status(), 404);

@@ -202,3 +202,35 @@ test('an app on client_secret_jwt is rotated with no grace, since its assertions
   t.is((await appForm(server, alice, `${page}/secrets/client-secret/rotate`, { grace: 'now' })).status, 303);
   t.deepEqual(server.serverErrors, []);
 });
+
+test('the console answers in the reader\'s language: Chinese for Accept-Language zh-CN, English otherwise', async (t) => {
+  const { server, receiver } = await setUp(t);
+  const alice = await signInToConsole(server, ALICE);
+  const bot = await createApp(server, alice, { kind: 'bot', name: 'Trail Bot', callback_uri: receiver.url });
+  const zh = { headers: { 'accept-language': 'zh-CN,zh;q=0.9' } };
+
+  const english = await (await alice.browser.fetch(`${server.url}/developers`)).text();
+  t.regex(english, /<html lang="en">/);
+  t.regex(english, /Signed in as <strong>Alice/);
+  t.regex(english, /Bot with action grants/);
+  t.regex(english, /Create app/);
+
+  const front = await alice.browser.fetch(`${server.url}/developers`, zh);
+  t.is(front.headers.get('content-language'), 'zh-CN');
+  const chinese = await front.text();
+  t.regex(chinese, /<html lang="zh-CN">/);
+  t.notRegex(chinese, /<main[^>]* lang="en"/, 'no part of the console is marked English any more');
+  t.regex(chinese, /<h1>开发者控制台<\/h1>/);
+  t.regex(chinese, /当前登录：<strong>Alice/, 'the name keeps its markup inside the translated sentence');
+  t.regex(chinese, /带操作授权的机器人/);
+  t.regex(chinese, /创建应用/);
+  t.regex(chinese, /<code>registration_access_token<\/code>/);
+  t.notRegex(chinese, /Signed in as|Create app|Your apps|dev\.kind/);
+
+  const appPage = await (await alice.browser.fetch(`${server.url}/developers/apps/${bot.clientId}`, zh)).text();
+  t.regex(appPage, /凭据/);
+  t.regex(appPage, /轮换客户端密钥/);
+  t.regex(appPage, /24h 内/);
+  t.notRegex(appPage, /Credentials|Rotate client secret|Delete this app/);
+  t.deepEqual(server.serverErrors, []);
+});
