@@ -17,6 +17,10 @@ const USAGE = `usage: npm run -s admin -- <command> [options] [--json]
   clients add --metadata '<RFC 7591 JSON>'      (or --file metadata.json)
   clients list
   clients remove <client_id>
+  apps list                                     (every client with its owner, verified and suspended)
+  apps suspend <client_id>                      (its tokens stop working at once; apps unsuspend <client_id> lifts it)
+  apps verify <client_id>                       (users no longer see "unverified app"; apps unverify <client_id>)
+  registration token [--owner USERNAME]         (an RFC 7591 initial access token for one registration at /reg)
   groups add --id G [--name N] [--member USERNAME ...]
   groups list
   groups remove-member --id G --member USERNAME
@@ -45,6 +49,7 @@ const { values: opts, positionals } = parseArgs({
     file: { type: 'string' },
     id: { type: 'string' },
     member: { type: 'string', multiple: true },
+    owner: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -119,6 +124,23 @@ async function run(): Promise<void> {
         if (!removed) throw new UsageError(`no client ${arg}`);
         return print({ removed: arg }, () => `removed client ${arg}`);
       }
+      case 'apps list': {
+        const apps = await admin.listApps();
+        return print(apps, () => table(apps as never, ['client_id', 'client_name', 'registrar', 'owner', 'kind', 'verified', 'suspended']));
+      }
+      case 'apps suspend':
+      case 'apps unsuspend':
+      case 'apps verify':
+      case 'apps unverify': {
+        if (!arg) throw new UsageError(`apps ${action} needs a client_id`);
+        const done = action.endsWith('suspend') ? await admin.suspendClient(arg, action === 'suspend') : await admin.verifyClient(arg, action === 'verify');
+        if (!done) throw new UsageError(`no client ${arg}`);
+        return print({ client_id: arg, done: action }, () => `${action}: ${arg}`);
+      }
+      case 'registration token': {
+        const token = await admin.createInitialAccessToken(opts.owner);
+        return print(token, () => `initial access token (shown once, registers one client at ${config.issuer}/reg, expires ${token.expires_at}):\n${token.token}`);
+      }
       case 'groups add': {
         const group = await admin.upsertGroup({ id: opts.id, name: opts.name, members: opts.member ?? [] });
         return print(group, () => `group ${group.id} (${group.name}): ${group.members.join(', ') || 'no members'}`);
@@ -178,7 +200,7 @@ async function run(): Promise<void> {
       }
       case 'seed': {
         if (!action) throw new UsageError('seed needs a file');
-        const summary = await admin.seed(await readJson(action) as never);
+        const summary = await admin.seed(await readJson(action));
         return print(summary, () => [
           `users: ${summary.users.created} created, ${summary.users.updated} updated`,
           `clients: ${summary.clients.created} created, ${summary.clients.updated} updated`,

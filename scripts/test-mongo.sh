@@ -4,6 +4,8 @@
 # Go module proxy into .cache/ once and starts it on a free loopback port. Without Go, it says so and skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Node.js and ava, also when this script is run directly rather than through npm.
+export PATH="$PWD/node_modules/.bin:$PATH"
 
 FERRETDB_VERSION=v1.24.2
 BIN=.cache/go/bin/ferretdb

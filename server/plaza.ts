@@ -14,13 +14,17 @@ import {
 import { createOidc, type Capability, type Oidc } from './oidc/index.ts';
 import { createSocial } from './social/index.ts';
 import { createAsync, type AsyncCapability } from './async/index.ts';
-import { createActionGrants, GRANTABLE_ACTIONS, type GroupActions } from './action_grants/index.ts';
+import { checkTriggers, createActionGrants, describeAction, GRANTABLE_ACTIONS, TRIGGERS_FIELD, TRIGGERS_SCHEMA, type GroupActions } from './action_grants/index.ts';
 import { createMiniPrograms } from './mini_programs/index.ts';
 import { createTerminals } from './terminals/index.ts';
 import { createHandoff, h5Client } from './handoff/index.ts';
 import { createAdmin, type AdminOperations } from './admin/index.ts';
+import { createDevelopers } from './developers/index.ts';
+import { createDemoBot } from './demo_bot/index.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../views', import.meta.url));
+/** `npm run seed:demo` loads it; the demo bot takes its registration from it. */
+const DEMO_SEED = fileURLToPath(new URL('../scripts/demo-seed.json', import.meta.url));
 
 export interface Plaza {
   config: PlazaConfig;
@@ -57,26 +61,31 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
   const metrics = createMetrics();
   const report: Report = options.report ?? ((err, ctx) => (ctx?.state?.log ?? logger).error({ err }, 'unexpected error'));
   const store = options.store ?? await openStore(config);
-  const views = new Views(VIEWS_DIR, config.production);
+  const views = new Views(VIEWS_DIR, config.production, { signupOffered: config.signup === 'open' });
   const box = SecretBox.open(config.dataDir, config.secretKey);
-  const oidc = await createOidc({ config, store, views, box, staticClients: [h5Client()], report });
+  const oidc = await createOidc({ config, store, views, box, staticClients: [h5Client()], clientMetadata: { [TRIGGERS_FIELD]: { schema: TRIGGERS_SCHEMA, check: checkTriggers } }, report });
   const social = createSocial({ config, store, oidc, views });
   const { groups, messages, audit, check } = social;
   const async = createAsync({ config, store, oidc, check, groups, messages, audit, report, observeDelivery: (outcome) => metrics.deliveries.inc({ outcome }) });
-  const actions = createActionGrants({ config, store, oidc, groups, audit, callbacks: async.callbacks });
+  const actions = createActionGrants({ config, store, oidc, groups, messages, audit, callbacks: async.callbacks });
   groups.onMemberLeaving((groupId, sub) => actions.groupActions.memberLeaving(groupId, sub));
+  messages.onPosted((message) => actions.interactions.messagePosted(message));
   const miniPrograms = createMiniPrograms({ config, store, oidc, audit, views, box });
-  const terminals = createTerminals({ store, oidc, views, report });
+  const terminals = createTerminals({ store, oidc, views, report, pageClients: new Set([h5Client().client_id]) });
   const handoff = createHandoff({ config, store, oidc, views });
-  const admin = createAdmin({ store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
+  const developers = createDevelopers({ config, store, box, oidc, deliveries: async.deliveries, views });
+  const admin = createAdmin({ config, store, box, oidc, groups, hosts: miniPrograms.platforms, terminals: terminals.terminals, callbacks: async.deliveries, report });
 
   // What Plaza is: the OP, and these capabilities plugged into it. Their order is the order of their routes.
-  const capabilities: Capability[] = [social.withGroupApps(actions.groupActions, GRANTABLE_ACTIONS), async, actions, miniPrograms, terminals, handoff, admin];
+  const capabilities: Capability[] = [social.withGroupApps(actions.userActions, GRANTABLE_ACTIONS, describeAction), async, actions, miniPrograms, terminals, handoff, developers, admin];
+  if (config.demoBot) capabilities.push(createDemoBot({ issuer: config.issuer, seedFile: DEMO_SEED, report }));
   for (const capability of capabilities) {
     for (const [type, handler] of Object.entries(capability.exchanges ?? {})) oidc.tokenExchange.register(type, handler);
     if (capability.tokenClaims) oidc.addTokenClaims(capability.tokenClaims);
     if (capability.grantDescriber) oidc.addGrantDescriber(capability.grantDescriber);
+    if (capability.appDescriber) oidc.addAppDescriber(capability.appDescriber);
     if (capability.grantRevoked) oidc.onGrantRevoked(capability.grantRevoked);
+    if (capability.accountEvents) oidc.onAccountEvent(capability.accountEvents);
   }
   const openApi = openApiDocument(config.issuer, capabilities.flatMap((c) => c.openapi ?? []));
   const app = assembleApp(oidc.provider, {
@@ -91,7 +100,7 @@ export async function createPlaza(config: PlazaConfig, options: PlazaOptions = {
       ...capabilities.flatMap((c) => c.separateApi ?? []),
       jsonApi('/api', [openApiRoutes(openApi), ...capabilities.flatMap((c) => c.api ?? [])], report),
     ],
-    pages: [siteRoutes(views, { issuer: config.issuer, demo: !config.production }), ...oidc.routers, ...capabilities.flatMap((c) => c.pages ?? [])],
+    pages: [siteRoutes(views, { issuer: config.issuer, demo: !config.production, viewer: (ctx) => oidc.session.current(ctx) }), ...oidc.routers, ...capabilities.flatMap((c) => c.pages ?? [])],
     observers: [...capabilities.flatMap((c) => c.observers ?? []), ...oidc.observers],
   });
   oidc.provider.on('grant.success', (ctx) => metrics.tokensIssued.inc({ grant_type: String(ctx.oidc.params?.grant_type ?? 'unknown') }));

@@ -15,6 +15,8 @@ export async function runProcess(what: string, start: (config: PlazaConfig) => P
     };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);
+    // Started by a supervisor over IPC (a test, a process manager): stop cleanly when it goes away, never outlive it.
+    if (process.channel) process.once('disconnect', shutdown);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${what} cannot start: ${err.message}`);

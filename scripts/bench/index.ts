@@ -4,9 +4,9 @@
 // (autocannon). Every scenario runs once per round, in interleaved rounds; each figure is the median over the
 // rounds, with the CPU time the server spent per request, and its ratio to its reference, since only ratios
 // travel between machines. `--quick` is the CI smoke run; `--target <issuer> --client-id X --client-secret Y` measures
-// client_credentials against any other OIDC server.
+// client_credentials against any other OIDC server; `--peers` then measures Plaza beside Keycloak and Ory Hydra (peers.ts).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { randomUUID, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
@@ -16,7 +16,10 @@ import { parseArgs, promisify } from 'node:util';
 import { CompactEncrypt, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { loadConfig } from '../../server/config/index.ts';
 import { createPlaza } from '../../server/plaza.ts';
-import { ActionTickets } from '../../server/action_grants/index.ts';
+import { ACTION_TICKET_TYPE, ActionTickets } from '../../server/action_grants/index.ts';
+import { Groups } from '../../server/social/index.ts';
+import { sha256url } from '../../server/store/index.ts';
+import { runPeers } from './peers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = [process.execPath, '--disable-warning=ExperimentalWarning'];
@@ -31,6 +34,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
+    peers: { type: 'boolean', default: false },
   },
 });
 const SECONDS = args.quick ? 2 : 5;
@@ -250,22 +254,21 @@ async function main(): Promise<void> {
     const perRound = args.quick ? 4000 : 10_000;
     const store = await createPlaza(loadConfig(env));
     await store.admin.upsertGroup({ id: 'bench', name: 'Bench' });
-    const groups = store.store.collection<{ id: string; groupId: string; sub: string; joinedAt: number }>({ name: 'memberships', indexes: [{ field: 'groupId' }, { field: 'sub' }] });
-    await groups.put({ id: `bench:${sub}`, groupId: 'bench', sub, joinedAt: Date.now() });
-    const tickets = new ActionTickets(store.store, 3600);
+    await new Groups(store.store).addMember('bench', sub);
+    const tickets = new ActionTickets(store.store, { ...store.config, actionTicketTtl: 3600 });
     const ticketRounds: Record<string, string>[][] = [];
     for (let r = 0; r < (runs('ticket_redemption') ? ROUNDS : 0); r += 1) {
       const list = [];
       for (let i = 0; i < perRound; i += 1) {
-        const { ticket } = await tickets.mint({ sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
-        list.push({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: 'urn:plaza:token-type:action-ticket' });
+        const { ticket } = await tickets.mint({ operation: 'app.added', sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
+        list.push({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: ACTION_TICKET_TYPE });
       }
       ticketRounds.push(list);
     }
     await store.close();
 
     const messagesUrl = `${issuer}/api/groups/bench/messages`;
-    const ath = createHash('sha256').update(bound.access_token).digest('base64url');
+    const ath = sha256url(bound.access_token);
     const proofs = async (htm: string, n: number, body?: string) => Promise.all(Array.from({ length: n }, async () => ({
       headers: { authorization: `DPoP ${bound.access_token}`, dpop: await proof(htm, messagesUrl, { ath }) }, ...(body ? { body } : {}),
     })));
@@ -396,4 +399,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+if (args.peers) await runPeers({ root: ROOT, seconds: SECONDS, warmupSeconds: WARMUP, connections: CONNECTIONS, quick: args.quick });
 process.exit();

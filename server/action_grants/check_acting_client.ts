@@ -4,7 +4,7 @@ import { isFirstParty, type Oidc } from '../oidc/index.ts';
 import { ForbiddenError } from '../social/index.ts';
 
 /** `via` is the client the user acts through (null on Plaza's pages); `clientId` the app being added or removed. */
-export async function checkActingClient(oidc: Oidc, via: string | null, clientId: unknown): Promise<void> {
+export async function checkActingClient(oidc: Pick<Oidc, 'clients'>, via: string | null, clientId: unknown): Promise<void> {
   if (via === null) return;
   if (via === clientId) throw new ForbiddenError('an app cannot add or remove itself: the user does that on Plaza');
   if (!isFirstParty(await oidc.clients.get(via))) {

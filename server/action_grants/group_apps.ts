@@ -1,21 +1,20 @@
-// Apps a user added to a group, and the grants those additions led to.
+// Apps a user added to a group, and the grants those additions, and the interactions with them, led to.
 import type { Doc, Store } from '../store/index.ts';
+import type { GrantTerms } from './tickets.ts';
 
 export interface GroupApp extends Doc {
   groupId: string;
   sub: string;
   clientId: string;
+  /** Standing actions: what the app may do there as this user at any time. */
   actions: string[];
+  /** "Respond when asked": the app's triggers work in this group, for any member. */
+  respond?: boolean;
   addedAt: number;
 }
 
-/** A grant created by redeeming an action ticket: what the app may do, where, for whom. */
-export interface ActionGrant extends Doc {
-  sub: string;
-  clientId: string;
-  groupId: string;
-  actions: string[];
-}
+/** A grant created by redeeming a ticket: what the app may do, where, for whom. */
+export interface ActionGrant extends Doc, GrantTerms {}
 
 const idOf = (groupId: string, sub: string, clientId: string) => `${groupId}:${sub}:${clientId}`;
 
@@ -25,7 +24,7 @@ export class GroupApps {
 
   constructor(store: Store) {
     this.#apps = store.collection<GroupApp>({ name: 'group_apps', indexes: [{ field: 'groupId' }, { field: 'sub' }] });
-    this.#grants = store.collection<ActionGrant>({ name: 'action_grants', indexes: [{ field: 'sub' }] });
+    this.#grants = store.collection<ActionGrant>({ name: 'action_grants', indexes: [{ field: 'sub' }, { field: 'clientId' }] });
   }
 
   async add(input: Omit<GroupApp, 'id' | 'addedAt'>): Promise<GroupApp> {
@@ -36,6 +35,12 @@ export class GroupApps {
 
   async listFor(groupId: string, sub: string): Promise<GroupApp[]> {
     return (await this.#apps.find({ sub }, { orderBy: { field: 'addedAt' } })).filter((a) => a.groupId === groupId);
+  }
+
+  /** The apps some member let respond when asked in the group, the earliest added first, each once. */
+  async respondersIn(groupId: string): Promise<string[]> {
+    const apps = await this.#apps.find({ groupId }, { orderBy: { field: 'addedAt' } });
+    return [...new Set(apps.filter((a) => a.respond).map((a) => a.clientId))];
   }
 
   async remove(groupId: string, sub: string, clientId: string): Promise<boolean> {
@@ -59,9 +64,16 @@ export class GroupApps {
     return (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId).map((g) => g.clientId);
   }
 
+  /** The interaction grants the app holds in the group, whoever asked; their records go too. */
+  async takeInteractionGrants(groupId: string, clientId: string): Promise<string[]> {
+    const grants = (await this.#grants.find({ clientId, groupId })).filter((g) => g.inReplyTo !== undefined);
+    for (const g of grants) await this.#grants.delete(g.id);
+    return grants.map((g) => g.id);
+  }
+
   /** Grant ids the app holds for this group and user, but those `keep` accepts; their records go too. */
-  async takeGrants(groupId: string, sub: string, clientId: string, keep: (actions: string[]) => boolean = () => false): Promise<string[]> {
-    const grants = (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId && g.clientId === clientId && !keep(g.actions));
+  async takeGrants(groupId: string, sub: string, clientId: string, keep: (terms: GrantTerms) => boolean = () => false): Promise<string[]> {
+    const grants = (await this.#grants.find({ sub })).filter((g) => g.groupId === groupId && g.clientId === clientId && !keep(g));
     for (const g of grants) await this.#grants.delete(g.id);
     return grants.map((g) => g.id);
   }

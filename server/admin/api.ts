@@ -1,24 +1,32 @@
 // The admin HTTP API: the CLI's operations over HTTP, for a client-credentials token with the `admin` scope.
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { HttpError, jsonApi, jsonBody, type Report } from '../http/index.ts';
+import { HttpError, InputError, jsonApi, jsonBody, type Report } from '../http/index.ts';
 import { ADMIN_SCOPE, checkTokenBinding, InsufficientScopeError, presentedToken, type Oidc } from '../oidc/index.ts';
+import type { PlazaConfig } from '../config/index.ts';
 import type { AdminOperations } from './operations.ts';
 
-function requireAdminToken(oidc: Oidc): Middleware {
+export interface AdminApiDeps {
+  config: Pick<PlazaConfig, 'issuer'>;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'checkTokenLive' | 'dpop'>;
+  admin: AdminOperations;
+  report: Report;
+}
+
+function requireAdminToken({ config, oidc }: AdminApiDeps): Middleware {
   return async (ctx, next) => {
     const authorization = ctx.get('authorization') || undefined;
     const presented = presentedToken(authorization);
     const claims = await oidc.verifyAccessToken(presented.token, oidc.resources.admin);
     if (!claims.scope?.split(' ').includes(ADMIN_SCOPE)) throw new InsufficientScopeError(ADMIN_SCOPE);
     await oidc.checkTokenLive(claims);
-    await checkTokenBinding(oidc.dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${oidc.provider.issuer}${ctx.path}` });
+    await checkTokenBinding(oidc.dpop, presented, claims, { authorization, dpop: ctx.headers.dpop, method: ctx.method, url: `${config.issuer}${ctx.path}` });
     ctx.state.adminClient = claims.client_id;
     await next();
   };
 }
 
-export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Report }): Middleware {
+export function adminApi(deps: AdminApiDeps): Middleware {
   const { admin } = deps;
   const router = new Router({ prefix: '/admin/api' });
 
@@ -37,14 +45,27 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
     if (!await admin.removeClient(ctx.params.clientId)) throw new HttpError(404, 'no such client');
     ctx.status = 204;
   });
+  router.get('/apps', async (ctx) => { ctx.body = await admin.listApps(); });
+  for (const [action, change] of [['suspend', (id: string) => admin.suspendClient(id, true)], ['unsuspend', (id: string) => admin.suspendClient(id, false)],
+    ['verify', (id: string) => admin.verifyClient(id, true)], ['unverify', (id: string) => admin.verifyClient(id, false)]] as const) {
+    router.post(`/clients/:clientId/${action}`, async (ctx) => {
+      if (!await change(ctx.params.clientId)) throw new HttpError(404, 'no such client');
+      ctx.status = 204;
+    });
+  }
+  router.post('/initial-access-tokens', async (ctx) => {
+    const owner = ctx.request.body === undefined ? undefined : jsonBody(ctx).owner;
+    if (owner !== undefined && typeof owner !== 'string') throw new InputError('owner must be a username');
+    ctx.status = 201;
+    ctx.body = await admin.createInitialAccessToken(owner);
+  });
   router.post('/clients/:clientId/callback/enable', async (ctx) => {
     ctx.body = { client_id: ctx.params.clientId, was_disabled: await admin.enableCallback(ctx.params.clientId) };
   });
   router.get('/groups', async (ctx) => { ctx.body = await admin.listGroups(); });
   router.post('/groups', async (ctx) => {
-    const b = jsonBody(ctx);
     ctx.status = 201;
-    ctx.body = await admin.upsertGroup({ id: b.id, name: b.name, members: b.members });
+    ctx.body = await admin.upsertGroup(jsonBody(ctx));
   });
   router.delete('/groups/:id/members/:username', async (ctx) => {
     if (!await admin.removeMember(ctx.params.id, ctx.params.username)) throw new HttpError(404, 'no such member');
@@ -65,7 +86,7 @@ export function adminApi(deps: { oidc: Oidc; admin: AdminOperations; report: Rep
     ctx.body = await admin.addHost(jsonBody(ctx));
   });
   router.post('/keys/rotate', async (ctx) => { ctx.body = await admin.rotateKeys(); });
-  router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx) as never); });
+  router.post('/seed', async (ctx) => { ctx.body = await admin.seed(jsonBody(ctx)); });
 
-  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps.oidc)]);
+  return jsonApi('/admin/api', [router], deps.report, [requireAdminToken(deps)]);
 }

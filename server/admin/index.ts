@@ -1,7 +1,6 @@
 // The operator's capability: the CLI's operations, and the same operations as a JSON API under /admin/api.
-import type { Report } from '../http/index.ts';
 import type { Capability } from '../oidc/index.ts';
-import { adminApi } from './api.ts';
+import { adminApi, type AdminApiDeps } from './api.ts';
 import { adminApiDescription } from './openapi.ts';
 import { AdminOperations, type AdminDeps } from './operations.ts';
 
@@ -11,11 +10,15 @@ export interface AdminCapability extends Capability {
   operations: AdminOperations;
 }
 
-export function createAdmin(deps: AdminDeps & { report: Report }): AdminCapability {
+export interface AdminCapabilityDeps extends Omit<AdminDeps, 'oidc'>, Pick<AdminApiDeps, 'config' | 'report'> {
+  oidc: AdminDeps['oidc'] & AdminApiDeps['oidc'];
+}
+
+export function createAdmin(deps: AdminCapabilityDeps): AdminCapability {
   const operations = new AdminOperations(deps);
   return {
     operations,
-    separateApi: adminApi({ oidc: deps.oidc, admin: operations, report: deps.report }),
-    openapi: adminApiDescription,
+    separateApi: adminApi({ config: deps.config, oidc: deps.oidc, admin: operations, report: deps.report }),
+    openapi: adminApiDescription(deps.oidc.clients.input),
   };
 }

@@ -1,8 +1,8 @@
 // The OpenAPI description of /admin/api (api.ts): the CLI's operations over HTTP.
 import { json, jsonRequest, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
-import { HOST_ID, HOST_JWT_ALGS } from '../mini_programs/index.ts';
-import { CLIENT_ID, EMAIL_SCHEMA, FAPI_PROFILES } from '../oidc/index.ts';
-import { GROUP_ID_SCHEMA } from '../social/index.ts';
+import { HOST_INPUT } from '../mini_programs/index.ts';
+import { ACCOUNT_INPUT, EMAIL_SCHEMA } from '../oidc/index.ts';
+import { GROUP_INPUT, seedFileSchema } from './operations.ts';
 
 const security = [{ adminToken: ['admin'] }];
 const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
@@ -25,42 +25,8 @@ function operation(operationId: string, summary: string, responses: Record<strin
   return { operationId, tags: ['admin'], summary, security, ...(requestBody ? { requestBody } : {}), responses: { ...responses, ...COMMON, ...(requestBody ? WITH_BODY : {}) } };
 }
 
-const CLIENT_INPUT: JsonSchema = {
-  type: 'object',
-  description: 'RFC 7591 client metadata (`client_id` and secrets are generated when absent), plus Plaza\'s `callback_uri`, `webhook_secret`, `plaza_hosts`, `plaza_host_app_ids` (the client\'s app id at each `jwt` host), `plaza_terminal_bound`, `plaza_require_pkce`, `plaza_fapi` `plaza_first_party` (the operator marks Plaza\'s own apps; only they may hold `groups:apps`) and `plaza_resource_server` (the audiences whose tokens the client may introspect)',
-  properties: {
-    client_id: { type: 'string', pattern: CLIENT_ID.source },
-    plaza_terminal_bound: { type: 'boolean' }, plaza_require_pkce: { type: 'boolean' }, plaza_fapi: { enum: [...FAPI_PROFILES] },
-    plaza_resource_server: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'The API resource indicators (`<issuer>/api`) whose tokens this client may introspect' },
-  },
-};
-
-const HOST_INPUT: JsonSchema = {
-  type: 'object', required: ['id', 'kind'],
-  properties: {
-    id: { type: 'string', pattern: HOST_ID.source },
-    kind: { enum: ['code2session', 'jwt'] },
-    platform: { type: 'string', minLength: 1, maxLength: 64 },
-    timeout_ms: { type: 'integer', minimum: 100, maximum: 10_000 },
-    url: { type: 'string', format: 'uri' }, app_id: string, app_secret: string,
-    issuer: string, jwks_uri: { type: 'string', format: 'uri' }, audience: string, algorithms: { type: 'array', minItems: 1, items: { enum: HOST_JWT_ALGS } },
-  },
-};
-
-const USER_INPUT: JsonSchema = {
-  type: 'object', required: ['username', 'password'],
-  properties: {
-    username: { type: 'string', description: '1-64 lowercase letters, digits, "_", "." or "-" (trimmed and lowercased)' }, password: { type: 'string', minLength: 8, maxLength: 1024 }, name: string,
-    email: { ...EMAIL_SCHEMA, description: 'The user\'s email address, given to apps with the `email` scope as not verified' },
-  },
-};
-
-const GROUP_INPUT: JsonSchema = {
-  type: 'object', required: ['id'],
-  properties: { id: GROUP_ID_SCHEMA, name: string, members: { type: 'array', items: { type: 'string', description: 'A username' } } },
-};
-
-export const adminApiDescription: ApiDescription = {
+/** The admin API, whose client bodies are what registers a client: `clientInput`, with the fields capabilities define. */
+export const adminApiDescription = (clientInput: JsonSchema): ApiDescription => ({
   tags: [{ name: 'admin', description: 'Users, clients, groups, hosts, terminals and keys, for an operator' }],
   securitySchemes: {
     adminToken: {
@@ -80,6 +46,17 @@ export const adminApiDescription: ApiDescription = {
       type: 'object', required: ['client_id'],
       properties: { client_id: string, client_secret: { type: 'string', description: 'Only when Plaza generated it: shown this once' }, webhook_secret: { type: 'string', description: 'Only when Plaza generated it: shown this once' } },
     },
+    App: object(['client_id', 'registrar', 'verified', 'suspended'], {
+      client_id: string, client_name: string,
+      registrar: { enum: ['operator', 'developer'], description: 'Who registered it: the operator, or a developer (console or RFC 7591)' },
+      owner: { type: 'string', description: 'The owning developer\'s username' },
+      kind: { type: 'string', description: 'The kind chosen in the developer console' },
+      verified: { type: 'boolean', description: 'Registered by the operator, or marked verified; users see an "unverified app" notice otherwise' },
+      suspended: { type: 'boolean', description: 'Its tokens are refused everywhere and it gets no new ones' },
+    }),
+    InitialAccessToken: object(['token', 'expires_at'], {
+      token: { type: 'string', description: 'Shown this once; registers one client at `/reg` (RFC 7591)' }, expires_at: dateTime, owner: string,
+    }),
     Group: object(['id', 'name', 'members'], { id: string, name: string, members: { type: 'array', items: { type: 'string', description: 'A username' } } }),
     Host: object(['id', 'kind', 'platform', 'timeout_ms'], {
       id: string, kind: { enum: ['code2session', 'jwt'] }, platform: string, timeout_ms: { type: 'integer' },
@@ -88,13 +65,7 @@ export const adminApiDescription: ApiDescription = {
     Terminal: object(['id', 'client_id', 'app_name', 'jkt', 'user_agent', 'first_seen', 'last_used'], {
       id: string, client_id: string, app_name: string, jkt: { type: 'string', description: 'The DPoP key thumbprint' }, user_agent: string, first_seen: dateTime, last_used: dateTime,
     }),
-    SeedFile: {
-      type: 'object',
-      properties: {
-        hosts: { type: 'array', items: HOST_INPUT }, users: { type: 'array', items: USER_INPUT },
-        clients: { type: 'array', items: CLIENT_INPUT }, groups: { type: 'array', items: GROUP_INPUT },
-      },
-    },
+    SeedFile: seedFileSchema(clientInput),
     SeedSummary: object(['users', 'clients', 'groups', 'hosts'], {
       users: object(['created', 'updated'], { created: { type: 'integer' }, updated: { type: 'integer' } }),
       clients: object(['created', 'updated', 'secrets', 'webhook_secrets'], {
@@ -111,7 +82,7 @@ export const adminApiDescription: ApiDescription = {
       get: operation('adminListUsers', 'Every user', { 200: json('The users', arrayOf('Account')) }),
       post: operation('adminCreateUser', 'Creates a user', {
         201: json('The user', schemaRef('Account')), 400: problem(400, 'Bad input, or the user exists already'),
-      }, jsonRequest(USER_INPUT)),
+      }, jsonRequest(ACCOUNT_INPUT)),
     },
     '/admin/api/users/{username}/terminals': {
       parameters: [path('username', 'A username')],
@@ -124,13 +95,37 @@ export const adminApiDescription: ApiDescription = {
       post: operation('adminCreateClient', 'Registers a client, or replaces the one with the same client_id', {
         201: json('The client, with the secrets Plaza generated', schemaRef('NewClient')),
         400: problem(400, 'Invalid client metadata (`invalid_client_metadata`), or a body that is not a JSON object'),
-      }, jsonRequest(CLIENT_INPUT)),
+      }, jsonRequest(clientInput)),
     },
     '/admin/api/clients/{clientId}': {
       parameters: [path('clientId', 'A client_id')],
       delete: operation('adminRemoveClient', 'Removes the client and revokes every grant it holds', {
         204: { description: 'Removed' }, 404: problem(404, 'No such client'),
       }),
+    },
+    '/admin/api/apps': {
+      get: operation('adminListApps', 'Every client with its owner, whether it is verified and whether it is suspended', { 200: json('The apps', arrayOf('App')) }),
+    },
+    '/admin/api/clients/{clientId}/suspend': {
+      parameters: [path('clientId', 'A client_id')],
+      post: operation('adminSuspendClient', 'Suspends the client: every token it holds is refused at once, and it authenticates nowhere', { 204: { description: 'Done' }, 404: problem(404, 'No such client') }),
+    },
+    '/admin/api/clients/{clientId}/unsuspend': {
+      parameters: [path('clientId', 'A client_id')],
+      post: operation('adminUnsuspendClient', 'Lifts a suspension', { 204: { description: 'Done' }, 404: problem(404, 'No such client') }),
+    },
+    '/admin/api/clients/{clientId}/verify': {
+      parameters: [path('clientId', 'A client_id')],
+      post: operation('adminVerifyClient', 'Marks the client verified: users no longer see the "unverified app" notice', { 204: { description: 'Done' }, 404: problem(404, 'No such client') }),
+    },
+    '/admin/api/clients/{clientId}/unverify': {
+      parameters: [path('clientId', 'A client_id')],
+      post: operation('adminUnverifyClient', 'Takes the verified mark back', { 204: { description: 'Done' }, 404: problem(404, 'No such client') }),
+    },
+    '/admin/api/initial-access-tokens': {
+      post: operation('adminCreateInitialAccessToken', 'Creates an RFC 7591 initial access token for one registration, owned by a user when `owner` names one', {
+        201: json('The token', schemaRef('InitialAccessToken')), 400: problem(400, 'No such user'),
+      }, { ...jsonRequest(object([], { owner: { type: 'string', description: 'The username of the developer who will own the app' } })), required: false }),
     },
     '/admin/api/clients/{clientId}/callback/enable': {
       parameters: [path('clientId', 'A client_id')],
@@ -173,4 +168,4 @@ export const adminApiDescription: ApiDescription = {
       }, { ...jsonRequest(schemaRef('SeedFile')), required: false }),
     },
   },
-};
+});

@@ -1,19 +1,31 @@
 // What an operator can do. The CLI and the admin HTTP API both call these, so they behave the same.
-import { InputError } from '../http/index.ts';
+import { InputError, validator, type JsonSchema } from '../http/index.ts';
 import { resealMeta, type SecretBox, type Store } from '../store/index.ts';
-import { rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
-import type { Groups } from '../social/index.ts';
-import type { HostPlatforms, HostView } from '../mini_programs/index.ts';
+import { ACCOUNT_INPUT, isVerified, rotateKeys, viewAccount, type AccountView, type ClientMetadata, type Oidc } from '../oidc/index.ts';
+import { GROUP_ID_SCHEMA, type Groups } from '../social/index.ts';
+import { HOST_INPUT, type HostPlatforms, type HostView } from '../mini_programs/index.ts';
 import type { TerminalAdmin, TerminalView } from '../terminals/index.ts';
 
 export interface AdminDeps {
   store: Store;
   box: SecretBox;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'accounts' | 'clients' | 'revokeClientGrants' | 'initialAccessTokens'>;
   groups: Groups;
   hosts: HostPlatforms;
   terminals: TerminalAdmin;
   callbacks: { enableCallback(clientId: string): Promise<boolean> };
+}
+
+/** A client as the operator sees it: who owns it, and what the operator decided about it. */
+export interface AppView {
+  client_id: string;
+  client_name?: string;
+  registrar: 'operator' | 'developer';
+  /** The owning developer's username. */
+  owner?: string;
+  kind?: string;
+  verified: boolean;
+  suspended: boolean;
 }
 
 export interface GroupView {
@@ -22,10 +34,28 @@ export interface GroupView {
   members: string[];
 }
 
+/** What creates a group or renames it and adds members: the admin API's schema, and what `upsertGroup` checks. */
+export const GROUP_INPUT = {
+  type: 'object', required: ['id'],
+  properties: { id: GROUP_ID_SCHEMA, name: { type: 'string' }, members: { type: 'array', items: { type: 'string', description: 'A username' } } },
+};
+type GroupInput = { id: string; name?: string; members?: string[] };
+const checkGroupInput = validator<GroupInput>(GROUP_INPUT);
+
+/** A seed file, whose clients are what registers a client; each entry is checked whole again by what loads it. */
+export function seedFileSchema(clientInput: JsonSchema): JsonSchema {
+  return {
+    type: 'object',
+    properties: {
+      hosts: { type: 'array', items: HOST_INPUT }, users: { type: 'array', items: ACCOUNT_INPUT },
+      clients: { type: 'array', items: clientInput }, groups: { type: 'array', items: GROUP_INPUT },
+    },
+  };
+}
 export interface SeedFile {
   users?: { username: string; password: string; name?: string; email?: string }[];
   clients?: Record<string, unknown>[];
-  groups?: { id: string; name?: string; members?: string[] }[];
+  groups?: GroupInput[];
   hosts?: Record<string, unknown>[];
 }
 
@@ -39,13 +69,15 @@ export interface SeedSummary {
 export class AdminOperations {
   readonly #store: Store;
   readonly #box: SecretBox;
-  readonly #oidc: Oidc;
+  readonly #oidc: AdminDeps['oidc'];
   readonly #groups: Groups;
   readonly #hosts: HostPlatforms;
   readonly #terminals: TerminalAdmin;
   readonly #callbacks: { enableCallback(clientId: string): Promise<boolean> };
+  readonly #checkSeedFile: (value: unknown) => SeedFile;
 
   constructor(deps: AdminDeps) {
+    this.#checkSeedFile = validator<SeedFile>(seedFileSchema(deps.oidc.clients.input));
     this.#terminals = deps.terminals;
     this.#callbacks = deps.callbacks;
     this.#store = deps.store;
@@ -69,7 +101,7 @@ export class AdminOperations {
     return { clients: await this.#oidc.clients.resealSecrets(), hosts: await this.#hosts.resealSecrets(), keys: await resealMeta(this.#store, this.#box) };
   }
 
-  async addHost(input: Record<string, unknown>): Promise<HostView> {
+  async addHost(input: unknown): Promise<HostView> {
     return this.#hosts.upsert(input);
   }
 
@@ -86,7 +118,7 @@ export class AdminOperations {
   }
 
   /** Registers a client; secrets Plaza generated are returned this once as `client_secret` and `webhook_secret`. */
-  async createClient(metadata: Record<string, unknown>): Promise<ClientMetadata & { client_secret?: string; webhook_secret?: string }> {
+  async createClient(metadata: unknown): Promise<ClientMetadata & { client_secret?: string; webhook_secret?: string }> {
     const { metadata: stored, generatedSecret, generatedWebhookSecret } = await this.#oidc.clients.register(metadata, 'operator');
     return {
       ...stored,
@@ -97,6 +129,37 @@ export class AdminOperations {
 
   async listClients(): Promise<ClientMetadata[]> {
     return this.#oidc.clients.list();
+  }
+
+  /** Every client with its owner and standing, for the operator's review of developers' apps. */
+  async listApps(): Promise<AppView[]> {
+    const apps: AppView[] = [];
+    for (const client of await this.#oidc.clients.list()) {
+      const standing = await this.#oidc.clients.standing(client.client_id) ?? { registrar: 'operator' as const };
+      const owner = standing.owner ? (await this.#oidc.accounts.find(standing.owner))?.username ?? standing.owner : undefined;
+      apps.push({
+        client_id: client.client_id, client_name: typeof client.client_name === 'string' ? client.client_name : undefined,
+        registrar: standing.registrar, owner, kind: standing.kind, verified: isVerified(standing), suspended: standing.suspended === true,
+      });
+    }
+    return apps;
+  }
+
+  /** Suspends a client (its tokens stop working at once; it gets nothing new) or lifts the suspension. */
+  async suspendClient(clientId: string, suspended: boolean): Promise<boolean> {
+    return this.#oidc.clients.setStanding(clientId, { suspended });
+  }
+
+  /** Marks a developer's app verified (users no longer see the unverified notice), or takes the mark back. */
+  async verifyClient(clientId: string, verified: boolean): Promise<boolean> {
+    return this.#oidc.clients.setStanding(clientId, { verified });
+  }
+
+  /** An RFC 7591 initial access token for one registration, owned by `username`'s account when given; shown once. */
+  async createInitialAccessToken(username?: string): Promise<{ token: string; expires_at: string; owner?: string }> {
+    const account = username === undefined ? undefined : await this.#oidc.accounts.findByUsername(username);
+    if (username !== undefined && !account) throw new InputError(`no user ${username}`);
+    return { ...await this.#oidc.initialAccessTokens.create(account?.id), ...(username ? { owner: username } : {}) };
   }
 
   /** After a callback answered 410, deliveries to the client stop until this. */
@@ -111,11 +174,10 @@ export class AdminOperations {
     return removed;
   }
 
-  async upsertGroup(input: { id: unknown; name?: unknown; members?: unknown }): Promise<GroupView> {
-    const members = input.members ?? [];
-    if (!Array.isArray(members) || members.some((m) => typeof m !== 'string')) throw new InputError('members must be a list of usernames');
+  async upsertGroup(given: unknown): Promise<GroupView> {
+    const input = checkGroupInput(given);
     const subs: string[] = [];
-    for (const username of members as string[]) {
+    for (const username of input.members ?? []) {
       const account = await this.#oidc.accounts.findByUsername(username);
       if (!account) throw new InputError(`no user ${username}`);
       subs.push(account.id);
@@ -175,16 +237,8 @@ export class AdminOperations {
   }
 
   /** Loads hosts, users, clients, then groups; running the same file again changes nothing. */
-  async seed(file: SeedFile): Promise<SeedSummary> {
-    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new InputError('a seed file is a JSON object');
-    const lists = ['users', 'clients', 'groups', 'hosts'] as const;
-    for (const key of lists) {
-      const list = file[key];
-      if (list === undefined) continue;
-      if (!Array.isArray(list) || list.some((entry) => typeof entry !== 'object' || entry === null || Array.isArray(entry))) {
-        throw new InputError(`"${key}" must be a list of objects`);
-      }
-    }
+  async seed(given: unknown): Promise<SeedSummary> {
+    const file = this.#checkSeedFile(given);
     const summary: SeedSummary = { users: { created: 0, updated: 0 }, clients: { created: 0, updated: 0, secrets: {}, webhook_secrets: {} }, groups: 0, hosts: 0 };
     for (const host of file.hosts ?? []) {
       await this.#hosts.upsert(host);

@@ -3,7 +3,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { compactDecrypt, importJWK, type CryptoKey, type JWK, type KeyObject, type JWEHeaderParameters } from 'jose';
-import { HttpError } from '../http/index.ts';
+import { HttpError, textBody } from '../http/index.ts';
 import type { Caller, GrantCheck } from '../social/index.ts';
 import { sha256url } from '../store/index.ts';
 import type { Deliveries, Delivery } from './deliveries.ts';
@@ -25,16 +25,6 @@ export interface AsyncApiDeps {
   decryptionKeys: JWK[];
 }
 
-async function readBody(ctx: Context): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, `the request body may be at most ${MAX_BODY} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 // An attempt's missing status or error is absent from the answer; the Mongo engine reads it back as null.
 function viewDelivery(d: Delivery) {
@@ -85,7 +75,7 @@ export function asyncApiRoutes(deps: AsyncApiDeps): Router {
   router.post('/', async (ctx) => {
     const who = await caller(ctx);
     if (!ctx.is('application/jose')) throw new HttpError(415, 'send the request as a compact JWE with Content-Type: application/jose');
-    const request = await decrypt((await readBody(ctx)).trim());
+    const request = await decrypt((await textBody(ctx.req, MAX_BODY)).trim());
     const r = request as { api?: unknown; user?: unknown; format?: unknown; data?: unknown };
     if (typeof r !== 'object' || r === null) throw new HttpError(400, 'the decrypted request must be a JSON object');
     const op = typeof r.api === 'string' && Object.hasOwn(operations, r.api) ? operations[r.api] : undefined;

@@ -2,7 +2,7 @@
 // worker at a time, and ends delivered, dead after the schedule, or disabled by a 410.
 import { randomUUID } from 'node:crypto';
 import { Listeners } from './listeners.ts';
-import { lt, lte, type Doc, type Store } from '../store/index.ts';
+import { lt, lte, type CollectionSpec, type Doc, type Store } from '../store/index.ts';
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead' | 'disabled';
 
@@ -31,13 +31,18 @@ interface CallbackStatus extends Doc {
   disabledAt: number;
 }
 
+export const DELIVERIES: CollectionSpec = {
+  name: 'deliveries',
+  indexes: [{ field: 'state', sortBy: 'nextAt' }, { field: 'jobId' }, { field: 'nextAt' }, { field: 'clientId', sortBy: 'createdAt' }],
+};
+
 export class Deliveries {
   readonly #docs;
   readonly #queued = new Listeners();
   readonly #disabled;
 
   constructor(store: Store) {
-    this.#docs = store.collection<Delivery>({ name: 'deliveries', indexes: [{ field: 'state', sortBy: 'nextAt' }, { field: 'jobId' }, { field: 'nextAt' }] });
+    this.#docs = store.collection<Delivery>(DELIVERIES);
     this.#disabled = store.collection<CallbackStatus>({ name: 'callback_disabled' });
   }
 
@@ -73,6 +78,15 @@ export class Deliveries {
 
   async forJob(jobId: string): Promise<Delivery[]> {
     return this.#docs.find({ jobId }, { orderBy: { field: 'createdAt' } });
+  }
+
+  /** A client's latest deliveries, newest first. */
+  async forClient(clientId: string, limit: number): Promise<Delivery[]> {
+    return this.#docs.find({ clientId }, { orderBy: { field: 'createdAt', direction: 'desc' }, limit });
+  }
+
+  async get(id: string): Promise<Delivery | undefined> {
+    return this.#docs.get(id);
   }
 
   /** Starts a new round of attempts now, keeping the history. */

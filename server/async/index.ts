@@ -12,6 +12,8 @@ import { WebhookSender } from './webhooks.ts';
 import { Worker } from './worker.ts';
 
 export type { Worker } from './worker.ts';
+export { JOBS, type Job } from './jobs.ts';
+export { DELIVERIES, type Deliveries, type Delivery } from './deliveries.ts';
 
 /** Queues a callback to a client; delivered by a worker with retries. */
 export interface CallbackQueue {

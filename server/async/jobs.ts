@@ -2,7 +2,7 @@
 // and a job whose worker died is claimed again once its lease has run out.
 import { randomUUID } from 'node:crypto';
 import { Listeners } from './listeners.ts';
-import { lt, type Doc, type Store } from '../store/index.ts';
+import { lt, type CollectionSpec, type Doc, type Store } from '../store/index.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -23,12 +23,14 @@ export interface Job extends Doc {
   finishedAt?: number;
 }
 
+export const JOBS: CollectionSpec = { name: 'jobs', indexes: [{ field: 'state', sortBy: 'createdAt' }, { field: 'createdAt' }] };
+
 export class Jobs {
   readonly #docs;
   readonly #queued = new Listeners();
 
   constructor(store: Store) {
-    this.#docs = store.collection<Job>({ name: 'jobs', indexes: [{ field: 'state', sortBy: 'createdAt' }, { field: 'createdAt' }] });
+    this.#docs = store.collection<Job>(JOBS);
   }
 
   /** Calls `listener` whenever this process queues one; returns the unsubscribe. */

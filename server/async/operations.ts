@@ -1,6 +1,6 @@
 // The operations an app may submit asynchronously, in one table: what each needs, what input it takes, what it
 // does. Each is idempotent by job id, so a job run twice after a crash acts once.
-import { schemaRef, validator, type JsonSchema } from '../http/index.ts';
+import { schemaRef, validator, type ErrorCode, type JsonSchema } from '../http/index.ts';
 import type { AuditLog, Groups, Messages, Permission } from '../social/index.ts';
 import { GROUP_ID_SCHEMA, MESSAGE_TEXT_SCHEMA, viewMessage } from '../social/index.ts';
 
@@ -20,10 +20,11 @@ export interface AsyncOperation {
   run(ctx: OperationContext, input: Record<string, unknown>): Promise<unknown>;
 }
 
+/** The job failed for a reason the app can act on; its `code` is from the one union the HTTP errors use. */
 export class OperationFailed extends Error {
   override name = 'OperationFailed';
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
     this.code = code;
   }
@@ -34,9 +35,9 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
     if (!await deps.groups.isMember(group, ctx.sub)) throw new OperationFailed('forbidden', `the user is no longer a member of group ${group}`);
   };
   const postData = { type: 'object', required: ['group_id', 'text'], properties: { group_id: GROUP_ID_SCHEMA, text: MESSAGE_TEXT_SCHEMA } };
-  const checkPost = validator<{ group_id: string; text: string }>(postData, 'data');
+  const checkPost = validator<{ group_id: string; text: string }>(postData, { where: 'data' });
   const listData = { type: 'object', required: ['group_id'], properties: { group_id: GROUP_ID_SCHEMA } };
-  const checkList = validator<{ group_id: string }>(listData, 'data');
+  const checkList = validator<{ group_id: string }>(listData, { where: 'data' });
   return {
     'messages.post': {
       permission: 'messages:post',

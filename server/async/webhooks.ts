@@ -9,6 +9,8 @@ export interface WebhookTarget {
   clientId: string;
   callbackUri: string;
   webhookSecret: string;
+  /** The secret a rotation replaced, while its grace lasts: the request is signed with both (Standard Webhooks lists signatures). */
+  previousWebhookSecret?: string;
   /** The client's `use: enc` key from its registered `jwks`, if any. */
   encryptionKey?: JWK;
 }
@@ -64,7 +66,10 @@ export class WebhookSender {
           'content-type': target.encryptionKey ? 'application/jose' : 'application/json',
           'webhook-id': message.id,
           'webhook-timestamp': String(Math.floor(at / 1000)),
-          'webhook-signature': new Webhook(target.webhookSecret).sign(message.id, now, body),
+          'webhook-signature': [target.webhookSecret, target.previousWebhookSecret]
+            .filter((secret) => secret !== undefined)
+            .map((secret) => new Webhook(secret).sign(message.id, now, body))
+            .join(' '),
         },
       }, this.#options);
       return { at, status: res.status, delivered: res.status >= 200 && res.status < 300, retryAfterMs: res.status === 429 ? retryAfterMs(res.headers['retry-after']) : undefined };

@@ -151,7 +151,7 @@ export class Worker {
       return deliveries.record(delivery, this.id, { at: Date.now(), error: 'the client\'s callback is disabled' }, { state: 'disabled' });
     }
     const target = await this.#deps.target(delivery.clientId);
-    if (!target) return deliveries.record(delivery, this.id, { at: Date.now(), error: 'the client has no callback_uri' }, { state: 'dead' });
+    if (!target) return deliveries.record(delivery, this.id, { at: Date.now(), error: 'the client has no callback (no callback_uri, removed, or suspended)' }, { state: 'dead' });
     const outcome = await sender.send(target, { id: delivery.id, type: delivery.type, data: delivery.data });
     const attempt = { at: outcome.at, status: outcome.status, error: outcome.error };
     if (outcome.delivered) {

@@ -35,7 +35,17 @@ export interface PlazaConfig {
   tokenRate: { limit: number; windowSeconds: number; syncMs: number };
   /** Lets clients register http callback URIs on loopback addresses (development and tests only). */
   allowInsecureCallbacks: boolean;
+  /** Serves the demo bot's callback (development only; its callback is on this machine). */
+  demoBot: boolean;
   actionTicketTtl: number;
+  /** An interaction's ticket, its token's lifetime (seconds) and how many requests that token may make. */
+  interactionTicketTtl: number;
+  interactionTokenTtl: number;
+  interactionMaxUses: number;
+  /** Lifetime of an RFC 7591 initial access token, seconds. */
+  initialAccessTokenTtl: number;
+  /** Who may create an account at /account/signup: anyone, nobody, or people holding a member's invitation. */
+  signup: SignupMode;
   /** How long the API may trust that a grant still exists before asking the store again, ms. Other processes see a revocation only after this. */
   grantCacheMs: number;
   dpopIatWindow: number;
@@ -171,11 +181,25 @@ function refuseInsecureProduction(config: PlazaConfig): PlazaConfig {
   }
   if (!config.secretKey) throw new ConfigError('NODE_ENV=production needs PLAZA_SECRET_KEY (32 bytes, hex or base64)');
   if (config.allowInsecureCallbacks) throw new ConfigError('NODE_ENV=production refuses ALLOW_INSECURE_CALLBACKS=1');
+  if (config.demoBot) throw new ConfigError('NODE_ENV=production refuses DEMO_BOT=1');
   return config;
 }
 
+export const SIGNUP_MODES = ['open', 'closed', 'invite'] as const;
+export type SignupMode = (typeof SIGNUP_MODES)[number];
+
+/** Open by default in development, closed by default in production. */
+function signupMode(env: Env): SignupMode {
+  const value = env.SIGNUP || (env.NODE_ENV === 'production' ? 'closed' : 'open');
+  if (!(SIGNUP_MODES as readonly string[]).includes(value)) throw new ConfigError('SIGNUP must be open, closed or invite');
+  return value as SignupMode;
+}
+
 export function loadConfig(env: Env = process.env): PlazaConfig {
-  return refuseInsecureProduction(readConfig(env));
+  const config = refuseInsecureProduction(readConfig(env));
+  // The demo bot is registered with an http callback on this machine, which only these settings let Plaza call.
+  if (config.demoBot && !config.allowInsecureCallbacks) throw new ConfigError('DEMO_BOT=1 needs ALLOW_INSECURE_CALLBACKS=1 (the demo bot\'s callback is http on this machine)');
+  return config;
 }
 
 function readConfig(env: Env): PlazaConfig {
@@ -215,7 +239,13 @@ function readConfig(env: Env): PlazaConfig {
       syncMs: integer(env, 'TOKEN_RATE_SYNC_MS', 100),
     },
     allowInsecureCallbacks: flag(env, 'ALLOW_INSECURE_CALLBACKS'),
+    demoBot: flag(env, 'DEMO_BOT'),
     actionTicketTtl: integer(env, 'ACTION_TICKET_TTL', 300, 1),
+    interactionTicketTtl: integer(env, 'INTERACTION_TICKET_TTL', 300, 1),
+    interactionTokenTtl: integer(env, 'INTERACTION_TOKEN_TTL', 900, 1),
+    interactionMaxUses: integer(env, 'INTERACTION_MAX_USES', 5, 1),
+    initialAccessTokenTtl: integer(env, 'INITIAL_ACCESS_TOKEN_TTL', 24 * 3600, 60),
+    signup: signupMode(env),
     grantCacheMs: integer(env, 'GRANT_CACHE_MS', 0),
     dpopIatWindow: integer(env, 'DPOP_IAT_WINDOW', 60, 1),
     dpopRequireNonce: flag(env, 'DPOP_REQUIRE_NONCE'),

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, importJWK, type JWK } from 'jose';
 import type { ClientMetadata, KoaContextWithOIDC } from 'oidc-provider';
 import { exchangeError, TOKEN_TYPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
-import { sha256url, type Doc, type Store } from '../store/index.ts';
+import { sha256url, type CollectionSpec, type Doc, type Store } from '../store/index.ts';
 
 export const HANDOFF_CODE_TYPE = 'urn:plaza:token-type:handoff-code';
 export const H5_CLIENT_ID = 'plaza-h5';
@@ -19,7 +19,7 @@ export function h5Client(): ClientMetadata {
   };
 }
 
-interface HandoffCode extends Doc {
+export interface HandoffCode extends Doc {
   sub: string;
   /** The backend's grant: the view token lives under it, so revoking the backend's access ends the page's too. */
   grantId: string;
@@ -33,7 +33,7 @@ const invalidGrant = (description: string) => exchangeError('invalid_grant', des
 
 export interface HandoffDeps {
   store: Store;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'apiTokens'>;
   codeTtl: number;
   viewTokenTtl: number;
 }
@@ -60,8 +60,11 @@ async function responseKey(raw: string | undefined) {
   }
 }
 
+/** Stored under the code's sha256url. */
+export const HANDOFF_CODES: CollectionSpec = { name: 'handoff_codes' };
+
 export function handoffExchanges(deps: HandoffDeps) {
-  const codes = deps.store.collection<HandoffCode>({ name: 'handoff_codes' });
+  const codes = deps.store.collection<HandoffCode>(HANDOFF_CODES);
   const { oidc } = deps;
 
   /** The backend's step: its access token for the user becomes a one-time code for the H5 client. */

@@ -21,6 +21,6 @@ export function verifyCsrf(ctx: Context): void {
   const secret = ctx.cookies.get(COOKIE, { signed: true });
   const token = (ctx.request.body as Record<string, unknown> | undefined)?._csrf;
   if (!secret || typeof token !== 'string' || !tokens.verify(secret, token)) {
-    throw new HttpError(403, 'The form has expired or was not sent from this site. Go back, reload the page and try again.');
+    throw new HttpError(403, 'The form has expired or was not sent from this site. Go back, reload the page and try again.', { code: 'form_expired' });
   }
 }

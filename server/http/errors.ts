@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import { StoreUnavailableError } from '../store/index.ts';
+import { errorView } from './error_view.ts';
 import type { Views } from './views.ts';
 
 export interface ClientError {
@@ -16,7 +17,8 @@ export interface ClientError {
 /** The machine-readable reasons Plaza's own errors give: `code` in a problem document, the error on an error page. */
 export type ErrorCode =
   | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'use_dpop_nonce'
-  | 'forbidden' | 'invalid_actions' | 'invalid_client_id' | 'invalid_client_metadata' | 'unknown_api' | 'user_mismatch';
+  | 'forbidden' | 'form_expired' | 'invalid_actions' | 'invalid_client_id' | 'invalid_client_metadata' | 'invalid_grant' | 'unknown_api' | 'user_mismatch'
+  | 'invalid_username' | 'invalid_password' | 'invalid_name' | 'trigger_conflict';
 
 /**
  * Every error Plaza shows a client, as is: its status, its reason when it has one, and headers (a challenge, `Allow`).
@@ -98,10 +100,7 @@ export function problemJson(report: Report): Middleware {
 
 export function errorPage(views: Views, report: Report): Middleware {
   return answerErrors(report, (ctx, known) => {
-    views.page(ctx, 'error', {
-      title: 'Something went wrong',
-      error: known?.code ?? (known ? STATUS_CODES[known.status] : 'server_error'),
-      description: known?.message ?? 'An unexpected error happened. Please try again later.',
-    }, known?.status ?? 500);
+    const status = known?.status ?? 500;
+    views.page(ctx, 'error', errorView(ctx, { status, code: known?.code ?? (known ? undefined : 'server_error'), message: known?.message }), status);
   });
 }

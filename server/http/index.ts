@@ -6,14 +6,20 @@ import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { errorPage, type Report } from './errors.ts';
 import { securityHeaders } from './security_headers.ts';
+import { notFoundPage } from './site.ts';
 import { trustProxy, type TrustProxy } from './trusted_proxy.ts';
 import type { Views } from './views.ts';
 
-export { Views, seeOther } from './views.ts';
-export { siteRoutes, staticFiles } from './site.ts';
+export { Views, seeOther, type Viewer } from './views.ts';
+export { notFoundPage, siteRoutes, staticFiles } from './site.ts';
+export { errorView, type ErrorFacts } from './error_view.ts';
+export {
+  DEFAULT_LOCALE, formatDate, isMessageKey, formatList, fromUiLocales, LANGUAGE_COOKIE, LOCALES, localeOf, matchLocale, tr, translator,
+  type Locale, type LocaleState, type MessageKey, type Translate,
+} from './i18n.ts';
 export { jsonApi, jsonBody } from './json_api.ts';
 export { validator } from './validate.ts';
-export { IncompleteBody, peekBody } from './peek_body.ts';
+export { IncompleteBody, peekBody, textBody } from './peek_body.ts';
 export {
   checkTarget, checkUrl, requestChecked, MAX_RESPONSE_BYTES, OutboundRefused, OutboundTimeout, type OutboundOptions, type OutboundResponse,
 } from './outbound.ts';
@@ -73,6 +79,7 @@ export function assembleApp(provider: Provider, parts: AppParts): Provider {
   for (const observer of parts.observers) provider.use(observer);
   for (const api of parts.apis) provider.use(api);
   provider.use(errorPage(parts.views, parts.report));
+  provider.use(notFoundPage(parts.views));
   for (const router of parts.pages) provider.use(router.routes());
   return provider;
 }

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document of Plaza's JSON APIs. Each capability describes its own operations as plain data;
 // this module holds what they share (problem documents, common answers) and serves the whole document.
 import Router from '@koa/router';
+import { API_DOCS_PATH, apiDocsPage } from './api_docs.ts';
 
 export type JsonSchema = Record<string, unknown>;
 type Item = Record<string, unknown>;
@@ -99,11 +100,17 @@ export function openApiDocument(issuer: string, parts: ApiDescription[]): Item {
   };
 }
 
-/** Serves the document, without authentication, under the API it describes. */
+/** Serves the document, and the reference page rendered from it, without authentication, under the API it describes. */
 export function openApiRoutes(document: Item): Router {
   const body = JSON.stringify(document);
-  return new Router().get(OPENAPI_PATH, (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = body;
-  });
+  const page = apiDocsPage(OPENAPI_PATH);
+  return new Router()
+    .get(OPENAPI_PATH, (ctx) => {
+      ctx.type = 'application/json';
+      ctx.body = body;
+    })
+    .get(API_DOCS_PATH, (ctx) => {
+      ctx.type = 'text/html';
+      ctx.body = page;
+    });
 }

@@ -1,5 +1,6 @@
 // Reads a request body ahead of the handler that owns it, and puts it back into the stream untouched.
 import type { IncomingMessage } from 'node:http';
+import { HttpError } from './errors.ts';
 
 /** The client stopped sending before its body was complete. */
 export class IncompleteBody extends Error {
@@ -46,4 +47,16 @@ export function peekBody(req: IncomingMessage, limit: number): Promise<Buffer | 
     req.once('end', onEnd);
     req.once('error', onEnd);
   });
+}
+
+/** The whole body as text, for handlers that check its exact bytes (a signature, a JWE); 413 past `limit`. */
+export async function textBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, `the request body may be at most ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

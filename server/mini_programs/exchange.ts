@@ -12,7 +12,7 @@ import type { HostPlatform, HostPlatforms } from './platforms.ts';
 export const HOST_LOGIN_CODE = 'urn:plaza:token-type:host-login-code';
 
 export interface HostExchangeDeps {
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'apiTokens'>;
   platforms: HostPlatforms;
   identities: ExternalIdentities;
   audit: AuditLog;

@@ -1,8 +1,8 @@
-// "Linked accounts": a signed-in user links a host identity (by a login code or identity token from the host)
-// to their Plaza account, and sees and unlinks the ones linked.
+// "Linked accounts": a signed-in user links their account on a host platform ("your WeChat account") to their Plaza
+// account, and sees and unlinks the ones linked. The link code comes from the host app; the page never asks about tokens.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { csrfToken, formBody, formText, HttpError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
+import { csrfToken, formBody, formText, HttpError, isMessageKey, seeOther, tr, verifyCsrf, type Translate, type Views } from '../http/index.ts';
 import type { BrowserSession } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
 import { HostLoginError, type HostIdentity } from './host_login.ts';
@@ -20,6 +20,12 @@ export interface IdentityPageDeps {
 
 const field = (ctx: Context, name: string) => formText(ctx, name).trim();
 
+/** The platform's name as its users know it ("WeChat", "微信"), else the name it was registered under. */
+export function platformName(host: Pick<HostPlatform, 'id' | 'platform'> | undefined, hostId: string, t: Translate): string {
+  const key = `platform.${host?.platform ?? hostId}`;
+  return isMessageKey(key) ? t(key) : host?.platform ?? hostId;
+}
+
 export function identityPages(deps: IdentityPageDeps): Router {
   const { session, views, platforms, identities, audit } = deps;
   const router = new Router({ prefix: '/account/identities' });
@@ -28,10 +34,14 @@ export function identityPages(deps: IdentityPageDeps): Router {
   router.get('/', async (ctx) => {
     const account = await session.require(ctx);
     if (!account) return;
+    const t = tr(ctx);
+    const hosts = await platforms.list();
     views.page(ctx, 'identities', {
-      title: 'Linked accounts', csrf: csrfToken(ctx), linked: ctx.query.linked === '1',
-      identities: (await identities.listFor(account.id)).map((i) => ({ host: i.hostId, subject: i.subject, since: new Date(i.linkedAt).toISOString().slice(0, 10) })),
-      hosts: await platforms.list(),
+      title: t('identities.title'), csrf: csrfToken(ctx), linked: ctx.query.linked === '1',
+      identities: (await identities.listFor(account.id)).map((i) => ({
+        host: i.hostId, subject: i.subject, since: i.linkedAt, name: platformName(hosts.find((h) => h.id === i.hostId), i.hostId, t),
+      })),
+      hosts: hosts.map((h) => ({ id: h.id, name: platformName(h, h.id, t) })),
     });
   });
 

@@ -12,14 +12,14 @@ import { identityPages } from './identity_pages.ts';
 import { HostPlatforms, type HostPlatform } from './platforms.ts';
 import { UsedHostTokens } from './used_host_tokens.ts';
 
-export { HostPlatforms, HOST_ID, HOST_JWT_ALGS, type HostView } from './platforms.ts';
+export { HostPlatforms, HOST_INPUT, HOSTS, type HostPlatform, type HostView } from './platforms.ts';
 export { HOST_LOGIN_CODE } from './exchange.ts';
 
 export interface MiniProgramsDeps {
   config: Pick<PlazaConfig, 'allowInsecureCallbacks' | 'hostJwksCooldownMs'>;
   store: Store;
   box: SecretBox;
-  oidc: Oidc;
+  oidc: Pick<Oidc, 'accounts' | 'session' | 'apiTokens'>;
   audit: AuditLog;
   views: Views;
 }

@@ -1,6 +1,6 @@
 // Host platforms (super-apps) whose mini-program logins Plaza converts. The app secret is sealed at rest.
-import { checkUrl, InputError, OutboundRefused } from '../http/index.ts';
-import type { Doc, SecretBox, Store } from '../store/index.ts';
+import { checkUrl, InputError, OutboundRefused, validator } from '../http/index.ts';
+import type { CollectionSpec, Doc, SecretBox, Store } from '../store/index.ts';
 
 export type HostKind = 'code2session' | 'jwt';
 
@@ -42,11 +42,30 @@ export function viewHost(h: HostPlatform): HostView {
   };
 }
 
-function text(input: Record<string, unknown>, name: string, max = 2048): string {
-  const value = input[name];
-  if (typeof value !== 'string' || !value.trim() || value.length > max) throw new InputError(`${name} is required (a string of at most ${max} characters)`);
-  return value.trim();
-}
+const DEFAULT_TIMEOUT_MS = 3000;
+const text = (maxLength = 2048) => ({ type: 'string', minLength: 1, maxLength, pattern: '\\S', description: 'More than white space' });
+const endpoint = { ...text(), format: 'uri' };
+
+/** What registers a host: the admin API's schema, and what `upsert` checks; each kind names what it needs. */
+export const HOST_INPUT = {
+  type: 'object', required: ['id', 'kind'],
+  properties: {
+    id: { type: 'string', pattern: HOST_ID.source, description: '1-64 lowercase letters, digits, "_" or "-"' },
+    kind: { enum: ['code2session', 'jwt'] },
+    platform: text(64),
+    timeout_ms: { type: 'integer', minimum: 100, maximum: 10_000, default: DEFAULT_TIMEOUT_MS },
+    url: endpoint, app_id: text(128), app_secret: text(256),
+    issuer: text(), jwks_uri: endpoint, audience: text(), algorithms: { type: 'array', minItems: 1, items: { enum: HOST_JWT_ALGS } },
+  },
+  allOf: [
+    { if: { required: ['kind'], properties: { kind: { const: 'code2session' } } }, then: { required: ['url', 'app_id', 'app_secret'] } },
+    { if: { required: ['kind'], properties: { kind: { const: 'jwt' } } }, then: { required: ['issuer', 'jwks_uri', 'audience'] } },
+  ],
+};
+type HostInput = { id: string; kind: HostKind; platform?: string; timeout_ms?: number; algorithms?: string[] } & Record<'url' | 'app_id' | 'app_secret' | 'issuer' | 'jwks_uri' | 'audience', string>;
+const checkHostInput = validator<HostInput>(HOST_INPUT);
+
+export const HOSTS: CollectionSpec = { name: 'hosts', indexes: [{ field: 'issuer' }] };
 
 export class HostPlatforms {
   readonly #docs;
@@ -54,16 +73,15 @@ export class HostPlatforms {
   readonly #allowInsecure: boolean;
 
   constructor(store: Store, box: SecretBox, options: { allowInsecure: boolean }) {
-    this.#docs = store.collection<HostPlatform>({ name: 'hosts', indexes: [{ field: 'issuer' }] });
+    this.#docs = store.collection<HostPlatform>(HOSTS);
     this.#box = box;
     this.#allowInsecure = options.allowInsecure;
   }
 
   /** The outbound guard's checks that need no DNS now, for a clear answer; every call to the host checks again. */
-  #endpoint(input: Record<string, unknown>, name: string): string {
-    const raw = text(input, name);
+  #endpoint(raw: string, name: string): string {
     try {
-      const url = checkUrl(raw, { allowLoopback: this.#allowInsecure });
+      const url = checkUrl(raw.trim(), { allowLoopback: this.#allowInsecure });
       if (url.hash) throw new OutboundRefused('a fragment is not allowed');
       return url.href;
     } catch (err) {
@@ -73,27 +91,18 @@ export class HostPlatforms {
   }
 
   /** Registers a host, or replaces one with the same id (seeding is idempotent). */
-  async upsert(input: Record<string, unknown>): Promise<HostView> {
-    if (typeof input !== 'object' || input === null) throw new InputError('a host is a JSON object');
-    const id = input.id;
-    if (typeof id !== 'string' || !HOST_ID.test(id)) throw new InputError('id must be 1-64 lowercase letters, digits, "_" or "-"');
-    const timeout = input.timeout_ms ?? 3000;
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 100 || timeout > 10_000) throw new InputError('timeout_ms must be a whole number from 100 to 10000');
-    const platform = input.platform === undefined ? id : text(input, 'platform', 64);
-    const base = { id, platform, timeoutMs: timeout, createdAt: Date.now() };
+  async upsert(given: unknown): Promise<HostView> {
+    const input = checkHostInput(given);
+    const { id } = input;
+    const base = { id, platform: input.platform?.trim() ?? id, timeoutMs: input.timeout_ms ?? DEFAULT_TIMEOUT_MS, createdAt: Date.now() };
     let host: HostPlatform;
     if (input.kind === 'code2session') {
-      host = { ...base, kind: 'code2session', url: this.#endpoint(input, 'url'), appId: text(input, 'app_id', 128), appSecretSealed: this.#box.seal(text(input, 'app_secret', 256)) };
-    } else if (input.kind === 'jwt') {
+      host = { ...base, kind: 'code2session', url: this.#endpoint(input.url, 'url'), appId: input.app_id.trim(), appSecretSealed: this.#box.seal(input.app_secret.trim()) };
+    } else {
       const algorithms = input.algorithms ?? ['RS256', 'ES256'];
-      if (!Array.isArray(algorithms) || !algorithms.length || algorithms.some((a) => !HOST_JWT_ALGS.includes(a))) {
-        throw new InputError(`algorithms must be a list of: ${HOST_JWT_ALGS.join(', ')}`);
-      }
-      host = { ...base, kind: 'jwt', issuer: text(input, 'issuer'), jwksUri: this.#endpoint(input, 'jwks_uri'), audience: text(input, 'audience'), algorithms };
+      host = { ...base, kind: 'jwt', issuer: input.issuer.trim(), jwksUri: this.#endpoint(input.jwks_uri, 'jwks_uri'), audience: input.audience.trim(), algorithms };
       const [other] = await this.#docs.find({ issuer: host.issuer }, { limit: 2 });
       if (other && other.id !== id) throw new InputError(`host ${other.id} already has issuer ${host.issuer}`);
-    } else {
-      throw new InputError('kind must be "code2session" or "jwt"');
     }
     await this.#docs.put(host);
     return viewHost(host);

@@ -1,6 +1,7 @@
 // The oidc-provider adapter, written once on the storage port: one collection per model.
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Doc, IndexSpec, Store } from '../store/index.ts';
+import { STANDING } from './client_secrets.ts';
 
 interface ModelDoc extends Doc {
   payload: AdapterPayload;
@@ -28,9 +29,11 @@ export function modelCollection(store: Store, model: string) {
 function indexesFor(model: string): IndexSpec[] {
   const indexes: IndexSpec[] = [];
   if (GRANTABLE.has(model)) indexes.push({ field: 'grantId' });
-  if (model === 'Session') indexes.push({ field: 'uid', unique: true });
+  if (model === 'Session') indexes.push({ field: 'uid', unique: true }, { field: 'accountId' });
   if (model === 'DeviceCode') indexes.push({ field: 'userCode', unique: true });
   if (model === 'Grant') indexes.push({ field: 'accountId' });
+  // A developer's apps are found by their owner (the console's list).
+  if (model === 'Client') indexes.push({ field: `payload.${STANDING}.owner` });
   return indexes;
 }
 
@@ -45,23 +48,29 @@ function toPayload(doc: ModelDoc | undefined): AdapterPayload | undefined {
   return doc.consumed ? { ...doc.payload, consumed: doc.consumed } : doc.payload;
 }
 
-/** How a model's stored payload becomes what oidc-provider reads, where the two differ. */
-export type PayloadReaders = Partial<Record<string, (payload: AdapterPayload) => AdapterPayload>>;
+/** How a model's stored payload becomes what oidc-provider reads, where the two differ; undefined hides it. */
+export type PayloadReaders = Partial<Record<string, (payload: AdapterPayload) => AdapterPayload | undefined>>;
 
-export function createAdapter(store: Store, readers: PayloadReaders = {}): new (model: string) => Adapter {
+/** How what oidc-provider saves of a model becomes what is stored, given what was stored before. */
+export type PayloadWriters = Partial<Record<string, (payload: AdapterPayload, stored: AdapterPayload | undefined) => AdapterPayload>>;
+
+export function createAdapter(store: Store, readers: PayloadReaders = {}, writers: PayloadWriters = {}): new (model: string) => Adapter {
   return class StoreAdapter implements Adapter {
     readonly #model: string;
     readonly #docs;
     readonly #read: (doc: ModelDoc | undefined) => AdapterPayload | undefined;
+    readonly #write: PayloadWriters[string];
 
     constructor(model: string) {
       this.#model = model;
       this.#docs = modelCollection(store, model);
       const reader = readers[model];
       this.#read = reader ? (doc) => { const payload = toPayload(doc); return payload && reader(payload); } : toPayload;
+      this.#write = writers[model];
     }
 
-    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    async upsert(id: string, given: AdapterPayload, expiresIn: number): Promise<void> {
+      const payload = this.#write ? this.#write(given, (await this.#docs.get(id))?.payload) : given;
       const expiresAt = expiresIn ? Date.now() + expiresIn * 1000 : null;
       // oidc-provider looks a jti up, then saves it: only the first save wins, so a replay racing the first use fails too.
       if (this.#model === 'ReplayDetection') {

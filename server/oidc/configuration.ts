@@ -8,6 +8,7 @@ import { CLIENT_FLAGS, fapiProfileOf, isTerminalBound, validateClientFlag } from
 import { pkceRequired } from './pkce_policy.ts';
 import { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
 import { apiScopesFor, FIRST_PARTY, validateFirstPartyMark } from './first_party.ts';
+import { OPERATOR_ONLY_FIELDS } from './operator_fields.ts';
 import { mayIntrospect, mayRevoke, RESOURCE_SERVER_FIELD, validateResourceServers } from './token_access_policy.ts';
 
 export interface OidcPages {
@@ -20,7 +21,7 @@ export interface OidcPages {
 export type TokenClaimSource = (grantId: string) => Promise<Record<string, unknown> | undefined>;
 
 export interface OidcSetup {
-  config: PlazaConfig;
+  config: Pick<PlazaConfig, 'issuer' | 'ttl' | 'allowInsecureCallbacks' | 'dpopRequireNonce'>;
   dpopNonceSecret: Buffer;
   tokenClaimSources: TokenClaimSource[];
   adapter: Configuration['adapter'];
@@ -28,13 +29,18 @@ export interface OidcSetup {
   cookieKeys: string[];
   accounts: Accounts;
   pages: OidcPages;
+  /** oidc-provider's `features.registration.policies`: what registrations through its endpoints must obey. */
+  registrationPolicies: Record<string, (ctx: KoaContextWithOIDC, properties: Record<string, unknown>) => Promise<void>>;
+  newClientId: () => string;
+  /** Client metadata a capability defines, by field: each check throws with the reason a value is refused. */
+  clientMetadata: Record<string, (value: unknown) => void>;
 }
 
 export function resourceIndicators(issuer: string) {
   return { api: `${issuer}/api`, admin: `${issuer}/admin/api` };
 }
 
-export function apiResourceServer(config: PlazaConfig): ResourceServer {
+export function apiResourceServer(config: Pick<PlazaConfig, 'issuer' | 'ttl'>): ResourceServer {
   return {
     scope: API_SCOPES.join(' '),
     audience: resourceIndicators(config.issuer).api,
@@ -49,6 +55,7 @@ const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
 /**
  * `callback_uri`: https, or http on loopback when insecure callbacks are allowed; `webhook_secret`: whsec_ + base64;
+ * `plaza_description`: what the app is, in its developer's words;
  * `plaza_hosts`: host ids; `plaza_host_app_ids`: the client's app id at each `jwt` host, which host tokens must name.
  */
 function validateCallbackMetadata(key: string, value: unknown, allowInsecure: boolean): void {
@@ -59,6 +66,9 @@ function validateCallbackMetadata(key: string, value: unknown, allowInsecure: bo
     if (!url || url.hash || url.username || url.password || (url.protocol !== 'https:' && !insecureOk)) {
       throw new errors.InvalidClientMetadata('callback_uri must be an https URL (http on loopback only when ALLOW_INSECURE_CALLBACKS=1)');
     }
+  }
+  if (key === 'plaza_description' && (typeof value !== 'string' || value.length > 1000)) {
+    throw new errors.InvalidClientMetadata('plaza_description must be a string of at most 1000 characters');
   }
   if (key === 'plaza_hosts' && (!Array.isArray(value) || value.some((h) => typeof h !== 'string'))) {
     throw new errors.InvalidClientMetadata('plaza_hosts must be a list of host ids');
@@ -71,6 +81,15 @@ function validateCallbackMetadata(key: string, value: unknown, allowInsecure: bo
   }
   if (key === 'webhook_secret' && (typeof value !== 'string' || !WEBHOOK_SECRET.test(value))) {
     throw new errors.InvalidClientMetadata('webhook_secret must be "whsec_" followed by 24 to 64 base64-encoded bytes');
+  }
+}
+
+function validatePluggedField(check: (value: unknown) => void, value: unknown): void {
+  if (value === undefined) return;
+  try {
+    check(value);
+  } catch (err) {
+    throw new errors.InvalidClientMetadata((err as Error).message);
   }
 }
 
@@ -92,9 +111,16 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
   return {
     adapter: setup.adapter,
     extraClientMetadata: {
-      properties: ['callback_uri', 'webhook_secret', 'plaza_hosts', 'plaza_host_app_ids', RESOURCE_SERVER_FIELD, ...CLIENT_FLAGS, FIRST_PARTY],
+      properties: [
+        'callback_uri', 'webhook_secret', 'plaza_description', 'plaza_hosts', 'plaza_host_app_ids', RESOURCE_SERVER_FIELD, ...CLIENT_FLAGS, FIRST_PARTY,
+        ...Object.keys(setup.clientMetadata),
+      ],
       validator(ctx, key, value, metadata) {
         if (key === FIRST_PARTY) return validateFirstPartyMark(ctx, value);
+        const check = setup.clientMetadata[key];
+        if (check) return validatePluggedField(check, value);
+        // oidc-provider's own registration endpoints are the only callers that pass a request: developers.
+        if (ctx && value !== undefined && OPERATOR_ONLY_FIELDS.some((f) => f === key)) throw new errors.InvalidClientMetadata(`${key} is set by the operator only`);
         const flag = CLIENT_FLAGS.find((f) => f === key);
         if (flag) return validateClientFlag(flag, value, metadata);
         if (key === RESOURCE_SERVER_FIELD) return validateResourceServers(value, [resources.api]);
@@ -173,6 +199,15 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token) },
       userinfo: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
+      // RFC 7591 and 7592, for developers holding an initial access token; registration access tokens rotate on use.
+      registration: {
+        enabled: true,
+        initialAccessToken: true,
+        policies: setup.registrationPolicies as never,
+        idFactory: setup.newClientId,
+        issueRegistrationAccessToken: true,
+      },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
       dPoP: { enabled: true, nonceSecret: setup.dpopNonceSecret, requireNonce: () => config.dpopRequireNonce },
       rpInitiatedLogout: {
         enabled: true,

@@ -10,9 +10,6 @@ const FIRST_PARTY_SCOPES = new Set(['groups:apps']);
 
 const OPERATOR_ONLY = `${FIRST_PARTY} is set by the operator only`;
 
-/** Who registers a client: the operator (admin CLI and API, seed files), or the app's developer (self-service). */
-export type Registrar = 'operator' | 'developer';
-
 export function isFirstParty(metadata: Record<string, unknown> | undefined): boolean {
   return metadata?.[FIRST_PARTY] === true;
 }
@@ -30,10 +27,4 @@ export function validateFirstPartyMark(ctx: unknown, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${FIRST_PARTY} must be a boolean`);
   if (ctx) throw new errors.InvalidClientMetadata(OPERATOR_ONLY);
-}
-
-/** A developer's own registration may not carry the mark at all; the reason when it does. */
-export function firstPartyMarkRefusal(metadata: Record<string, unknown>, registrar: Registrar): string | undefined {
-  if (registrar === 'operator' || metadata[FIRST_PARTY] === undefined) return undefined;
-  return OPERATOR_ONLY;
 }

@@ -1,24 +1,28 @@
 // The OpenID Provider: oidc-provider configured on Plaza's store, with Plaza's accounts, pages and keys.
-// Capabilities plug in through `tokenExchange`, `addTokenClaims`, `addGrantDescriber` and `onGrantRevoked`, which
+// Capabilities plug in through `tokenExchange`, `addTokenClaims`, `addGrantDescriber`, `addAppDescriber` and `onGrantRevoked`, which
 // plaza.ts calls with what each capability's factory returns (a `Capability`).
 import Provider, { type ClientMetadata } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { PlazaConfig } from '../config/index.ts';
-import type { Views } from '../http/index.ts';
+import { errorView, tr, type Views } from '../http/index.ts';
 import type { SecretBox, Store } from '../store/index.ts';
+import { AccountEvents, type AccountEventListener } from './account_events.ts';
 import { accountRoutes } from './account_pages.ts';
 import { Accounts } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
-import type { GrantDescriber } from './capability.ts';
-import { Clients } from './clients.ts';
+import type { AppDescriber, AppFacts, GrantDescriber } from './capability.ts';
+import { clientInput, Clients, newClientId, newWebhookSecret, standingOf, type ClientField, type ClientStanding } from './clients.ts';
 import { DpopVerifier } from './dpop.ts';
 import { providerMetadata } from './client_secrets.ts';
-import { apiResourceServer, buildConfiguration, resourceIndicators, type TokenClaimSource } from './configuration.ts';
+import { acceptPreviousClientSecret } from './previous_client_secret.ts';
+import { DEVELOPER_POLICY, developerPolicy, InitialAccessTokens, registeredClientWriter, registrationObserver } from './registration.ts';
+import { apiResourceServer, buildConfiguration, resourceIndicators, type OidcSetup, type TokenClaimSource } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
+import { Invitations } from './invitations.ts';
 import { introspectJwt } from './introspect_jwt.ts';
 import { ApiTokenIssuer } from './issue_tokens.ts';
 import { loadCookieKeys, loadKeys, publicJwks } from './keys.ts';
@@ -34,20 +38,26 @@ import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
 
-export { EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
-export { CLIENT_ID, type ClientMetadata, type Registered } from './clients.ts';
+export { ACCOUNT_INPUT, EMAIL_SCHEMA, viewAccount, type Account, type AccountView } from './accounts.ts';
+export { CLIENT_ID, type ClientField, type ClientMetadata, type ClientStanding, type Registered, type Registration } from './clients.ts';
+export type { SecretField } from './client_secrets.ts';
+export type { InitialAccessTokens, InitialAccessTokenView } from './registration.ts';
+export { OPERATOR_ONLY_FIELDS, type Registrar } from './operator_fields.ts';
 export { rotateKeys } from './keys.ts';
+export { modelCollection } from './adapter.ts';
+export { TOKEN_REQUESTS } from './token_rate_limit.ts';
 export { DpopVerifier, DpopProofError, DpopNonceError, type DpopProof, type ProofRequest } from './dpop.ts';
 export { checkTokenBinding, presentedToken, type PresentedToken, type ResourceRequest } from './check_token_binding.ts';
 export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
-export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
-export { apiScopesFor, isFirstParty, type Registrar } from './first_party.ts';
+export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES, type ApiScope } from './scopes.ts';
+export { apiScopesFor, isFirstParty } from './first_party.ts';
 export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
 export type { BrowserSession } from './session.ts';
-export type { Capability, GrantDescriber } from './capability.ts';
+export type { AppDescriber, AppFacts, Capability, GrantDescriber } from './capability.ts';
+export type { AccountEvent, AccountEventListener } from './account_events.ts';
 export { Accounts, Clients };
 
 export interface Oidc {
@@ -76,23 +86,47 @@ export interface Oidc {
   apiTokens: ApiTokenIssuer;
   addTokenClaims(source: TokenClaimSource): void;
   addGrantDescriber(describer: GrantDescriber): void;
+  addAppDescriber(describer: AppDescriber): void;
   /** Revokes a grant and every token issued under it, and tells every listener. */
   revokeGrant(grantId: string): Promise<void>;
   onGrantRevoked(listener: (grantId: string) => void | Promise<void>): void;
+  /** Told of sign-ups, consents, removed access and password changes, for the user's activity. */
+  onAccountEvent(listener: AccountEventListener): void;
   /** Revokes every grant a client holds (when it is removed). */
   revokeClientGrants(clientId: string): Promise<number>;
-  /** Whether a grant still exists (was neither revoked nor expired). */
+  /** Whether a grant still exists (was neither revoked nor expired) and its client may still use it (is not suspended). */
   grantExists(grantId: string): Promise<boolean>;
+  /** RFC 7591 initial access tokens, for developers (the console) and the operator (the CLI). */
+  initialAccessTokens: InitialAccessTokens;
+  /** Who is behind an app, for the pages that ask a user about it. */
+  publisherOf(clientId: string): Promise<Publisher>;
+}
+
+/** What a user is told about who made an app before they let it in. */
+export interface Publisher {
+  /** The display name of the developer who owns it; none for the operator's apps. */
+  developer?: string;
+  /** The host of its website (`client_uri`). */
+  website?: string;
+  /** Registered by the operator, or checked by the operator. */
+  verified: boolean;
+}
+
+/** An app is verified when the operator registered it or checked the developer who did. */
+export function isVerified(standing: ClientStanding): boolean {
+  return standing.registrar === 'operator' || standing.verified === true;
 }
 
 export interface OidcDeps {
-  config: PlazaConfig;
+  config: OidcSetup['config'] & Pick<PlazaConfig, 'dpopIatWindow' | 'cookieKeys' | 'loginThrottle' | 'tokenRate' | 'initialAccessTokenTtl' | 'signup'>;
   store: Store;
   views: Views;
   /** Seals client and webhook secrets, keys and cookie keys at rest. */
   box: SecretBox;
   /** Plaza's own clients, registered in code. */
   staticClients: ClientMetadata[];
+  /** Client metadata defined by capabilities (an app's triggers), by field. */
+  clientMetadata?: Record<string, ClientField>;
   report: (err: unknown) => void;
 }
 
@@ -104,7 +138,10 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   // Opened now, not when oidc-provider first needs them, so their indexes exist from the start.
   for (const model of MODELS) modelCollection(store, model);
   const tokenClaimSources: TokenClaimSource[] = [];
+  // The registration policy needs the initial access tokens, which need the provider this configuration builds.
+  let initialAccessTokens: InitialAccessTokens | undefined;
   const grantDescribers: GrantDescriber[] = [];
+  const appDescribers: AppDescriber[] = [];
   const revocationListeners: ((grantId: string) => void | Promise<void>)[] = [];
   const revoke = async (grantId: string) => {
     await revokeGrant(store, grantId);
@@ -115,19 +152,42 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     dpopNonceSecret: dpop.nonceSecret,
     accounts,
     tokenClaimSources,
-    adapter: createAdapter(store, { Client: (payload) => providerMetadata(payload, deps.box) as never }),
+    // A suspended client is not there for oidc-provider: it authenticates nowhere and its tokens resolve to nothing.
+    adapter: createAdapter(
+      store,
+      { Client: (payload) => (standingOf(payload).suspended ? undefined : providerMetadata(payload, deps.box) as never) },
+      { Client: registeredClientWriter(deps.box) },
+    ),
+    clientMetadata: Object.fromEntries(Object.entries(deps.clientMetadata ?? {}).map(([name, field]) => [name, field.check])),
+    registrationPolicies: { [DEVELOPER_POLICY]: (ctx, properties) => developerPolicy(initialAccessTokens!, newWebhookSecret)(ctx, properties) },
+    newClientId,
     keys,
     cookieKeys: await loadCookieKeys(store, deps.box, config.cookieKeys),
+    // oidc-provider's own pages, in the language the request asked for; an error offers the way back to the app.
     pages: {
-      error: (ctx, out) => views.page(ctx, 'error', { title: 'Something went wrong', error: out.error, description: out.error_description ?? '' }, ctx.status),
-      logout: (ctx, form) => views.page(ctx, 'logout', { title: 'Sign out', form, host: ctx.host }),
-      loggedOut: (ctx) => views.page(ctx, 'logged_out', { title: 'Signed out', client: ctx.oidc.client?.clientName ?? '' }),
+      error: (ctx, out) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        const client = ctx.oidc?.client;
+        const app = client ? { name: client.clientName ?? client.clientId, url: client.clientUri } : undefined;
+        views.page(ctx, 'error', errorView(ctx, { status: ctx.status, code: out.error, message: out.error_description, app }), ctx.status);
+      },
+      logout: (ctx, form) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        views.page(ctx, 'logout', { title: tr(ctx)('logout.title'), form, host: ctx.host });
+      },
+      loggedOut: (ctx) => {
+        ctx.state.uiLocales = ctx.oidc?.params?.ui_locales;
+        views.page(ctx, 'logged_out', { title: tr(ctx)('logged_out.title'), client: ctx.oidc.client?.clientName ?? '' });
+      },
     },
   });
   const builtInClients = [accountClient(config.issuer), ...deps.staticClients];
   configuration.clients = builtInClients;
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
+  initialAccessTokens = new InitialAccessTokens(store, provider, config.initialAccessTokenTtl);
+  const clients = new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id)), clientInput(deps.clientMetadata ?? {}));
+  acceptPreviousClientSecret(provider, (clientId, secret) => clients.isPreviousClientSecret(clientId, secret));
 
   const tokenExchange = new TokenExchange(dpop);
   provider.registerGrantType(TOKEN_EXCHANGE, tokenExchange.handle, EXCHANGE_PARAMETERS, ['audience', 'resource']);
@@ -137,23 +197,57 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const revoked = new RevokedTokens(store);
   const verifyAccessToken = accessTokenVerifier(config.issuer, publicJwks(keys, 'sig'), revoked);
   const grants = modelCollection(store, 'Grant');
-  // Existence only, on every API call: a count parses no grant and builds no oidc-provider model (expiry is the store's).
-  const grantExists = async (grantId: string) => (await grants.count({ id: grantId })) > 0;
+  // On every API call: the stored grant's client only, parsing no grant into an oidc-provider model (expiry is the
+  // store's); a suspended or removed client's grants count as gone.
+  const grantExists = async (grantId: string) => {
+    const clientId = (await grants.get(grantId))?.payload.clientId;
+    return typeof clientId === 'string' && (await provider.Client.find(clientId)) !== undefined;
+  };
+  const revokeClientGrants = async (clientId: string) => {
+    const clientGrants = await grants.find({ clientId });
+    for (const grant of clientGrants) await revoke(grant.id);
+    return clientGrants.length;
+  };
   const checkTokenLive = tokenLiveCheck(provider, grantExists);
   const audiences = [resources.api, resources.admin];
+  const publisherOf = async (clientId: string): Promise<Publisher> => {
+    const metadata = await clients.get(clientId);
+    const standing = await clients.standing(clientId) ?? { registrar: 'operator' };
+    const developer = standing.owner ? (await accounts.find(standing.owner))?.name : undefined;
+    const website = typeof metadata?.client_uri === 'string' ? URL.parse(metadata.client_uri)?.hostname : undefined;
+    return { developer, website, verified: isVerified(standing) };
+  };
+  const throttle = new LoginThrottle(store, config.loginThrottle);
+  const invitations = new Invitations(store);
+  const events = new AccountEvents();
   const routers = [
     postRequestRoutes([provider.pathFor('authorization'), provider.pathFor('end_session')]),
     interactionRoutes({
-      provider, accounts, views,
-      throttle: new LoginThrottle(store, config.loginThrottle),
+      provider, accounts, views, throttle,
       firstPartyClients: new Set([ACCOUNT_CLIENT_ID]),
+      publisherOf,
+      signup: config.signup, invitations, events,
     }),
     accountRoutes({
-      provider, store, session, views, revokeGrant: revoke,
-      async describeGrants(grantIds) {
+      provider, store, accounts, session, views, throttle, signup: config.signup, invitations, events, revokeGrant: revoke,
+      async describeGrants(grantIds, t) {
         const all = new Map<string, string[]>();
         for (const describe of grantDescribers) {
-          for (const [id, words] of await describe(grantIds)) all.set(id, [...all.get(id) ?? [], ...words]);
+          for (const [id, words] of await describe(grantIds, t)) all.set(id, [...all.get(id) ?? [], ...words]);
+        }
+        return all;
+      },
+      async describeApps(sub, grantsByApp, t) {
+        const all = new Map<string, AppFacts>();
+        for (const describe of appDescribers) {
+          for (const [clientId, facts] of await describe(sub, grantsByApp, t)) {
+            const known = all.get(clientId) ?? {};
+            all.set(clientId, {
+              devices: [...known.devices ?? [], ...facts.devices ?? []],
+              pageVisited: Math.max(known.pageVisited ?? 0, facts.pageVisited ?? 0) || undefined,
+              lastActed: Math.max(known.lastActed ?? 0, facts.lastActed ?? 0) || undefined,
+            });
+          }
         }
         return all;
       },
@@ -167,19 +261,20 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
         introspect: introspectJwt({ verify: verifyAccessToken, audiences, checkLive: checkTokenLive }),
       }),
       bindRefreshTokens(),
+      registrationObserver(revokeClientGrants),
     ],
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
-    clients: new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id))),
+    clients,
+    initialAccessTokens,
+    publisherOf,
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
     apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },
+    addAppDescriber: (describer) => { appDescribers.push(describer); },
     revokeGrant: revoke,
     onGrantRevoked: (listener) => { revocationListeners.push(listener); },
-    async revokeClientGrants(clientId) {
-      const grants = await modelCollection(store, 'Grant').find({ clientId });
-      for (const grant of grants) await revoke(grant.id);
-      return grants.length;
-    },
+    onAccountEvent: (listener) => events.listen(listener),
+    revokeClientGrants,
   };
 }

@@ -33,8 +33,9 @@ export class ApiTokenIssuer {
     this.#accounts = accounts;
   }
 
-  async createGrant(ctx: KoaContextWithOIDC, accountId: string, scope: string, oidcScope = ''): Promise<string> {
-    const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client!.clientId });
+  /** A grant for the client; with `ttl` (seconds) it ends then instead of after the configured grant lifetime. */
+  async createGrant(ctx: KoaContextWithOIDC, accountId: string, scope: string, oidcScope = '', ttl?: number): Promise<string> {
+    const grant = new ctx.oidc.provider.Grant({ accountId, clientId: ctx.oidc.client!.clientId, ...(ttl ? { expiresIn: ttl } : {}) });
     grant.addResourceScope(this.#resource, scope);
     if (oidcScope) grant.addOIDCScope(oidcScope);
     return grant.save();

@@ -5,6 +5,7 @@ import { sha256url } from '../store/index.ts';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { ClientMetadata } from 'oidc-provider';
+import type { LocaleState, Viewer } from '../http/index.ts';
 import type { Account, Accounts } from './accounts.ts';
 
 export const ACCOUNT_CLIENT_ID = 'plaza-account';
@@ -22,7 +23,7 @@ export function accountClient(issuer: string): ClientMetadata {
 
 /** Only Plaza's own pages may be returned to after sign-in. */
 export function safeReturn(value: unknown): string {
-  return typeof value === 'string' && /^\/(account|groups)(\/[A-Za-z0-9/_-]*)?$/.test(value) ? value : '/account/apps';
+  return typeof value === 'string' && /^\/(account|groups|developers)(\/[A-Za-z0-9/_-]*)?$/.test(value) ? value : '/account/apps';
 }
 
 export class BrowserSession {
@@ -50,9 +51,29 @@ export class BrowserSession {
 
   /** The signed-in account, or undefined after redirecting the browser to sign in. */
   async require(ctx: Context): Promise<Account | undefined> {
-    const session = await this.#provider.Session.get(ctx as never);
-    const account = session.accountId ? await this.#accounts.find(session.accountId) : undefined;
+    const account = await this.current(ctx);
     if (!account) this.signIn(ctx, ctx.path);
     return account;
+  }
+
+  /**
+   * The signed-in account or undefined, without sending anyone anywhere. Pages rendered after this show the account
+   * menu, in the language the account chose.
+   */
+  async current(ctx: Context): Promise<Account | undefined> {
+    const session = await this.#provider.Session.get(ctx as never);
+    const account = session.accountId ? await this.#accounts.find(session.accountId) : undefined;
+    if (account) Object.assign(ctx.state, { viewer: { name: account.name }, userLocale: account.locale } satisfies LocaleState & { viewer: Viewer });
+    return account;
+  }
+
+  /** The id of this browser's OP session, to keep it when every other one of the account's ends. */
+  async sessionId(ctx: Context): Promise<string> {
+    return (await this.#provider.Session.get(ctx as never)).jti;
+  }
+
+  /** The OP session's id, the same for as long as this browser stays signed in: what short-lived records bind to. */
+  async uid(ctx: Context): Promise<string> {
+    return (await this.#provider.Session.get(ctx as never)).uid;
   }
 }

@@ -44,8 +44,11 @@ function tooMany(ctx: Context, wait: number, why: string): void {
 
 const failedAuthentication = (ctx: Context) => ctx.status === 401 && (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client';
 
+/** The shared counters of token requests, by `client:<id>` and `ip:<address>`. */
+export const TOKEN_REQUESTS = 'token_requests';
+
 export function tokenRateLimit(store: Store, tokenPath: string, config: TokenRateConfig, authFailures: ClientAuthThrottle, report: (err: unknown) => void): Middleware {
-  const counters = new SharedCounters(store, 'token_requests', { windowSeconds: config.windowSeconds, syncMs: config.syncMs });
+  const counters = new SharedCounters(store, TOKEN_REQUESTS, { windowSeconds: config.windowSeconds, syncMs: config.syncMs });
   return async (ctx, next) => {
     if (!isTokenRequest(ctx, tokenPath)) return next();
     let named: string | undefined;

@@ -1,7 +1,7 @@
 // The protected API under /api. Every route names its operation; the grant check decides.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { HttpError, jsonBody } from '../http/index.ts';
+import { HttpError, jsonBody, type JsonSchema } from '../http/index.ts';
 import type { Accounts } from '../oidc/index.ts';
 import type { AuditLog } from './audit.ts';
 import type { GrantCheck, Operation } from './grant_check.ts';
@@ -14,13 +14,28 @@ export interface GroupAppSummary {
   client_id: string;
   client_name: string;
   actions: string[];
+  respond: boolean;
   added_at: string;
 }
 
+/** An app a member may share a message with in a group. */
+export interface ShareTarget {
+  client_id: string;
+  client_name: string;
+}
+
 export interface GroupAppActions {
-  addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; via: string | null }): Promise<GroupAppSummary>;
+  /** The JSON Schema `addApp` checks its input against, for the OpenAPI document. */
+  readonly addAppInput: JsonSchema;
+  addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; respond?: unknown; via: string | null }): Promise<GroupAppSummary>;
   listApps(groupId: string, sub: string): Promise<GroupAppSummary[]>;
   removeApp(input: { sub: string; groupId: string; clientId: string; via: string | null }): Promise<boolean>;
+  /** The JSON Schema `share` checks its input against, for the OpenAPI document. */
+  readonly shareInput: JsonSchema;
+  /** The member shares a message with an app that responds in the group: the share trigger. */
+  share(input: { sub: string; groupId: string; messageId: string; clientId: unknown; via: string | null }): Promise<void>;
+  /** The apps that take shared messages in the group. */
+  shareTargets(groupId: string): Promise<ShareTarget[]>;
 }
 
 export interface SocialApiDeps {
@@ -68,9 +83,16 @@ export function socialApiRoutes(deps: SocialApiDeps): Router {
   });
 
   router.post('/groups/:id/messages', async (ctx) => {
-    const caller = await authorize(ctx, { permission: 'messages:post', groupId: ctx.params.id });
-    const message = await messages.post({ groupId: ctx.params.id, author: caller.sub, via: caller.clientId, text: jsonBody(ctx).text });
-    await audit.record({ sub: caller.sub, via: caller.clientId, action: 'message.posted', groupId: ctx.params.id, detail: message.id });
+    const body = jsonBody(ctx);
+    const replyTo = typeof body.reply_to === 'string' ? body.reply_to : undefined;
+    const caller = await authorize(ctx, { permission: 'messages:post', groupId: ctx.params.id, replyTo });
+    const prepared = await messages.prepare({ groupId: ctx.params.id, author: caller.sub, via: caller.clientId, text: body.text, replyTo: body.reply_to });
+    // Last, once nothing else can refuse the post: an interaction token spends one of its uses.
+    const use = await check.spend(caller.use);
+    const message = await messages.store(prepared);
+    await audit.record(use === undefined
+      ? { sub: caller.sub, via: caller.clientId, action: 'message.posted', groupId: ctx.params.id, detail: message.id }
+      : { sub: caller.sub, via: caller.clientId, action: 'interaction.replied', groupId: ctx.params.id, detail: `${message.id}, answering ${replyTo} (use ${use} of ${caller.use!.maxUses})` });
     ctx.status = 201;
     ctx.set('Location', `${deps.issuer}/api/groups/${encodeURIComponent(ctx.params.id)}/messages/${message.id}`);
     ctx.body = viewMessage(message);
@@ -85,7 +107,15 @@ export function socialApiRoutes(deps: SocialApiDeps): Router {
     const caller = await authorize(ctx, { permission: 'groups:apps', groupId: ctx.params.id });
     const body = jsonBody(ctx);
     ctx.status = 201;
-    ctx.body = await groupApps.addApp({ sub: caller.sub, groupId: ctx.params.id, clientId: body.client_id, actions: body.actions, via: caller.clientId });
+    ctx.body = await groupApps.addApp({
+      sub: caller.sub, groupId: ctx.params.id, clientId: body.client_id, actions: body.actions, respond: body.respond, via: caller.clientId,
+    });
+  });
+
+  router.post('/groups/:id/messages/:messageId/share', async (ctx) => {
+    const caller = await authorize(ctx, { permission: 'groups:apps', groupId: ctx.params.id });
+    await groupApps.share({ sub: caller.sub, groupId: ctx.params.id, messageId: ctx.params.messageId, clientId: jsonBody(ctx).client_id, via: caller.clientId });
+    ctx.status = 204;
   });
 
   router.delete('/groups/:id/apps/:clientId', async (ctx) => {

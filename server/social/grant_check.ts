@@ -1,12 +1,14 @@
 // Every access check of the protected API, in one place and in this order: a token in the Authorization header,
 // a valid Plaza JWT for the API, a user's token, a grant that still exists, the DPoP binding, the scope or
-// authorization_details naming the operation, and membership of the group.
+// authorization_details naming the operation, and membership of the group. A `group_interaction` detail allows
+// only replies to its one message, and only as many as its `max_uses`, counted in the store across processes.
 import { HttpError } from '../http/index.ts';
-import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type DpopVerifier, type ResourceRequest } from '../oidc/index.ts';
+import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type ApiScope, type DpopVerifier, type ResourceRequest } from '../oidc/index.ts';
 
 export const GROUP_MESSAGES = 'group_messages';
+export const GROUP_INTERACTION = 'group_interaction';
 
-export type Permission = 'groups:read' | 'messages:read' | 'messages:post' | 'groups:apps';
+export type Permission = ApiScope;
 
 export interface GroupMessagesDetail {
   type: typeof GROUP_MESSAGES;
@@ -14,10 +16,29 @@ export interface GroupMessagesDetail {
   actions: string[];
 }
 
+/** RFC 9396 detail of an interaction grant: answer one message, at most `max_uses` times. */
+export interface GroupInteractionDetail {
+  type: typeof GROUP_INTERACTION;
+  group_id: string;
+  in_reply_to: string;
+  actions: string[];
+  max_uses: number;
+}
+
 /** What a request wants to do. No permission: any valid user token (e.g. reading one's own profile). */
 export interface Operation {
   permission?: Permission;
   groupId?: string;
+  /** The message a post answers. */
+  replyTo?: string;
+}
+
+/** An allowance with a use count that a request spends once it is otherwise allowed. */
+export interface CountedUse {
+  grantId: string;
+  maxUses: number;
+  /** When the token ends, so that its count may go then. */
+  until: number;
 }
 
 export interface Caller {
@@ -26,6 +47,9 @@ export interface Caller {
   grantId: string;
   scopes: Set<string>;
   details: GroupMessagesDetail[];
+  interactions: GroupInteractionDetail[];
+  /** Token expiry, epoch seconds. */
+  exp: number;
   jkt?: string;
 }
 
@@ -43,11 +67,19 @@ export interface GrantCheckDeps {
   dpop: DpopVerifier;
   /** How long a grant seen alive is trusted without asking the store again, ms. Revocation here forgets it at once. */
   cacheMs: number;
+  /** Takes one of the grant's uses, atomically: its number, or undefined when they are all taken. */
+  spendUse(use: CountedUse): Promise<number | undefined>;
 }
 
 function isGroupMessagesDetail(value: unknown): value is GroupMessagesDetail {
   const d = value as GroupMessagesDetail;
   return d?.type === GROUP_MESSAGES && typeof d.group_id === 'string' && Array.isArray(d.actions) && d.actions.every((a) => typeof a === 'string');
+}
+
+function isGroupInteractionDetail(value: unknown): value is GroupInteractionDetail {
+  const d = value as GroupInteractionDetail;
+  return d?.type === GROUP_INTERACTION && typeof d.group_id === 'string' && typeof d.in_reply_to === 'string'
+    && Array.isArray(d.actions) && d.actions.every((a) => typeof a === 'string') && Number.isInteger(d.max_uses) && d.max_uses > 0;
 }
 
 /** Only tokens issued to act for a user reach the social API; a client's own (client credentials) token has no user. */
@@ -56,16 +88,21 @@ function userOf(claims: AccessTokenClaims): Caller {
   if (typeof claims.sub !== 'string' || typeof grantId !== 'string' || claims.sub === claims.client_id) {
     throw new InvalidTokenError('this token does not act for a user');
   }
-  const details = Array.isArray(claims.authorization_details) ? claims.authorization_details.filter(isGroupMessagesDetail) : [];
-  return { sub: claims.sub, clientId: claims.client_id, grantId, scopes: new Set(claims.scope?.split(' ') ?? []), details };
+  const all: unknown[] = Array.isArray(claims.authorization_details) ? claims.authorization_details : [];
+  return {
+    sub: claims.sub, clientId: claims.client_id, grantId, scopes: new Set(claims.scope?.split(' ') ?? []),
+    details: all.filter(isGroupMessagesDetail), interactions: all.filter(isGroupInteractionDetail), exp: Number(claims.exp),
+  };
 }
 
-function checkPermission(caller: Caller, op: Operation): void {
-  if (!op.permission || caller.scopes.has(op.permission)) return;
-  const allowed = caller.details.some((d) => d.group_id === op.groupId && d.actions.includes(op.permission!));
-  if (!allowed) {
-    throw new ForbiddenError(`this token does not allow ${op.permission}${op.groupId ? ` in group ${op.groupId}` : ''}`, 'insufficient_scope');
-  }
+/** Whether the caller may do the operation; the counted use it must spend first when an interaction allows it. */
+function checkPermission(caller: Caller, op: Operation): CountedUse | undefined {
+  if (!op.permission || caller.scopes.has(op.permission)) return undefined;
+  if (caller.details.some((d) => d.group_id === op.groupId && d.actions.includes(op.permission!))) return undefined;
+  const interaction = caller.interactions.find((d) => d.group_id === op.groupId && d.actions.includes(op.permission!));
+  if (interaction && op.replyTo === interaction.in_reply_to) return { grantId: caller.grantId, maxUses: interaction.max_uses, until: caller.exp * 1000 };
+  if (interaction) throw new ForbiddenError(`this token only allows replies to message ${interaction.in_reply_to}`, 'insufficient_scope');
+  throw new ForbiddenError(`this token does not allow ${op.permission}${op.groupId ? ` in group ${op.groupId}` : ''}`, 'insufficient_scope');
 }
 
 export class GrantCheck {
@@ -76,10 +113,10 @@ export class GrantCheck {
     this.#deps = deps;
   }
 
-  async authorize(request: ResourceRequest, op: Operation): Promise<Caller> {
+  /** The caller, allowed the operation; a counted use it must still `spend` comes with it. */
+  async authorize(request: ResourceRequest, op: Operation): Promise<Caller & { use?: CountedUse }> {
     const caller = await this.authenticate(request);
-    await this.permit(caller, op);
-    return caller;
+    return { ...caller, use: await this.permit(caller, op) };
   }
 
   /** Who calls, through which app, with which grant: every check but the operation's. */
@@ -92,12 +129,24 @@ export class GrantCheck {
     return caller;
   }
 
-  /** Whether the caller's grant allows the operation, there, and the user may still do it there. */
-  async permit(caller: Caller, op: Operation): Promise<void> {
-    checkPermission(caller, op);
+  /**
+   * Whether the caller's grant allows the operation, there, and the user may still do it there. An allowance with a
+   * use count comes back unspent: the caller spends it with `spend` after its own checks, just before it acts.
+   */
+  async permit(caller: Caller, op: Operation): Promise<CountedUse | undefined> {
+    const use = checkPermission(caller, op);
     if (op.groupId && !await this.#deps.isMember(op.groupId, caller.sub)) {
       throw new ForbiddenError(`you are not a member of group ${op.groupId}`);
     }
+    return use;
+  }
+
+  /** Spends one use of a counted allowance and answers its number; refused once every use is taken. */
+  async spend(use: CountedUse | undefined): Promise<number | undefined> {
+    if (!use) return undefined;
+    const n = await this.#deps.spendUse(use);
+    if (n === undefined) throw new ForbiddenError(`this token's ${use.maxUses} uses are all taken`, 'insufficient_scope');
+    return n;
   }
 
   /** Called when a grant is revoked in this process, so the next request sees it at once. */

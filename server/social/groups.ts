@@ -1,6 +1,6 @@
 // Groups and their members. The social API and its grant checks build on this.
 import { InputError } from '../http/index.ts';
-import type { Doc, Store } from '../store/index.ts';
+import type { CollectionSpec, Doc, Store } from '../store/index.ts';
 
 export interface Group extends Doc {
   name: string;
@@ -19,6 +19,8 @@ export const GROUP_ID_SCHEMA = { type: 'string', pattern: GROUP_ID.source };
 /** Told before a membership ends, however it ends, so that what was granted there ends first. */
 export type MemberLeaving = (groupId: string, sub: string) => Promise<void>;
 
+export const MEMBERSHIPS: CollectionSpec = { name: 'memberships', indexes: [{ field: 'groupId' }, { field: 'sub' }] };
+
 export class Groups {
   readonly #groups;
   readonly #members;
@@ -26,7 +28,7 @@ export class Groups {
 
   constructor(store: Store) {
     this.#groups = store.collection<Group>({ name: 'groups' });
-    this.#members = store.collection<Membership>({ name: 'memberships', indexes: [{ field: 'groupId' }, { field: 'sub' }] });
+    this.#members = store.collection<Membership>(MEMBERSHIPS);
   }
 
   /** Creates the group, or renames an existing one (seeding is idempotent). */

@@ -1,27 +1,32 @@
 // The social platform: groups, their messages, the audit log, and the grant check that guards the protected API.
 import type { PlazaConfig } from '../config/index.ts';
 import type { Views } from '../http/index.ts';
-import type { Capability, Oidc } from '../oidc/index.ts';
+import type { AppFacts, Capability, Oidc } from '../oidc/index.ts';
 import type { Store } from '../store/index.ts';
+import type { SocialPageDeps } from './pages.ts';
 import { socialApiRoutes, type GroupAppActions } from './api.ts';
 import { AuditLog } from './audit.ts';
 import { GrantCheck } from './grant_check.ts';
 import { Groups } from './groups.ts';
+import { CountedUses } from './counted_uses.ts';
 import { Messages } from './messages.ts';
 import { socialApiDescription } from './openapi.ts';
+import { activityPage } from './activity_page.ts';
+import { pageNames } from './names.ts';
 import { socialPages } from './pages.ts';
 
-export { Groups, GROUP_ID, GROUP_ID_SCHEMA, type Group } from './groups.ts';
-export { Messages, MAX_TEXT, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
-export { AuditLog, type AuditEntry } from './audit.ts';
-export { GrantCheck, ForbiddenError, GROUP_MESSAGES, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
-export type { GroupAppActions } from './api.ts';
+export { Groups, GROUP_ID, GROUP_ID_SCHEMA, MEMBERSHIPS, type Group, type Membership } from './groups.ts';
+export { Messages, MAX_TEXT, MESSAGES, MESSAGE_TEXT_SCHEMA, viewMessage, type Message, type MessageView } from './messages.ts';
+export type { CountedUses } from './counted_uses.ts';
+export { AUDIT_LOG, AuditLog, type AuditEntry } from './audit.ts';
+export { GrantCheck, ForbiddenError, GROUP_INTERACTION, GROUP_MESSAGES, type GroupInteractionDetail, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
+export type { GroupAppActions, ShareTarget } from './api.ts';
 export { userSecurity } from './openapi.ts';
 
 export interface SocialDeps {
   config: Pick<PlazaConfig, 'issuer' | 'grantCacheMs'>;
   store: Store;
-  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'dpop' | 'accounts' | 'session' | 'clients'>;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'dpop' | 'accounts' | 'session' | 'clients' | 'publisherOf'>;
   views: Views;
 }
 
@@ -30,8 +35,9 @@ export interface Social {
   messages: Messages;
   audit: AuditLog;
   check: GrantCheck;
+  uses: CountedUses;
   /** Its API and pages, which add apps to groups through the action grants capability (built on these groups). */
-  withGroupApps(groupApps: GroupAppActions, grantableActions: string[]): Capability;
+  withGroupApps(groupApps: GroupAppActions, grantableActions: string[], describeAction: SocialPageDeps['describeAction']): Capability;
 }
 
 export function createSocial(deps: SocialDeps): Social {
@@ -39,21 +45,33 @@ export function createSocial(deps: SocialDeps): Social {
   const groups = new Groups(deps.store);
   const messages = new Messages(deps.store);
   const audit = new AuditLog(deps.store);
+  const uses = new CountedUses(deps.store);
   const check = new GrantCheck({
     verifyToken: (token) => oidc.verifyAccessToken(token, oidc.resources.api),
     grantExists: oidc.grantExists,
     isMember: (groupId, sub) => groups.isMember(groupId, sub),
     dpop: oidc.dpop,
     cacheMs: config.grantCacheMs,
+    spendUse: (use) => uses.spend(use),
   });
   const social = { accounts: oidc.accounts, groups, messages, audit };
   return {
-    groups, messages, audit, check,
-    withGroupApps: (groupApps, grantableActions) => ({
+    groups, messages, audit, check, uses,
+    withGroupApps: (groupApps, grantableActions, describeAction) => ({
       grantRevoked: (grantId) => check.forget(grantId),
+      // What happened to the account itself goes into the same activity log, through the app it concerned.
+      accountEvents: (event) => audit.record({ sub: event.sub, via: 'clientId' in event ? event.clientId : null, action: event.type }),
+      appDescriber: async (sub, grantsByApp) => {
+        const facts = new Map<string, AppFacts>();
+        for (const clientId of grantsByApp.keys()) facts.set(clientId, { lastActed: await audit.lastActed(sub, clientId) });
+        return facts;
+      },
       api: socialApiRoutes({ ...social, groupApps, issuer: config.issuer, check }),
-      openapi: socialApiDescription({ grantableActions }),
-      pages: [socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, grantableActions })],
+      openapi: socialApiDescription({ grantableActions, addAppInput: groupApps.addAppInput, shareInput: groupApps.shareInput }),
+      pages: [
+        socialPages({ ...social, groupApps, session: oidc.session, views: deps.views, clients: oidc.clients, publisherOf: oidc.publisherOf, grantableActions, describeAction }),
+        activityPage({ session: oidc.session, views: deps.views, audit, groups, names: () => pageNames({ accounts: oidc.accounts, clients: oidc.clients, groups, messages }) }),
+      ],
     }),
   };
 }

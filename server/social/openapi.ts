@@ -1,5 +1,5 @@
 // The OpenAPI description of the /api routes in api.ts: what each answers, and which scope it needs.
-import { json, jsonRequest, locationHeader, problem, schemaRef, shared, type ApiDescription } from '../http/index.ts';
+import { json, jsonRequest, locationHeader, problem, schemaRef, shared, type ApiDescription, type JsonSchema } from '../http/index.ts';
 import type { Permission } from './grant_check.ts';
 import { GROUP_ID_SCHEMA } from './groups.ts';
 import { MAX_TEXT, MESSAGE_INPUT_SCHEMA } from './messages.ts';
@@ -20,7 +20,7 @@ const USER_ACTION_ONLY = ', or the token\'s client is a third-party app (only fi
 const groupId = { name: 'id', in: 'path', required: true, description: 'A group id', schema: GROUP_ID_SCHEMA, example: 'hiking' };
 const arrayOf = (name: string) => ({ type: 'array', items: schemaRef(name) });
 
-export function socialApiDescription(options: { grantableActions: string[] }): ApiDescription {
+export function socialApiDescription(options: { grantableActions: string[]; addAppInput: JsonSchema; shareInput: JsonSchema }): ApiDescription {
   return {
     tags: [{ name: 'social', description: 'The signed-in user, their groups, messages and the apps they added to groups' }],
     securitySchemes: {
@@ -48,16 +48,18 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
           author: { type: 'string', description: 'The `sub` of the user who posted it' },
           via: { type: ['string', 'null'], description: 'The client the user posted it through' },
           text: { type: 'string', minLength: 1, maxLength: MAX_TEXT },
+          reply_to: { type: 'string', description: 'The message of the group it answers, when it is a reply' },
           created_at: { type: 'string', format: 'date-time' },
         },
       },
       GroupApp: {
-        type: 'object', additionalProperties: false, required: ['group_id', 'client_id', 'client_name', 'actions', 'added_at'],
+        type: 'object', additionalProperties: false, required: ['group_id', 'client_id', 'client_name', 'actions', 'respond', 'added_at'],
         properties: {
           group_id: { type: 'string' },
           client_id: { type: 'string' },
           client_name: { type: 'string' },
-          actions: { type: 'array', items: { enum: options.grantableActions } },
+          actions: { type: 'array', items: { enum: options.grantableActions }, description: 'Standing actions: what the app may do here as the user at any time' },
+          respond: { type: 'boolean', description: 'Respond when asked: the app\'s triggers (`plaza_triggers`) work in this group, for every member' },
           added_at: { type: 'string', format: 'date-time' },
         },
       },
@@ -82,11 +84,16 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
           responses: { 200: json('The messages', arrayOf('Message')), 401: shared('Unauthorized'), 403: forbidden('messages:read in this group'), 503: shared('Unavailable') },
         },
         post: {
-          operationId: 'postMessage', tags: ['social'], summary: 'Posts a message as the user, through the token\'s client', security: userSecurity('messages:post'),
+          operationId: 'postMessage', tags: ['social'], security: userSecurity('messages:post'),
+          summary: 'Posts a message as the user, through the token\'s client. A `group_interaction` token (an interaction ticket\'s) may only post replies to its '
+            + '`in_reply_to` message, at most `max_uses` times in all. A message the user posts on Plaza or through a first-party client may fire an app\'s '
+            + 'command or mention trigger, which sends that app an `interaction.created` webhook.',
           requestBody: jsonRequest(MESSAGE_INPUT_SCHEMA),
           responses: {
             201: json('The message', schemaRef('Message'), { Location: locationHeader('the message') }),
-            400: shared('BadRequest'), 401: shared('Unauthorized'), 403: forbidden('messages:post in this group'),
+            400: shared('BadRequest'), 401: shared('Unauthorized'),
+            403: forbidden('messages:post in this group', ', or an interaction token posts anything but a reply to its message, or after its uses are taken (`insufficient_scope`)'),
+            404: problem(404, '`reply_to` names no message of this group'),
             413: shared('PayloadTooLarge'), 415: shared('UnsupportedMediaType'), 503: shared('Unavailable'),
           },
         },
@@ -98,6 +105,21 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
           responses: {
             200: json('The message', schemaRef('Message')), 401: shared('Unauthorized'), 403: forbidden('messages:read in this group'),
             404: problem(404, 'No such message in this group'), 503: shared('Unavailable'),
+          },
+        },
+      },
+      '/api/groups/{id}/messages/{messageId}/share': {
+        parameters: [groupId, { name: 'messageId', in: 'path', required: true, description: 'A message of the group', schema: { type: 'string' } }],
+        post: {
+          operationId: 'shareMessage', tags: ['social'], security: userSecurity('groups:apps'),
+          summary: 'Shares the message with an app that responds in the group and takes shared messages (the `share` trigger): the app receives an '
+            + '`interaction.created` webhook with a one-time interaction ticket to answer it. Only a first-party client holds `groups:apps`.',
+          requestBody: jsonRequest(options.shareInput),
+          responses: {
+            204: { description: 'Shared: the app is told through the outbox' },
+            400: problem(400, '`invalid_client_id`: the app does not respond in this group or takes no shared messages'),
+            401: shared('Unauthorized'), 403: forbidden('groups:apps in this group', ', or the token\'s client is a third-party app'),
+            404: problem(404, 'No such message in this group'), 413: shared('PayloadTooLarge'), 415: shared('UnsupportedMediaType'), 503: shared('Unavailable'),
           },
         },
       },
@@ -114,18 +136,12 @@ export function socialApiDescription(options: { grantableActions: string[] }): A
           operationId: 'addGroupApp', tags: ['social'], security: userSecurity('groups:apps'),
           summary: 'Adds an app to the group: the app receives a one-time action ticket by callback, to exchange for a token limited to this group and these actions. '
             + 'Only a first-party client (`plaza_first_party`) holds `groups:apps`.',
-          requestBody: jsonRequest({
-            type: 'object', required: ['client_id', 'actions'],
-            properties: {
-              client_id: { type: 'string', minLength: 1, description: 'A client with a `callback_uri`, other than the token\'s own' },
-              actions: { type: 'array', minItems: 1, items: { enum: options.grantableActions } },
-            },
-            examples: [{ client_id: 'poster', actions: [options.grantableActions[0]] }],
-          }),
+          requestBody: jsonRequest(options.addAppInput),
           responses: {
             201: json('The app in the group', schemaRef('GroupApp')),
             400: problem(400, 'Bad input: `invalid_client_id` (no such client, or it has no `callback_uri`), `invalid_actions`, or a body that is not a JSON object'),
             401: shared('Unauthorized'), 403: forbidden('groups:apps in this group', USER_ACTION_ONLY), 404: problem(404, 'The group does not exist'),
+            409: problem(409, '`trigger_conflict`: another app that responds in this group already answers one of this app\'s command or mention names'),
             413: shared('PayloadTooLarge'), 415: shared('UnsupportedMediaType'), 503: shared('Unavailable'),
           },
         },

@@ -4,7 +4,7 @@ import type { Store } from './port.ts';
 
 export * from './port.ts';
 export { SecretBox, SecretKeyError } from './secret_box.ts';
-export { changeSealedMeta, resealMeta, sealedMeta, sharedSecret } from './shared_secret.ts';
+export { changeSealedMeta, resealMeta, SEALED_META, sealedMeta, sharedSecret } from './shared_secret.ts';
 export { WindowCounters, secondsLeft } from './window_counter.ts';
 export { SharedCounters } from './shared_counters.ts';
 export { sha256url } from './digest.ts';

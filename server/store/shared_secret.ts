@@ -1,7 +1,7 @@
 // Secrets every process must share (signing and encryption keys, cookie keys, the DPoP nonce secret): made once,
 // kept in the store's `meta` collection sealed under the key-encryption key, like client secrets.
 import { randomBytes } from 'node:crypto';
-import type { Doc, Store } from './port.ts';
+import type { CollectionSpec, Doc, Store } from './port.ts';
 import type { SecretBox } from './secret_box.ts';
 
 /** `sealed` holds the value as sealed JSON; a document an older Plaza wrote holds the value's fields in the clear. */
@@ -14,7 +14,10 @@ interface SealedDoc extends Doc {
 const OWN_FIELDS = new Set(['id', 'expiresAt', 'sealed', 'version']);
 const ATTEMPTS = 5;
 
-const metaOf = (store: Store) => store.collection<SealedDoc>({ name: 'meta' });
+/** Where keys and shared secrets are kept, sealed. */
+export const SEALED_META: CollectionSpec = { name: 'meta' };
+
+const metaOf = (store: Store) => store.collection<SealedDoc>(SEALED_META);
 
 function opened<T>(doc: SealedDoc, box: SecretBox): T {
   if (typeof doc.sealed === 'string') return JSON.parse(box.unseal(doc.sealed)) as T;

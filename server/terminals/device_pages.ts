@@ -1,14 +1,17 @@
-// "My devices": each terminal a user's tokens are bound to, per app, with a button that revokes everything
-// bound to it.
+// "My devices": each terminal a user's tokens are bound to, by name (browser, system, model), per app, with a button
+// that revokes everything bound to it. Pages that bind a key for one visit (the H5 page) are not devices.
 import Router from '@koa/router';
-import { csrfToken, formBody, HttpError, seeOther, verifyCsrf, type Views } from '../http/index.ts';
+import { csrfToken, formBody, HttpError, seeOther, tr, verifyCsrf, type Views } from '../http/index.ts';
 import type { BrowserSession } from '../oidc/index.ts';
+import { deviceName } from './device_names.ts';
 import type { Terminals } from './terminals.ts';
 
 export interface DevicePageDeps {
   session: BrowserSession;
   views: Views;
   terminals: Terminals;
+  /** Clients whose keys live for one page visit, not on a device. */
+  pageClients: ReadonlySet<string>;
   revokeTerminal(id: string): Promise<void>;
 }
 
@@ -20,12 +23,11 @@ export function devicePages(deps: DevicePageDeps): Router {
   router.get('/', async (ctx) => {
     const account = await session.require(ctx);
     if (!account) return;
-    const list = (await terminals.listFor(account.id)).map((t) => ({
-      id: t.id, app: t.appName, userAgent: t.userAgent, key: `${t.jkt.slice(0, 10)}…`,
-      firstSeen: new Date(t.firstSeen).toISOString().replace('T', ' ').slice(0, 16),
-      lastUsed: new Date(t.lastUsed).toISOString().replace('T', ' ').slice(0, 16),
+    const t = tr(ctx);
+    const list = (await terminals.listFor(account.id)).filter((d) => !deps.pageClients.has(d.clientId)).map((d) => ({
+      id: d.id, app: d.appName, key: d.jkt.slice(0, 10), name: deviceName(d.userAgent, t), firstSeen: d.firstSeen, lastUsed: d.lastUsed,
     }));
-    views.page(ctx, 'devices', { title: 'My devices', terminals: list, csrf: csrfToken(ctx), revoked: ctx.query.revoked === '1' });
+    views.page(ctx, 'devices', { title: t('devices.title'), terminals: list, csrf: csrfToken(ctx), revoked: ctx.query.revoked === '1' });
   });
 
   router.post('/:id/revoke', async (ctx) => {

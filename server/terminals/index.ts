@@ -3,6 +3,7 @@
 import type { Views } from '../http/index.ts';
 import type { Capability, Oidc } from '../oidc/index.ts';
 import type { Store } from '../store/index.ts';
+import { terminalFacts } from './app_facts.ts';
 import { devicePages } from './device_pages.ts';
 import { recordTerminals, Terminals, viewTerminal, type TerminalView } from './terminals.ts';
 
@@ -17,7 +18,11 @@ export interface TerminalsCapability extends Capability {
   terminals: TerminalAdmin;
 }
 
-export function createTerminals(deps: { store: Store; oidc: Oidc; views: Views; report: (err: unknown) => void }): TerminalsCapability {
+export function createTerminals(deps: {
+  store: Store; oidc: Pick<Oidc, 'revokeGrant' | 'session'>; views: Views; report: (err: unknown) => void;
+  /** Clients whose DPoP keys belong to a page visit (the H5 page), not to a device. */
+  pageClients: ReadonlySet<string>;
+}): TerminalsCapability {
   const { oidc } = deps;
   const terminals = new Terminals(deps.store);
   const revoke = async (id: string): Promise<boolean> => {
@@ -29,7 +34,8 @@ export function createTerminals(deps: { store: Store; oidc: Oidc; views: Views; 
   };
   return {
     observers: [recordTerminals(terminals, deps.report)],
-    pages: [devicePages({ session: oidc.session, views: deps.views, terminals, revokeTerminal: async (id) => { await revoke(id); } })],
+    appDescriber: terminalFacts(terminals, deps.pageClients),
+    pages: [devicePages({ session: oidc.session, views: deps.views, terminals, pageClients: deps.pageClients, revokeTerminal: async (id) => { await revoke(id); } })],
     terminals: { listFor: async (sub) => (await terminals.listFor(sub)).map(viewTerminal), revoke },
   };
 }

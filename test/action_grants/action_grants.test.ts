@@ -2,9 +2,11 @@
 // ticket, exchanges it, and acts as the user there and only there.
 // Serial: the tests share one webhook receiver and tell tickets apart by arrival order.
 import anyTest, { type TestFn } from 'ava';
-import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { Webhook } from 'standardwebhooks';
+import { ACTION_TICKETS, type ActionTicket } from '../../server/action_grants/index.ts';
+import { AUDIT_LOG, type AuditEntry } from '../../server/social/index.ts';
+import { sha256url } from '../../server/store/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { Browser, csrfOf, dpopKey, dpopProof, athOf, tokenRequest } from '../helpers/oauth.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
@@ -138,8 +140,8 @@ test.serial('expired, unknown and foreign tickets are invalid_grant; a foreign a
   t.is((await redeemTicket(server, poster, ticket)).status, 200, 'the right client still can');
 
   const expiring = (await addApp(t, poster.client_id, 'hiking', ['messages:post'])).ticket;
-  const tickets = server.plaza.store.collection<{ id: string; expiresAt?: number | null }>({ name: 'action_tickets' });
-  t.truthy(await tickets.update(createHash('sha256').update(expiring).digest('base64url'), { expiresAt: Date.now() - 1 }));
+  const tickets = server.plaza.store.collection<ActionTicket>(ACTION_TICKETS);
+  t.truthy(await tickets.update(sha256url(expiring), { expiresAt: Date.now() - 1 }));
   const expired = await redeemTicket(server, poster, expiring);
   t.is(expired.body.error, 'invalid_grant');
   t.regex(expired.body.error_description, /unknown or expired/);
@@ -234,7 +236,7 @@ test.serial('leaving the group, or being removed, ends what apps got there: rejo
   await rejoin();
   await expectDead(left);
 
-  const audit = await server.plaza.store.collection<{ id: string; sub: string; action: string; detail?: string }>({ name: 'audit' }).find({ sub: bobSub });
+  const audit = await server.plaza.store.collection<AuditEntry>(AUDIT_LOG).find({ sub: bobSub });
   t.is(audit.filter((e) => e.action === 'app.removed' && e.detail === 'poster (membership ended)').length, 2);
 });
 
@@ -268,6 +270,11 @@ test.serial('adding an app: bad input gets a problem document', async (t) => {
   expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'poster', actions: [] }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: { $ne: null }, actions: ['messages:post'] }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/nope/apps', alice, { client_id: 'poster', actions: ['messages:post'] }), 403);
+  const codeOf = async (body: unknown) => (await api(server, 'POST', '/groups/hiking/apps', alice, body)).body.code;
+  t.is(await codeOf({ client_id: 'nobody', actions: ['messages:post'] }), 'invalid_client_id');
+  t.is(await codeOf({ actions: ['messages:post'] }), 'invalid_client_id');
+  t.is(await codeOf({ client_id: 'poster', actions: ['admin'] }), 'invalid_actions');
+  t.is(await codeOf({ client_id: 'poster' }), 'invalid_actions');
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, { text: '' }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, { text: 'x'.repeat(2001) }), 400);
   expectProblem(t, await api(server, 'POST', '/groups/hiking/messages', alice, [1]), 400);
@@ -303,7 +310,7 @@ test.serial('the audit log records what was done on the user\'s behalf, and thro
   const token = (await actionToken(t, 'hiking', ['messages:post'])).access_token;
   await api(server, 'POST', '/groups/hiking/messages', token, { text: 'audited' });
   const me = await api(server, 'GET', '/me', t.context.alice);
-  const entries = await server.plaza.store.collection<{ id: string; sub: string; via: string | null; action: string }>({ name: 'audit' }).find({ sub: me.body.sub });
+  const entries = await server.plaza.store.collection<AuditEntry>(AUDIT_LOG).find({ sub: me.body.sub });
   t.true(entries.some((e) => e.action === 'message.posted' && e.via === 'poster'));
   t.true(entries.some((e) => e.action === 'app.added'));
   t.true(entries.some((e) => e.action === 'app.token_issued' && e.via === 'poster'));

@@ -2,6 +2,7 @@
 // whatever scopes and grant types it has, and no app adds itself.
 import anyTest, { type TestFn } from 'ava';
 import { decodeJwt } from 'jose';
+import { ACTION_TICKETS, type ActionTicket } from '../../server/action_grants/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { tokenRequest } from '../helpers/oauth.ts';
 import { FakeJwtHost, HOST_APP_ID } from '../helpers/fake_hosts.ts';
@@ -72,7 +73,7 @@ test.serial('a third-party app with every scope it can get cannot make Plaza iss
   t.is(exchanged.body.error, 'invalid_scope');
 
   t.deepEqual(sneakyHooks.received, [], 'no ticket was ever sent to the app');
-  const tickets = await server.plaza.store.collection<{ id: string; clientId: string }>({ name: 'action_tickets' }).find({ clientId: 'sneaky' });
+  const tickets = await server.plaza.store.collection<ActionTicket>(ACTION_TICKETS).find({ clientId: 'sneaky' });
   t.deepEqual(tickets, []);
 });
 

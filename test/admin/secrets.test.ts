@@ -8,7 +8,9 @@ import { runAdmin } from '../helpers/admin_cli.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { tokenRequest } from '../helpers/oauth.ts';
 import { SERVICE } from '../helpers/fixtures.ts';
-import { openStore, SecretBox, type Doc } from '../../server/store/index.ts';
+import { openStore, SEALED_META, SecretBox, type Doc } from '../../server/store/index.ts';
+import { HOSTS, type HostPlatform } from '../../server/mini_programs/index.ts';
+import { modelCollection } from '../../server/oidc/index.ts';
 import { loadConfig } from '../../server/config/index.ts';
 import { testEnv } from '../helpers/harness.ts';
 
@@ -39,9 +41,10 @@ async function storedText(server: TestServer): Promise<string> {
 
 /** The sealed values the store holds for the client and the host. */
 async function sealedValues(server: TestServer): Promise<string[]> {
-  const client = await server.plaza.store.collection<Doc & { payload: Record<string, string> }>({ name: 'oidc_client' }).get(HOOKED.client_id);
-  const host = await server.plaza.store.collection<Doc & { appSecretSealed: string }>({ name: 'hosts' }).get(HOST.id);
-  return [client!.payload.client_secret_sealed, client!.payload.webhook_secret_sealed, host!.appSecretSealed];
+  const client = await modelCollection(server.plaza.store, 'Client').get(HOOKED.client_id);
+  const host = await server.plaza.store.collection<HostPlatform>(HOSTS).get(HOST.id);
+  const { client_secret_sealed: secret, webhook_secret_sealed: webhookSecret } = client!.payload as Record<string, string>;
+  return [secret, webhookSecret, host!.appSecretSealed!];
 }
 
 const opens = (key: string, sealed: string) => {
@@ -122,7 +125,7 @@ const PRIVATE_FIELDS = /"(d|p|q|dp|dq|qi)":"/;
 test('signing, encryption and cookie keys and the DPoP nonce secret are stored sealed', async (t) => {
   const server = await seeded({ PLAZA_SECRET_KEY: newKey() });
   t.teardown(() => server.stop());
-  const meta = await server.plaza.store.collection<Doc & Record<string, unknown>>({ name: 'meta' }).find({});
+  const meta = await server.plaza.store.collection<Doc & Record<string, unknown>>(SEALED_META).find({});
   t.deepEqual(meta.map((d) => d.id).sort(), ['cookie-keys', 'jwks', 'secret:dpop-nonce']);
   for (const doc of meta) t.deepEqual(Object.keys(doc).filter((k) => !['id', 'sealed', 'version'].includes(k)), [], `${doc.id} holds nothing in the clear`);
   const stored = await storedText(server);
@@ -137,7 +140,7 @@ test('keys an older Plaza stored in the clear still load, and are sealed on firs
   const seed = await startServer({ env: { ...env, PLAZA_SECRET_KEY: newKey() } });
   const legacyKeys = seed.plaza.oidc.decryptionKeys;
   await seed.plaza.close();
-  const meta = store.collection<Doc & Record<string, unknown>>({ name: 'meta' });
+  const meta = store.collection<Doc & Record<string, unknown>>(SEALED_META);
   for (const doc of await meta.find({})) await meta.delete(doc.id);
   await meta.put({ id: 'jwks', keys: legacyKeys, version: 1 });
   await meta.put({ id: 'cookie-keys', keys: ['a-cookie-key-stored-in-the-clear-0123456789'] });

@@ -3,6 +3,8 @@ import anyTest, { type TestFn } from 'ava';
 import { compactDecrypt, decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { oneOf } from '../../server/store/index.ts';
+import { JOBS, type Job } from '../../server/async/index.ts';
+import { MESSAGES, type Message } from '../../server/social/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { seedBasics } from '../helpers/fixtures.ts';
@@ -39,7 +41,7 @@ const post = (sub: string, text: string, group = 'hiking') => ({ api: 'messages.
 
 /** Jobs queued for these apps only: sibling tests submit theirs concurrently. */
 async function jobCount(server: TestServer, clientIds: string[]) {
-  return server.plaza.store.collection<{ id: string }>({ name: 'jobs' }).count({ clientId: oneOf(clientIds) });
+  return server.plaza.store.collection<Job>(JOBS).count({ clientId: oneOf(clientIds) });
 }
 
 test('submit, 202, the message is posted, and a signed callback arrives', async (t) => {
@@ -223,6 +225,6 @@ test('a grant revoked between submit and work: the job fails, nothing is posted'
   const body = JSON.parse((await hook).body);
   t.is(body.type, 'job.failed');
   t.is(body.data.error.code, 'forbidden');
-  const messages = await server.plaza.store.collection<{ id: string; text: string }>({ name: 'messages' }).find({});
+  const messages = await server.plaza.store.collection<Message>(MESSAGES).find({});
   t.false(messages.some((m) => m.text === 'too late'));
 });

@@ -8,6 +8,8 @@ import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { seedBasics } from '../helpers/fixtures.ts';
 import { appUserToken, asyncApp, encryptRequest, plazaEncryptionKey, submit } from '../helpers/async_client.ts';
 import { decodeJwt } from 'jose';
+import { DELIVERIES, JOBS, type Delivery, type Job } from '../../server/async/index.ts';
+import { MESSAGES, type Message } from '../../server/social/index.ts';
 
 const LEASE_MS = '800';
 
@@ -30,9 +32,9 @@ async function setup() {
   const store = server.plaza.store;
   return {
     receiver, server, token, sub, key,
-    jobs: store.collection<{ id: string; state: string; runs: number }>({ name: 'jobs' }),
-    messages: store.collection<{ id: string; text: string }>({ name: 'messages' }),
-    deliveries: store.collection<{ id: string; state: string; jobId?: string }>({ name: 'deliveries' }),
+    jobs: store.collection<Job>(JOBS),
+    messages: store.collection<Message>(MESSAGES),
+    deliveries: store.collection<Delivery>(DELIVERIES),
   };
 }
 

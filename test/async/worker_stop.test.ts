@@ -2,6 +2,7 @@
 // instead of leaving them to their lease.
 import test from 'ava';
 import { decodeJwt } from 'jose';
+import { JOBS, type Job } from '../../server/async/index.ts';
 import { startServer, waitUntil } from '../helpers/harness.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { seedBasics } from '../helpers/fixtures.ts';
@@ -28,7 +29,7 @@ test('jobs handed back by a stopping worker go back to the queue and another wor
   const worker = server.plaza.async.newWorker();
   worker.start();
   t.teardown(() => worker.stop());
-  const store = server.plaza.store.collection<{ id: string; state: string }>({ name: 'jobs' });
+  const store = server.plaza.store.collection<Job>(JOBS);
   await waitUntil('the job is done', async () => (await store.get(res.body.job_id))?.state === 'succeeded', 15_000);
   t.is((await store.get(res.body.job_id))?.state, 'succeeded');
 });

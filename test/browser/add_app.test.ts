@@ -26,11 +26,14 @@ test('"Add app to this group", then the app\'s message appears on the group page
   t.is(new URL(page.url()).pathname, '/groups/hiking', 'back on the group page after signing in');
 
   const hook = receiver.next();
-  await page.getByLabel('App').selectOption({ label: 'Poster App' });
-  await t.notThrowsAsync(page.getByRole('checkbox', { name: 'messages:post' }).check());
+  await page.getByLabel('Search apps').fill('poster');
+  await page.getByRole('button', { name: 'Search' }).click();
   await screenshot(page, '10-group-add-app');
-  await page.getByRole('button', { name: 'Add app to this group' }).click();
-  await page.getByText('Poster App may messages:post here as you.').waitFor();
+  await page.getByRole('link', { name: 'Choose Poster App' }).click();
+  await page.getByRole('heading', { name: 'Add Poster App to Weekend Hiking?' }).waitFor();
+  t.true(await page.getByRole('checkbox', { name: 'Post messages in Weekend Hiking as you' }).isChecked());
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByText('Poster App was added to Weekend Hiking. It may now: Post messages in Weekend Hiking as you.').waitFor();
 
   // The app's side: receive the ticket, exchange it, post as alice.
   const ticket = JSON.parse((await hook).body).data.ticket;
@@ -46,11 +49,10 @@ test('"Add app to this group", then the app\'s message appears on the group page
   await screenshot(page, '11-group-message-via-app');
 
   await page.goto(`${plaza.url}/account/apps`);
-  await page.getByText('Post messages in Weekend Hiking, as you').waitFor();
+  await page.getByText('Post messages in Weekend Hiking as you').waitFor();
   await screenshot(page, '12-my-apps-action-grant');
   await page.goto(`${plaza.url}/account/activity`);
-  await page.getByRole('cell', { name: 'message.posted' }).first().waitFor();
-  t.true(await page.getByRole('cell', { name: 'Poster App' }).first().isVisible());
+  await page.getByText('Poster App posted “Trail photos are up!” in Weekend Hiking as you').waitFor();
   await screenshot(page, '13-activity');
   t.deepEqual(plaza.serverErrors, []);
 });

@@ -61,7 +61,7 @@ test('sign in, consent, get a code, then revoke the app on My apps', async (t) =
   await page.goto(`${plaza.url}/account/apps`);
   await page.getByRole('heading', { name: 'Photo Printer' }).waitFor();
   await screenshot(page, '04-my-apps');
-  await page.getByRole('button', { name: 'Revoke access' }).click();
+  await page.getByRole('button', { name: 'Remove access' }).click();
   await page.getByText('Access revoked').waitFor();
   t.is(await page.getByRole('heading', { name: 'Photo Printer' }).count(), 0);
   await screenshot(page, '05-revoked');

@@ -1,7 +1,8 @@
 // H5 handoff over HTTP: access token → one-time handoff code → encrypted view token bound to the page's key.
-import { createHash } from 'node:crypto';
 import anyTest, { type TestFn } from 'ava';
 import { compactDecrypt, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
+import { HANDOFF_CODES, type HandoffCode } from '../../server/handoff/index.ts';
+import { sha256url } from '../../server/store/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { athOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
 import { seedBasics, SPA, WEB } from '../helpers/fixtures.ts';
@@ -109,9 +110,9 @@ test('handoff refusals', async (t) => {
   t.is((await redeem(server, code, keys)).status, 200, 'the refusals above did not burn the code');
 
   const expiring = (await handoff(server, backendToken)).body.access_token;
-  const codes = server.plaza.store.collection<{ id: string; expiresAt?: number | null }>({ name: 'handoff_codes' });
+  const codes = server.plaza.store.collection<HandoffCode>(HANDOFF_CODES);
   // Only this code: the other tests of this file run at the same time on the same server.
-  t.truthy(await codes.update(createHash('sha256').update(expiring).digest('base64url'), { expiresAt: Date.now() - 1 }));
+  t.truthy(await codes.update(sha256url(expiring), { expiresAt: Date.now() - 1 }));
   t.regex((await redeem(server, expiring, await pageKeys())).text, /unknown, expired or already used/);
 });
 

@@ -23,7 +23,8 @@ const STDERR = '[stderr] ';
 export function spawnPlaza(entry: keyof typeof ENTRIES, env: Record<string, string>, output?: string[]): ChildProcess {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ENTRIES[entry]], {
     env: { ...process.env, ...env },
-    stdio: output ? ['ignore', 'pipe', 'pipe'] : 'ignore',
+    // The IPC channel closes when this test process ends, however it ends: the child then stops (server/process.ts).
+    stdio: output ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'ignore', 'ipc'],
   });
   if (output) {
     createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));

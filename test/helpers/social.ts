@@ -1,5 +1,6 @@
 // Fixtures for the social API: groups, an app that receives action grants, and user tokens for the API.
 import { randomBytes } from 'node:crypto';
+import { API_SCOPES } from '../../server/oidc/index.ts';
 import type { PlazaEndpoint, TestServer } from './harness.ts';
 import { codeFor, redeemCode, seedBasics, ALICE, BOB, WEB } from './fixtures.ts';
 import { tokenRequest } from './oauth.ts';
@@ -7,7 +8,8 @@ import type { WebhookReceiver } from './webhook_receiver.ts';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACTION_TICKET = 'urn:plaza:token-type:action-ticket';
-export const ALL_API_SCOPES = 'groups:read messages:read messages:post groups:apps';
+export const INTERACTION_TICKET = 'urn:plaza:token-type:interaction-ticket';
+export const ALL_API_SCOPES = API_SCOPES.join(' ');
 
 export function posterApp(receiver: WebhookReceiver, clientId = 'poster') {
   return {
@@ -18,6 +20,24 @@ export function posterApp(receiver: WebhookReceiver, clientId = 'poster') {
 }
 
 export type App = ReturnType<typeof posterApp>;
+
+/** A bot that answers `/weather`, `@weatherbot` and shared messages. */
+export function weatherBot(receiver: WebhookReceiver, clientId = 'weather', name = 'weather') {
+  return {
+    ...posterApp(receiver, clientId), client_name: clientId === 'weather' ? 'Weather Bot' : `${clientId} bot`,
+    plaza_triggers: {
+      commands: [{ name, description: 'The weather for a city', actions: ['messages:post'] }],
+      mention: { name: `${name}bot`, actions: ['messages:post'] },
+      share: { description: 'Tells the weather for a shared message', actions: ['messages:post'] },
+    },
+  };
+}
+
+export function redeemInteraction(server: PlazaEndpoint, app: { client_id: string; client_secret: string }, ticket: string) {
+  return tokenRequest(server, {
+    grant_type: TOKEN_EXCHANGE, subject_token: ticket, subject_token_type: INTERACTION_TICKET, client_id: app.client_id, client_secret: app.client_secret,
+  });
+}
 
 /** alice and bob in "hiking", only alice in "chess"; the poster app and a second app registered. */
 export async function seedSocial(server: TestServer, receiver: WebhookReceiver): Promise<{ poster: App; other: App }> {

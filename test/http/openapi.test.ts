@@ -5,11 +5,12 @@ import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { TRIGGERS_SCHEMA } from '../../server/action_grants/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { athOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
 import { codeFor, redeemCode, ADMIN_TOOL, ALICE, BOB, PHONE } from '../helpers/fixtures.ts';
-import { seedSocial, userApiToken, ALL_API_SCOPES } from '../helpers/social.ts';
+import { seedSocial, userApiToken, weatherBot, ALL_API_SCOPES } from '../helpers/social.ts';
 import { appUserToken, asyncApp, encryptRequest, plazaEncryptionKey, submit, waitForJob } from '../helpers/async_client.ts';
 
 type Json = Record<string, any>;
@@ -49,7 +50,7 @@ test.before(async (t) => {
   const server = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1', RUN_WORKER: '0' } });
   await seedSocial(server, receiver);
   const app = asyncApp(receiver, 'async-app');
-  await server.plaza.admin.seed({ clients: [app, PHONE] });
+  await server.plaza.admin.seed({ clients: [app, PHONE, weatherBot(receiver)] });
   const res = await fetch(`${server.url}/api/openapi.json`);
   t.is(res.status, 200);
   t.regex(res.headers.get('content-type')!, /^application\/json/);
@@ -175,6 +176,18 @@ test.serial('the social API answers as documented', async (t) => {
   await check(t, 'DELETE', '/api/groups/{id}/apps/{clientId}', alice, { path: '/api/groups/hiking/apps/poster', status: 204 });
   await check(t, 'DELETE', '/api/groups/{id}/apps/{clientId}', alice, { path: '/api/groups/hiking/apps/poster', status: 404 });
   await check(t, 'DELETE', '/api/groups/{id}/apps/{clientId}', readOnly, { path: '/api/groups/hiking/apps/poster', status: 403 });
+
+  const share = '/api/groups/{id}/messages/{messageId}/share';
+  const sharePath = `/api/groups/hiking/messages/${posted.body.id}/share`;
+  await check(t, 'POST', share, alice, { path: sharePath, body: { client_id: 'weather' }, status: 400 });
+  const responding = await check(t, 'POST', apps, alice, { path: '/api/groups/hiking/apps', body: { client_id: 'weather', actions: [], respond: true }, status: 201 });
+  t.like(responding.body, { client_id: 'weather', actions: [], respond: true });
+  await check(t, 'POST', share, alice, { path: sharePath, body: { client_id: 'weather' }, status: 204 });
+  await check(t, 'POST', share, alice, { path: '/api/groups/hiking/messages/no-such-message/share', body: { client_id: 'weather' }, status: 404 });
+  await check(t, 'POST', share, readOnly, { path: sharePath, body: { client_id: 'weather' }, status: 403 });
+  await check(t, 'POST', messages, alice, { path: '/api/groups/hiking/messages', body: { text: 'a reply', reply_to: 'no-such-message' }, status: 404 });
+  const reply = await check(t, 'POST', messages, alice, { path: '/api/groups/hiking/messages', body: { text: 'a reply', reply_to: posted.body.id }, status: 201 });
+  t.is(reply.body.reply_to, posted.body.id);
 });
 
 test.serial('the asynchronous API answers as documented', async (t) => {
@@ -254,6 +267,13 @@ test.serial('the admin API answers as documented', async (t) => {
   t.true(listed.body.some((c: Json) => c.client_id === client.body.client_id));
   const enable = '/admin/api/clients/{clientId}/callback/enable';
   t.deepEqual((await check(t, 'POST', enable, admin, { path: `/admin/api/clients/${client.body.client_id}/callback/enable`, status: 200 })).body, { client_id: client.body.client_id, was_disabled: false });
+  await check(t, 'GET', '/admin/api/apps', admin, { status: 200 });
+  for (const action of ['suspend', 'unsuspend', 'verify', 'unverify']) {
+    await check(t, 'POST', `/admin/api/clients/{clientId}/${action}`, admin, { path: `/admin/api/clients/${client.body.client_id}/${action}`, status: 204 });
+    await check(t, 'POST', `/admin/api/clients/{clientId}/${action}`, admin, { path: `/admin/api/clients/no-such-client/${action}`, status: 404 });
+  }
+  await check(t, 'POST', '/admin/api/initial-access-tokens', admin, { body: { owner: 'alice' }, status: 201 });
+  await check(t, 'POST', '/admin/api/initial-access-tokens', admin, { body: { owner: 'nobody' }, status: 400 });
   await check(t, 'DELETE', '/admin/api/clients/{clientId}', admin, { path: `/admin/api/clients/${client.body.client_id}`, status: 204 });
   await check(t, 'DELETE', '/admin/api/clients/{clientId}', admin, { path: `/admin/api/clients/${client.body.client_id}`, status: 404 });
 
@@ -306,4 +326,25 @@ test.serial('the check notices a drifted answer', async (t) => {
   t.false(validatorFor(schema)([{ ...message, created_at: Date.now() }]), 'a member of another type');
   const { text: _text, ...withoutText } = message;
   t.false(validatorFor(schema)([withoutText]), 'a missing member');
+});
+
+test.serial('the interaction inputs the document prints are the ones validation uses', (t) => {
+  const { doc } = t.context;
+  const bodyOf = (path: string) => doc.paths[path].post.requestBody.content['application/json'].schema;
+  // plaza_triggers is part of what registers a client, and of a seed file's clients, as action_grants defines it.
+  t.deepEqual(bodyOf('/admin/api/clients').properties.plaza_triggers, TRIGGERS_SCHEMA);
+  t.deepEqual(doc.components.schemas.SeedFile.properties.clients.items.properties.plaza_triggers, TRIGGERS_SCHEMA);
+  t.true(validatorFor(bodyOf('/admin/api/clients'))({ client_id: 'bot', plaza_triggers: { commands: [{ name: 'weather', actions: ['messages:post'] }] } }));
+  t.false(validatorFor(bodyOf('/admin/api/clients'))({ client_id: 'bot', plaza_triggers: { commands: [{ name: 'Weather!', actions: ['messages:post'] }] } }));
+  // Adding an app: standing actions, or respond when asked, never neither.
+  const addApp = validatorFor(bodyOf('/api/groups/{id}/apps'));
+  t.true(addApp({ client_id: 'weather', actions: [], respond: true }));
+  t.true(addApp({ client_id: 'weather', respond: true }));
+  t.true(addApp({ client_id: 'poster', actions: ['messages:post'] }));
+  t.false(addApp({ client_id: 'poster' }));
+  t.false(addApp({ client_id: 'poster', actions: [], respond: false }));
+  const share = validatorFor(bodyOf('/api/groups/{id}/messages/{messageId}/share'));
+  t.true(share({ client_id: 'weather' }));
+  t.false(share({ client_id: 7 }));
+  t.true(validatorFor(bodyOf('/api/groups/{id}/messages'))({ text: 'an answer', reply_to: 'm1' }));
 });

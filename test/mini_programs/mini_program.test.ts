@@ -2,6 +2,7 @@
 // identity and ordinary Plaza tokens; every failure is a clear OAuth error.
 import anyTest, { type TestFn } from 'ava';
 import { decodeJwt, SignJWT } from 'jose';
+import { HOSTS, type HostPlatform } from '../../server/mini_programs/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { FakeCode2Session, FakeJwtHost, HOST_APP_ID } from '../helpers/fake_hosts.ts';
 import { Browser, csrfOf, tokenRequest } from '../helpers/oauth.ts';
@@ -147,7 +148,7 @@ test('host URLs pass the outbound guard when registered and again on every call'
     await t.throwsAsync(admin.addHost(host), { name: 'InputError', message: /refused address/ }, host.url ?? host.jwks_uri);
   }
   // What a registration checked can change (DNS, an older Plaza's record): each call checks again.
-  const hosts = server.plaza.store.collection<{ id: string; url?: string; jwksUri?: string; issuer?: string }>({ name: 'hosts' });
+  const hosts = server.plaza.store.collection<HostPlatform>(HOSTS);
   await hosts.put({ ...(await hosts.get('wx-slow'))!, id: 'moved-code', url: metadataService });
   await hosts.put({ ...(await hosts.get('signer'))!, id: 'moved-jwt', issuer: 'https://moved.example', jwksUri: 'http://169.254.169.254/jwks' });
   const code = await withCode(server, 'any-code', 'moved-code');
@@ -273,7 +274,7 @@ test('the mini-program grant is an ordinary grant on My apps; the app secret is 
   const fresh = await withCode(server, wx.code('alice-in-wx'));
   t.not(decodeJwt(fresh.body.access_token).sub, aliceSub);
 
-  const stored = JSON.stringify(await server.plaza.store.collection<{ id: string }>({ name: 'hosts' }).find({}));
+  const stored = JSON.stringify(await server.plaza.store.collection<HostPlatform>(HOSTS).find({}));
   t.false(stored.includes('wxa-secret-value'));
   t.true(wx.seenSecrets.includes('wxa-secret-value'), 'but the host receives the real secret');
   const hosts = await server.plaza.admin.listHosts();

@@ -1,7 +1,8 @@
 // The oidc-provider adapter on the storage port, tested directly.
 import anyTest, { type TestFn } from 'ava';
 import { errors } from 'oidc-provider';
-import { createAdapter, MODELS } from '../../server/oidc/adapter.ts';
+import { createAdapter, modelCollection, MODELS } from '../../server/oidc/adapter.ts';
+import type { CollectionSpec } from '../../server/store/index.ts';
 import { twoConnections, type TwoConnections } from '../helpers/stores.ts';
 
 const test = anyTest as TestFn<TwoConnections>;
@@ -69,4 +70,13 @@ test('revokeByGrantId removes every token of the grant and nothing else', async 
     t.is(await adapter.find(`${model}-g1`), undefined, model);
     t.truthy(await adapter.find(`${model}-g2`), model);
   }
+});
+
+test('clients are indexed by their owner, for a developer\'s list of apps', (t) => {
+  const specs: CollectionSpec[] = [];
+  const recording = new Proxy(t.context.store, {
+    get: (target, prop) => (prop === 'collection' ? (spec: CollectionSpec) => { specs.push(spec); return target.collection(spec); } : Reflect.get(target, prop, target)),
+  });
+  modelCollection(recording, 'Client');
+  t.deepEqual(specs[0]?.indexes, [{ field: 'payload.standing.owner' }]);
 });

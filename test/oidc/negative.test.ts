@@ -1,5 +1,6 @@
 // The negative cases the OpenID conformance suite runs, and the races a one-time artifact must survive.
 import anyTest, { type TestFn } from 'ava';
+import { modelCollection } from '../../server/oidc/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { Browser, authorize, pkce, tokenRequest } from '../helpers/oauth.ts';
 import { codeFor, codeRequest, redeemCode, seedBasics, OTHER_WEB, REDIRECT_URI, SPA, WEB } from '../helpers/fixtures.ts';
@@ -119,7 +120,7 @@ test('PAR: a request_uri cannot be reused, used after expiry, or used by another
 
   const expiring = await push(server, WEB);
   const id = expiring.split(':').pop()!;
-  const pars = server.plaza.store.collection<{ id: string; expiresAt?: number | null }>({ name: 'oidc_pushed_authorization_request' });
+  const pars = modelCollection(server.plaza.store, 'PushedAuthorizationRequest');
   t.truthy(await pars.update(id, { expiresAt: Date.now() - 1 }));
   const expired = await fetch(`${server.url}/auth?${new URLSearchParams({ client_id: WEB.client_id, request_uri: expiring })}`, { redirect: 'manual' });
   t.is(new URL(expired.headers.get('location')!).searchParams.get('error'), 'invalid_request_uri');

@@ -2,6 +2,8 @@
 // across processes, and only for requests in which the client authenticated.
 import anyTest, { type TestFn } from 'ava';
 import { request } from 'node:http';
+import { TOKEN_REQUESTS } from '../../server/oidc/index.ts';
+import { WindowCounters } from '../../server/store/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { basicAuth, tokenRequest } from '../helpers/oauth.ts';
 import { ADMIN_TOOL, seedBasics, SERVICE, SPA } from '../helpers/fixtures.ts';
@@ -117,7 +119,7 @@ test('between syncs a process counts in memory: the limit holds in it, and the s
   t.teardown(() => lazy.plaza.close());
   for (let i = 0; i < LIMIT; i += 1) t.is((await tokenRequest(lazy, credentials(SERVICE))).status, 200);
   t.is((await tokenRequest(lazy, credentials(SERVICE))).status, 429, 'the process\'s own count stops it');
-  const stored = await lazy.plaza.store.collection<{ id: string; count: number }>({ name: 'token_requests' }).get(`client:${SERVICE.client_id}`);
+  const stored = await new WindowCounters(lazy.plaza.store, TOKEN_REQUESTS, 60).get(`client:${SERVICE.client_id}`);
   t.is(stored?.count ?? 0, 0, 'nothing was written yet: the first sync read the count, the rest is in memory');
   t.is((await tokenRequest(t.context.server, credentials(SERVICE))).status, 200, 'a process that syncs on every request has not seen those counts yet');
 });

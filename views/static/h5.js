@@ -6,6 +6,10 @@ const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const HANDOFF_CODE = 'urn:plaza:token-type:handoff-code';
 const status = document.getElementById('status');
 const { group, clientId } = document.body.dataset;
+// The server hands over the texts in the reader's language; `{name}` marks a value filled in here.
+const texts = JSON.parse(document.body.dataset.texts);
+const say = (key, params = {}) => texts[key].replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+const when = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
 function base64url(bytes) {
   return btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -16,7 +20,7 @@ async function open() {
   // The code is single-use, but it should not linger in history either.
   history.replaceState(null, '', location.pathname);
   const code = fragment.get('code');
-  if (!code) throw new Error('This page needs a handoff code.');
+  if (!code) throw new Error(say('h5.no_code'));
 
   const signing = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
   const receiving = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
@@ -36,7 +40,7 @@ async function open() {
       if (next) nonce = next;
       if (!(next && (res.status === 400 || res.status === 401))) return res;
     }
-    throw new Error('the server kept asking for a new DPoP nonce');
+    throw new Error(say('h5.nonce_loop'));
   }
 
   const tokenUrl = `${location.origin}/token`;
@@ -50,7 +54,7 @@ async function open() {
   });
   if (!answer.ok) {
     const error = await answer.json().catch(() => ({}));
-    throw new Error(`The handoff failed: ${error.error_description ?? answer.status}`);
+    throw new Error(say('h5.handoff_failed', { detail: error.error_description ?? answer.status }));
   }
   const { plaintext } = await compactDecrypt(await answer.text(), receiving.privateKey);
   const { access_token: viewToken } = JSON.parse(new TextDecoder().decode(plaintext));
@@ -60,20 +64,37 @@ async function open() {
   const messagesUrl = `${location.origin}/api/groups/${encodeURIComponent(group)}/messages`;
   const ath = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(viewToken)));
   const res = await dpopFetch(messagesUrl, { headers: { authorization: `DPoP ${viewToken}` } }, { ath });
-  if (!res.ok) throw new Error(`Could not read the messages (${res.status}).`);
+  if (!res.ok) throw new Error(say('h5.read_failed', { status: res.status }));
   const messages = await res.json();
   const list = document.getElementById('messages');
-  for (const m of messages) {
+  // Threads: a reply goes under the message it answers when that message is shown, oldest reply first.
+  const shown = new Map();
+  for (const m of [...messages].reverse()) {
     const li = document.createElement('li');
+    li.dataset.messageId = m.id;
     const text = document.createElement('p');
     text.textContent = m.text;
-    const when = document.createElement('span');
-    when.className = 'hint';
-    when.textContent = m.created_at.replace('T', ' ').slice(0, 16);
-    li.append(when, text);
-    list.append(li);
+    const at = document.createElement('time');
+    at.className = 'hint';
+    at.dateTime = m.created_at;
+    at.textContent = when.format(new Date(m.created_at));
+    li.append(at, text);
+    const parent = m.reply_to ? shown.get(m.reply_to) : undefined;
+    if (parent) {
+      let replies = parent.querySelector(':scope > ul.replies');
+      if (!replies) {
+        replies = document.createElement('ul');
+        replies.className = 'replies';
+        parent.append(replies);
+      }
+      replies.append(li);
+      shown.set(m.id, parent);
+    } else {
+      list.prepend(li);
+      shown.set(m.id, li);
+    }
   }
-  status.textContent = messages.length ? `${messages.length} message(s)` : 'No messages yet.';
+  status.textContent = messages.length ? say('h5.count', { count: messages.length }) : say('h5.empty');
   document.body.dataset.ready = 'true';
 }
 

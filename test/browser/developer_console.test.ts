@@ -1,0 +1,53 @@
+// A developer in Chromium creates a bot in the console, copies its secrets from the one page that shows them, and
+// the bot authenticates with the copied secret; a reload of that page neither shows them again nor makes another app.
+import test from 'ava';
+import { startServer } from '../helpers/harness.ts';
+import { launchChromium, screenshot } from '../helpers/chromium.ts';
+import { seedBasics, ALICE } from '../helpers/fixtures.ts';
+import { authenticates } from '../helpers/developers.ts';
+import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
+
+test('a signed-in user creates a bot at /developers and copies its client and webhook secrets', async (t) => {
+  const receiver = await new WebhookReceiver().start();
+  const plaza = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1' } });
+  const browser = await launchChromium();
+  t.teardown(async () => {
+    await browser.close();
+    await plaza.stop();
+    await receiver.stop();
+  });
+  await seedBasics(plaza);
+
+  const page = await browser.newPage();
+  await page.goto(`${plaza.url}/developers`);
+  await page.getByLabel('Username').fill(ALICE.username);
+  await page.getByLabel('Password').fill(ALICE.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Developer console' }).waitFor();
+  await page.getByLabel('Bot with action grants').check();
+  await page.getByLabel('Name').fill('Trail Bot');
+  await page.getByLabel('Website').fill('https://trailbot.example');
+  await page.getByLabel(/Callback URI/).fill(receiver.url);
+  await screenshot(page, '40-developer-console');
+  await page.getByRole('button', { name: 'Create app' }).click();
+  await page.getByRole('heading', { name: 'Copy your secrets now' }).waitFor();
+  await screenshot(page, '41-developer-app-secrets');
+
+  const clientId = (await page.locator('[data-client-id]').innerText()).trim();
+  const clientSecret = (await page.locator('[data-secret="client_secret"]').innerText()).trim();
+  t.regex(await page.locator('[data-secret="webhook_secret"]').innerText(), /^whsec_/);
+  t.true(await authenticates(plaza, clientId, clientSecret), 'the copied secret is the app\'s');
+
+  // Post/Redirect/Get: a reload reloads the reveal page, which shows the secrets no more, and posts nothing again.
+  t.regex(page.url(), /\/developers\/apps\/[^/]+\/shown\//);
+  await page.reload();
+  await page.getByText(/no longer shown/).waitFor();
+  t.is(await page.locator('[data-secret]').count(), 0, 'a reload does not show the secrets again');
+  await page.goto(`${plaza.url}/developers/apps/${clientId}`);
+  await page.getByRole('heading', { name: 'Credentials' }).waitFor();
+  t.is(await page.locator('[data-secret]').count(), 0, 'the app\'s page does not show the secrets again');
+  await page.goto(`${plaza.url}/developers`);
+  await page.getByRole('link', { name: 'Trail Bot' }).waitFor();
+  t.is(await page.getByRole('link', { name: 'Trail Bot' }).count(), 1, 'the reload made no second app');
+  t.deepEqual(plaza.serverErrors, []);
+});
