@@ -3,7 +3,7 @@
 import type { CallbackQueue } from '../async/index.ts';
 import { HttpError, validator, type JsonSchema } from '../http/index.ts';
 import type { Oidc } from '../oidc/index.ts';
-import { ForbiddenError, type AuditLog, type Groups } from '../social/index.ts';
+import { ForbiddenError, type AuditLog, type GroupAppSummary, type Groups } from '../social/index.ts';
 import { checkActingClient } from './check_acting_client.ts';
 import type { GroupApp, GroupApps } from './group_apps.ts';
 import { OPERATIONS } from './operations.ts';
@@ -12,15 +12,6 @@ import { namesOf, triggersOf } from './triggers.ts';
 
 /** What an app may be allowed to do in a group on a user's behalf. */
 export const GRANTABLE_ACTIONS = ['messages:post', 'messages:read'];
-
-export interface GroupAppView {
-  group_id: string;
-  client_id: string;
-  client_name: string;
-  actions: string[];
-  respond: boolean;
-  added_at: string;
-}
 
 export interface GroupActionsDeps {
   oidc: Pick<Oidc, 'clients' | 'revokeGrant'>;
@@ -64,7 +55,7 @@ export class GroupActions {
     if (!await this.#deps.groups.isMember(groupId, sub)) throw new ForbiddenError(`you are not a member of group ${groupId}`);
   }
 
-  async #view(app: GroupApp): Promise<GroupAppView> {
+  async #view(app: GroupApp): Promise<GroupAppSummary> {
     const client = await this.#deps.oidc.clients.get(app.clientId);
     return {
       group_id: app.groupId, client_id: app.clientId, client_name: String(client?.client_name ?? app.clientId),
@@ -72,7 +63,7 @@ export class GroupActions {
     };
   }
 
-  async addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; respond?: unknown; via: string | null }): Promise<GroupAppView> {
+  async addApp(input: { sub: string; groupId: string; clientId: unknown; actions: unknown; respond?: unknown; via: string | null }): Promise<GroupAppSummary> {
     const { oidc, apps, tickets, audit, callbacks } = this.#deps;
     await this.#assertMember(input.groupId, input.sub);
     await checkActingClient(oidc, input.via, input.clientId);
@@ -113,7 +104,7 @@ export class GroupActions {
     }
   }
 
-  async listApps(groupId: string, sub: string): Promise<GroupAppView[]> {
+  async listApps(groupId: string, sub: string): Promise<GroupAppSummary[]> {
     await this.#assertMember(groupId, sub);
     return Promise.all((await this.#deps.apps.listFor(groupId, sub)).map((a) => this.#view(a)));
   }

@@ -15,7 +15,7 @@ import { commandIn } from './triggers.ts';
 import { detailsOf, redeemTicketHandler } from './redeem_ticket.ts';
 import { ActionTickets } from './tickets.ts';
 
-export { GRANTABLE_ACTIONS, type GroupActions, type GroupAppView } from './group_actions.ts';
+export { GRANTABLE_ACTIONS, type GroupActions } from './group_actions.ts';
 export { describeAction } from './action_words.ts';
 export { ACTION_TICKET_TYPE, INTERACTION_TICKET_TYPE, OPERATIONS, type OperationName } from './operations.ts';
 export { checkTriggers, TRIGGERS_FIELD, TRIGGERS_SCHEMA, type Triggers } from './triggers.ts';

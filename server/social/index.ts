@@ -20,7 +20,7 @@ export { Messages, MAX_TEXT, MESSAGES, MESSAGE_TEXT_SCHEMA, viewMessage, type Me
 export type { CountedUses } from './counted_uses.ts';
 export { AUDIT_LOG, AuditLog, type AuditEntry } from './audit.ts';
 export { GrantCheck, ForbiddenError, GROUP_INTERACTION, GROUP_MESSAGES, type GroupInteractionDetail, type Caller, type Operation, type Permission, type GroupMessagesDetail } from './grant_check.ts';
-export type { GroupAppActions, ShareTarget } from './api.ts';
+export type { GroupAppActions, GroupAppSummary, ShareTarget } from './api.ts';
 export { userSecurity } from './openapi.ts';
 
 export interface SocialDeps {
