@@ -1,28 +1,18 @@
 // A developer in Chromium creates a bot in the console, copies its secrets from the one page that shows them, and
 // the bot authenticates with the copied secret; a reload of that page neither shows them again nor makes another app.
 import test from 'ava';
-import { startServer } from '../helpers/harness.ts';
-import { launchChromium, screenshot } from '../helpers/chromium.ts';
+import { screenshot } from '../helpers/chromium.ts';
+import { signInOnPage, withBrowserPlaza } from '../helpers/browser_plaza.ts';
 import { seedBasics, ALICE } from '../helpers/fixtures.ts';
 import { authenticates } from '../helpers/developers.ts';
-import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 
 test('a signed-in user creates a bot at /developers and copies its client and webhook secrets', async (t) => {
-  const receiver = await new WebhookReceiver().start();
-  const plaza = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1' } });
-  const browser = await launchChromium();
-  t.teardown(async () => {
-    await browser.close();
-    await plaza.stop();
-    await receiver.stop();
-  });
+  const { plaza, browser, receiver } = await withBrowserPlaza(t);
   await seedBasics(plaza);
 
   const page = await browser.newPage();
   await page.goto(`${plaza.url}/developers`);
-  await page.getByLabel('Username').fill(ALICE.username);
-  await page.getByLabel('Password').fill(ALICE.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnPage(page, ALICE);
   await page.getByRole('heading', { name: 'Developer console' }).waitFor();
   await page.getByLabel('Bot with action grants').check();
   await page.getByLabel('Name').fill('Trail Bot');
