@@ -1,24 +1,29 @@
 // A developer in Chromium creates a bot in the console, copies its secrets from the one page that shows them, and
 // the bot authenticates with the copied secret; a reload of that page neither shows them again nor makes another app.
 // The bot's triggers (slash commands, mention name, shared messages) are declared and edited in the same forms.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { screenshot } from '../helpers/chromium.ts';
 import { signInOnPage, withBrowserPlaza } from '../helpers/browser_plaza.ts';
 import { seedBasics, ALICE } from '../helpers/fixtures.ts';
 import { authenticates } from '../helpers/developers.ts';
 
-test('a signed-in user creates a bot at /developers and copies its client and webhook secrets', async (t) => {
+/** alice signs in to the console in Chromium and starts a new bot: its kind, name and callback URI filled in. */
+async function newBotForm(t: ExecutionContext, name: string) {
   const { plaza, browser, receiver } = await withBrowserPlaza(t);
   await seedBasics(plaza);
-
   const page = await browser.newPage();
   await page.goto(`${plaza.url}/developers`);
   await signInOnPage(page, ALICE);
   await page.getByRole('heading', { name: 'Developer console' }).waitFor();
   await page.getByLabel('Bot with action grants').check();
-  await page.getByLabel('Name').fill('Trail Bot');
-  await page.getByLabel('Website').fill('https://trailbot.example');
+  await page.getByLabel('Name').fill(name);
   await page.getByLabel(/Callback URI/).fill(receiver.url);
+  return { plaza, page };
+}
+
+test('a signed-in user creates a bot at /developers and copies its client and webhook secrets', async (t) => {
+  const { plaza, page } = await newBotForm(t, 'Trail Bot');
+  await page.getByLabel('Website').fill('https://trailbot.example');
   await screenshot(page, '40-developer-console');
   await page.getByRole('button', { name: 'Create app' }).click();
   await page.getByRole('heading', { name: 'Copy your secrets now' }).waitFor();
@@ -44,16 +49,7 @@ test('a signed-in user creates a bot at /developers and copies its client and we
 });
 
 test('a developer declares a bot\'s slash commands and mention name in the console; a refused one is explained and kept as typed', async (t) => {
-  const { plaza, browser, receiver } = await withBrowserPlaza(t);
-  await seedBasics(plaza);
-
-  const page = await browser.newPage();
-  await page.goto(`${plaza.url}/developers`);
-  await signInOnPage(page, ALICE);
-  await page.getByRole('heading', { name: 'Developer console' }).waitFor();
-  await page.getByLabel('Bot with action grants').check();
-  await page.getByLabel('Name').fill('Weather Bot');
-  await page.getByLabel(/Callback URI/).fill(receiver.url);
+  const { plaza, page } = await newBotForm(t, 'Weather Bot');
   await page.getByLabel(/Slash commands/).fill('/weather The weather for a city\n/Forecast The week ahead');
   await page.getByLabel(/@-mention/).fill('weatherbot');
   await page.getByLabel('Takes messages members share with it').check();
