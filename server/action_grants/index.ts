@@ -18,7 +18,7 @@ import { ActionTickets } from './tickets.ts';
 export { GRANTABLE_ACTIONS, type GroupActions } from './group_actions.ts';
 export { describeAction } from './action_words.ts';
 export { ACTION_TICKET_TYPE, INTERACTION_TICKET_TYPE, OPERATIONS, type OperationName } from './operations.ts';
-export { checkTriggers, TRIGGERS_FIELD, TRIGGERS_SCHEMA, type Triggers } from './triggers.ts';
+export { checkTriggers, INTERACTION_ACTIONS, TRIGGERS_FIELD, TRIGGERS_SCHEMA, type Triggers } from './triggers.ts';
 export type { Interactions } from './interactions.ts';
 /** For tooling (the benchmark) that needs many tickets without the webhook round trip. */
 export { ACTION_TICKETS, ActionTickets, type ActionTicket } from './tickets.ts';

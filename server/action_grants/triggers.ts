@@ -50,7 +50,7 @@ export function checkTriggers(value: unknown): Triggers {
   const triggers = checkSchema(value);
   const names = (triggers.commands ?? []).map((c) => c.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new InputError(`${TRIGGERS_FIELD}.commands names /${twice} twice`, 'invalid_client_metadata');
+  if (twice) throw new InputError(`/${twice} is in ${TRIGGERS_FIELD}.commands twice`, 'invalid_client_metadata');
   return triggers;
 }
 

@@ -11,6 +11,8 @@ export interface AppKind {
   redirects: boolean;
   /** Plaza calls it back, so it needs a callback URI (and gets a webhook secret). */
   callback: 'required' | 'optional' | 'none';
+  /** Members may let it answer them when asked (its `plaza_triggers`): it gets interaction tickets and redeems them. */
+  triggers?: boolean;
   metadata: Record<string, unknown>;
 }
 
@@ -33,7 +35,7 @@ export const APP_KINDS: readonly AppKind[] = [
   },
   {
     id: 'bot', label: 'Bot with action grants', summary: 'Users add it to their groups; Plaza sends it a signed webhook with a one-time action ticket that it exchanges for a token.',
-    redirects: false, callback: 'required', metadata: { grant_types: [TOKEN_EXCHANGE, 'refresh_token'], ...NO_SIGN_IN, ...CONFIDENTIAL },
+    redirects: false, callback: 'required', triggers: true, metadata: { grant_types: [TOKEN_EXCHANGE, 'refresh_token'], ...NO_SIGN_IN, ...CONFIDENTIAL },
   },
   {
     id: 'mini_program', label: 'Mini-program', summary: 'Runs inside a host super-app and exchanges the host\'s login for Plaza tokens; the operator links it to its host platform.',

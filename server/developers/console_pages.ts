@@ -8,7 +8,7 @@ import {
 import type { Account, Oidc, SecretField } from '../oidc/index.ts';
 import type { Delivery } from '../async/index.ts';
 import { APP_KINDS, type AppKind } from './app_kinds.ts';
-import { GRACE_PERIODS, type AppFields, type DeveloperApps, type OwnedApp } from './developer_apps.ts';
+import { fieldsOf, GRACE_PERIODS, type AppFields, type DeveloperApps, type OwnedApp } from './developer_apps.ts';
 import type { SecretReveals, ShownSecrets, Viewer } from './secret_reveals.ts';
 
 export interface ConsolePageDeps {
@@ -21,8 +21,8 @@ export interface ConsolePageDeps {
 
 const SECRET_FIELDS: Record<string, SecretField> = { 'client-secret': 'client_secret', 'webhook-secret': 'webhook_secret' };
 
-
-function fieldsOf(ctx: Context): AppFields {
+/** What the create or edit form sent. */
+function postedFields(ctx: Context): AppFields {
   return {
     name: formText(ctx, 'name'),
     description: formText(ctx, 'description'),
@@ -30,6 +30,10 @@ function fieldsOf(ctx: Context): AppFields {
     redirectUris: formText(ctx, 'redirect_uris').split(/\s+/).filter(Boolean),
     callbackUri: formText(ctx, 'callback_uri'),
     encryptionJwk: formText(ctx, 'encryption_jwk'),
+    commands: formText(ctx, 'commands'),
+    mention: formText(ctx, 'mention'),
+    share: formText(ctx, 'share') === 'on',
+    shareDescription: formText(ctx, 'share_description'),
   };
 }
 
@@ -52,17 +56,11 @@ function viewDelivery(d: Delivery) {
 
 function viewApp(t: Translate, app: OwnedApp) {
   const m = app.metadata;
-  const jwks = (m.jwks as { keys?: Record<string, unknown>[] } | undefined)?.keys ?? [];
-  const encryptionKey = jwks.find((k) => k.use === 'enc');
   return {
     clientId: m.client_id,
     name: String(m.client_name ?? m.client_id),
     kind: app.kind && kindIn(t, app.kind),
-    description: String(m.plaza_description ?? ''),
-    website: String(m.client_uri ?? ''),
-    redirectUris: ((m.redirect_uris as string[] | undefined) ?? []).join('\n'),
     callbackUri: String(m.callback_uri ?? ''),
-    encryptionJwk: encryptionKey ? JSON.stringify(encryptionKey) : '',
     authMethod: String(m.token_endpoint_auth_method ?? 'client_secret_basic'),
     grantTypes: (m.grant_types as string[] | undefined) ?? [],
     confidential: m.token_endpoint_auth_method !== 'none',
@@ -115,12 +113,14 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
     }, extra.status);
   }
 
-  async function renderApp(ctx: Context, account: Account, clientId: string, extra: { error?: string; shown?: ShownSecrets; shownAlready?: boolean; status?: number } = {}) {
+  async function renderApp(ctx: Context, account: Account, clientId: string, extra: { error?: string; form?: AppFields; shown?: ShownSecrets; shownAlready?: boolean; status?: number } = {}) {
     const app = await apps.get(account.id, clientId);
     views.page(ctx, 'developer_app', {
       title: String(app.metadata.client_name ?? clientId),
       issuer: deps.issuer,
       app: viewApp(tr(ctx), app),
+      // The settings form: what was sent, when it was refused; otherwise what is registered.
+      form: extra.form ?? fieldsOf(app.metadata),
       deliveries: (await apps.deliveries(account.id, clientId)).map(viewDelivery),
       // client_secret_jwt assertions are checked against the current secret only: no grace can be promised.
       graces: app.metadata.token_endpoint_auth_method === 'client_secret_jwt' ? ['now'] : Object.keys(GRACE_PERIODS),
@@ -142,12 +142,11 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
     if (!account) return;
     const kind = formText(ctx, 'kind');
     try {
-      const { metadata, generatedSecret, generatedWebhookSecret } = await apps.create(account.id, kind, fieldsOf(ctx));
+      const { metadata, generatedSecret, generatedWebhookSecret } = await apps.create(account.id, kind, postedFields(ctx));
       await redirectToReveal(ctx, account, metadata.client_id, { client_secret: generatedSecret, webhook_secret: generatedWebhookSecret });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      const fields = fieldsOf(ctx);
-      await renderConsole(ctx, account, { error: err.message, form: { ...fields, kind }, status: 400 });
+      await renderConsole(ctx, account, { error: err.message, form: { ...postedFields(ctx), kind }, status: 400 });
     }
   });
 
@@ -166,11 +165,12 @@ export function consoleRoutes(deps: ConsolePageDeps): Router {
   router.post('/apps/:clientId', async (ctx) => {
     const account = await developer(ctx);
     if (!account) return;
+    const fields = postedFields(ctx);
     try {
-      await apps.update(account.id, ctx.params.clientId, fieldsOf(ctx));
+      await apps.update(account.id, ctx.params.clientId, fields);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      return renderApp(ctx, account, ctx.params.clientId, { error: err.message, status: 400 });
+      return renderApp(ctx, account, ctx.params.clientId, { error: err.message, form: fields, status: 400 });
     }
     seeOther(ctx, `${appPath(ctx.params.clientId)}?done=saved`);
   });

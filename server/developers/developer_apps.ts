@@ -3,6 +3,7 @@
 import { HttpError, InputError } from '../http/index.ts';
 import type { ClientMetadata, ClientStanding, Oidc, SecretField } from '../oidc/index.ts';
 import type { Deliveries, Delivery } from '../async/index.ts';
+import { INTERACTION_ACTIONS, TRIGGERS_FIELD, type Triggers } from '../action_grants/index.ts';
 import { appKind, type AppKind } from './app_kinds.ts';
 
 /** What the developer writes on the console's form. */
@@ -14,6 +15,13 @@ export interface AppFields {
   callbackUri: string;
   /** A public JWK (JSON) that callbacks are encrypted to. */
   encryptionJwk: string;
+  /** The app's slash commands, one a line: `/weather The weather for a city`. */
+  commands: string;
+  /** The name it answers to when @-mentioned. */
+  mention: string;
+  /** It takes messages members share with it, and what it does with them. */
+  share: boolean;
+  shareDescription: string;
 }
 
 export interface DeveloperAppsDeps {
@@ -51,6 +59,61 @@ function encryptionKeys(json: string): { keys: Record<string, unknown>[] } | und
   return { keys: [{ ...key, use: 'enc' }] };
 }
 
+const COMMAND_LINE = /^\/?(\S*)\s*(.*)$/;
+
+/** The `plaza_triggers` the form's fields declare, or none; checked where every registration is (the client schema). */
+function triggersFrom(fields: AppFields): Triggers | undefined {
+  const actions = [...INTERACTION_ACTIONS];
+  const commands = fields.commands.split('\n').map((line) => line.trim()).filter(Boolean).map((line) => {
+    const [, name, description] = COMMAND_LINE.exec(line)!;
+    return { name, ...(description ? { description } : {}), actions };
+  });
+  const mention = fields.mention.trim().replace(/^@/, '');
+  const triggers: Triggers = {
+    ...(commands.length ? { commands } : {}),
+    ...(mention ? { mention: { name: mention, actions } } : {}),
+    ...(fields.share ? { share: { ...(fields.shareDescription.trim() ? { description: fields.shareDescription.trim() } : {}), actions } } : {}),
+  };
+  return Object.keys(triggers).length ? triggers : undefined;
+}
+
+/** The form's fields for a registered app: what its page shows to edit. */
+export function fieldsOf(metadata: Record<string, unknown>): AppFields {
+  const jwks = (metadata.jwks as { keys?: Record<string, unknown>[] } | undefined)?.keys ?? [];
+  const encryptionKey = jwks.find((k) => k.use === 'enc');
+  const triggers = (metadata[TRIGGERS_FIELD] ?? {}) as Triggers;
+  return {
+    name: String(metadata.client_name ?? metadata.client_id ?? ''),
+    description: String(metadata.plaza_description ?? ''),
+    website: String(metadata.client_uri ?? ''),
+    redirectUris: (metadata.redirect_uris as string[] | undefined) ?? [],
+    callbackUri: String(metadata.callback_uri ?? ''),
+    encryptionJwk: encryptionKey ? JSON.stringify(encryptionKey) : '',
+    commands: (triggers.commands ?? []).map((c) => `/${c.name}${c.description ? ` ${c.description}` : ''}`).join('\n'),
+    mention: triggers.mention?.name ?? '',
+    share: triggers.share !== undefined,
+    shareDescription: triggers.share?.description ?? '',
+  };
+}
+
+/** The triggers' fields as the form names them, for a refusal that names them as metadata (`plaza_triggers.…`). */
+const FORM_NAMES: [RegExp, (...groups: string[]) => string][] = [
+  [new RegExp(`${TRIGGERS_FIELD}\\.commands\\.(\\d+)\\.(\\w+)`), (n, field) => `slash command ${Number(n) + 1}: its ${field}`],
+  [new RegExp(`${TRIGGERS_FIELD}\\.commands`), () => 'the slash commands'],
+  [new RegExp(`${TRIGGERS_FIELD}\\.mention\\.name`), () => 'the mention name'],
+  [new RegExp(`${TRIGGERS_FIELD}\\.share\\.description`), () => 'what it does with shared messages'],
+];
+
+/** A refusal of the form, in the form's words. */
+function inFormWords(err: unknown): unknown {
+  if (!(err instanceof InputError)) return err;
+  const named = FORM_NAMES.find(([pattern]) => pattern.test(err.message));
+  if (!named) return err;
+  const [pattern, words] = named;
+  const message = err.message.replace(pattern, (_, ...groups: string[]) => words(...groups));
+  return new InputError(message.charAt(0).toUpperCase() + message.slice(1), err.code);
+}
+
 /** The client metadata of an app of this kind with these fields; only these fields, whatever else a form sent. */
 export function metadataFor(kind: AppKind, fields: AppFields): Record<string, unknown> {
   if (!fields.name.trim()) throw badMetadata('an app needs a name');
@@ -65,6 +128,8 @@ export function metadataFor(kind: AppKind, fields: AppFields): Record<string, un
   if (kind.callback === 'required' && metadata.callback_uri === undefined) throw badMetadata(`a ${kind.label.toLowerCase()} needs a callback URI`);
   const jwks = encryptionKeys(fields.encryptionJwk);
   if (jwks) metadata.jwks = jwks;
+  const triggers = kind.triggers ? triggersFrom(fields) : undefined;
+  if (triggers) metadata[TRIGGERS_FIELD] = triggers;
   return metadata;
 }
 
@@ -82,7 +147,7 @@ export class DeveloperApps {
   async create(owner: string, kindId: unknown, fields: AppFields) {
     const kind = appKind(kindId);
     if (!kind) throw badMetadata('choose what kind of app it is');
-    return this.#clients.register(metadataFor(kind, fields), 'developer', { owner, kind: kind.id });
+    return this.#clients.register(metadataFor(kind, fields), 'developer', { owner, kind: kind.id }).catch((err) => { throw inFormWords(err); });
   }
 
   async list(owner: string): Promise<OwnedApp[]> {
@@ -105,7 +170,7 @@ export class DeveloperApps {
   async update(owner: string, clientId: string, fields: AppFields) {
     const app = await this.get(owner, clientId);
     if (!app.kind) throw badMetadata('this app was not made in the console; change it with RFC 7592 management');
-    return this.#clients.register({ ...metadataFor(app.kind, fields), client_id: clientId }, 'developer', { owner });
+    return this.#clients.register({ ...metadataFor(app.kind, fields), client_id: clientId }, 'developer', { owner }).catch((err) => { throw inFormWords(err); });
   }
 
   /** A new secret, shown once; the replaced one works for the chosen grace, then stops. */

@@ -1,6 +1,6 @@
-// Server-rendered pages. Eta escapes every `<%= %>` by default; raw output (`<%~ %>`) is only used for layout bodies
-// and for HTML that oidc-provider itself built. Every page gets the request's language (`it.t`, `it.locale`, `it.date`)
-// and who is signed in (`it.viewer`) for the layout's navigation and account menu.
+// Server-rendered pages. Eta escapes every `<%= %>` by default; raw output (`<%~ %>`) is only used for layout bodies,
+// partials (which escape their own values) and HTML that oidc-provider itself built. Every page gets the request's
+// language (`it.t`, `it.locale`, `it.date`) and who is signed in (`it.viewer`) for the layout's navigation and account menu.
 import { Eta } from 'eta';
 import type { Context } from 'koa';
 import { formatDate, formatList, LOCALES, localeOf, translator } from './i18n.ts';

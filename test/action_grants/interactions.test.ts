@@ -5,6 +5,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { decodeJwt } from 'jose';
 import { Webhook } from 'standardwebhooks';
+import { ACTION_TICKETS, type ActionTicket } from '../../server/action_grants/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { Browser, csrfOf } from '../helpers/oauth.ts';
 import { WebhookReceiver, type ReceivedWebhook } from '../helpers/webhook_receiver.ts';
@@ -276,14 +277,28 @@ test.serial('taking the app back ends every interaction grant it holds in the gr
   }
 });
 
-test.serial('a suspended app\'s interaction token is refused at once, and nothing stored', async (t) => {
-  const { server } = t.context;
-  const { posted, token } = await interactionToken(t, '/weather Riga', { token: t.context.bob });
+test.serial('suspension pauses interaction grants as it pauses action grants: refused, nothing new, not revoked; lifted in time, they work again', async (t) => {
+  const { server, weather, bob } = t.context;
+  const { posted, token } = await interactionToken(t, '/weather Riga', { token: bob });
+  const waiting = await ask(t, '/weather Tallinn', { token: bob });
   const before = await messageIds(t);
   t.true(await server.plaza.admin.suspendClient('weather', true));
   t.teardown(() => server.plaza.admin.suspendClient('weather', false));
   t.is((await api(server, 'POST', '/groups/hiking/messages', token, { text: 'Riga: 7°C', reply_to: posted.id })).status, 401);
   t.deepEqual(await messageIds(t), before, 'nothing stored');
+  t.is((await redeemInteraction(server, weather, parse(waiting.hook).data.ticket)).body.error, 'invalid_client', 'a waiting ticket is not redeemed');
+
+  // Asked while suspended, the app gets no ticket (as adding a suspended app is refused), and takes no shared message.
+  const meanwhile = await api(server, 'POST', '/groups/hiking/messages', bob, { text: '/weather Vilnius' });
+  t.is(meanwhile.status, 201, 'the member\'s message is stored as any message');
+  t.deepEqual(await server.plaza.store.collection<ActionTicket>(ACTION_TICKETS).find({ inReplyTo: meanwhile.body.id }), [], 'no ticket for it');
+  t.is((await api(server, 'POST', `/groups/hiking/messages/${meanwhile.body.id}/share`, bob, { client_id: 'weather' })).status, 400);
+
+  // Suspension is the operator's pause, not a revocation: lifted within their lifetimes, grant and ticket are back.
+  t.true(await server.plaza.admin.suspendClient('weather', false));
+  t.is((await api(server, 'POST', '/groups/hiking/messages', token, { text: 'Riga: 7°C', reply_to: posted.id })).status, 201, 'the grant was not revoked');
+  t.is((await redeemInteraction(server, weather, parse(waiting.hook).data.ticket)).status, 200, 'the ticket waited');
+  t.deepEqual(await server.plaza.store.collection<ActionTicket>(ACTION_TICKETS).find({ inReplyTo: meanwhile.body.id }), [], 'and what was asked meanwhile stays unasked');
 });
 
 test.serial('leaving the group ends the interaction grants there', async (t) => {

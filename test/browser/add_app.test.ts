@@ -1,27 +1,17 @@
 // A person in Chromium adds an app to a group; the app, holding only what that click granted, posts there.
 import test from 'ava';
-import { startServer } from '../helpers/harness.ts';
-import { launchChromium, screenshot } from '../helpers/chromium.ts';
-import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
+import { screenshot } from '../helpers/chromium.ts';
+import { signInOnPage, withBrowserPlaza } from '../helpers/browser_plaza.ts';
 import { api, redeemTicket, seedSocial } from '../helpers/social.ts';
 import { ALICE } from '../helpers/fixtures.ts';
 
 test('"Add app to this group", then the app\'s message appears on the group page, via the app', async (t) => {
-  const receiver = await new WebhookReceiver().start();
-  const plaza = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1' } });
-  const browser = await launchChromium();
-  t.teardown(async () => {
-    await browser.close();
-    await plaza.stop();
-    await receiver.stop();
-  });
+  const { plaza, browser, receiver } = await withBrowserPlaza(t);
   const { poster } = await seedSocial(plaza, receiver);
 
   const page = await browser.newPage();
   await page.goto(`${plaza.url}/groups/hiking`);
-  await page.getByLabel('Username').fill(ALICE.username);
-  await page.getByLabel('Password').fill(ALICE.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnPage(page, ALICE);
   await page.getByRole('heading', { name: 'Weekend Hiking' }).waitFor();
   t.is(new URL(page.url()).pathname, '/groups/hiking', 'back on the group page after signing in');
 

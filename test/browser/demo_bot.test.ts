@@ -5,18 +5,14 @@ import { join } from 'node:path';
 import test from 'ava';
 import { loadConfig } from '../../server/config/index.ts';
 import { runAdmin } from '../helpers/admin_cli.ts';
-import { launchChromium, screenshot } from '../helpers/chromium.ts';
+import { screenshot } from '../helpers/chromium.ts';
+import { signInOnPage, withBrowserPlaza } from '../helpers/browser_plaza.ts';
 import { startServer } from '../helpers/harness.ts';
 
 const DEMO_SEED = join(import.meta.dirname, '..', '..', 'scripts', 'demo-seed.json');
 
 test('seed demo, sign in, add Demo Bot to the group: its post appears "via Demo Bot"', async (t) => {
-  const plaza = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1', DEMO_BOT: '1', WORKER_POLL_MS: '20' } });
-  const browser = await launchChromium();
-  t.teardown(async () => {
-    await browser.close();
-    await plaza.stop();
-  });
+  const { plaza, browser } = await withBrowserPlaza(t, { DEMO_BOT: '1', WORKER_POLL_MS: '20' });
   // The demo seed names http://localhost:3000 and http://127.0.0.1:3000; this Plaza listens elsewhere.
   const seedFile = join(plaza.dataDir, 'demo-seed.json');
   await writeFile(seedFile, (await readFile(DEMO_SEED, 'utf8')).replaceAll(/http:\/\/(localhost|127\.0\.0\.1):3000/g, plaza.url));
@@ -25,9 +21,7 @@ test('seed demo, sign in, add Demo Bot to the group: its post appears "via Demo 
 
   const page = await browser.newPage();
   await page.goto(`${plaza.url}/groups/hiking`);
-  await page.getByLabel('Username').fill('alice');
-  await page.getByLabel('Password').fill('alice-demo-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnPage(page, { username: 'alice', password: 'alice-demo-password' });
   await page.getByRole('heading', { name: 'Weekend Hiking' }).waitFor();
   await page.getByLabel('Search apps').fill('demo bot');
   await page.getByRole('button', { name: 'Search' }).click();

@@ -1,19 +1,14 @@
 // The real H5 page in Chromium: WebCrypto keys, the encrypted token response, the decrypted view token, the
 // group's messages; and the view token, copied out of the page, is useless without the page's key.
 import test from 'ava';
-import { startServer } from '../helpers/harness.ts';
-import { launchChromium, screenshot } from '../helpers/chromium.ts';
+import { screenshot } from '../helpers/chromium.ts';
+import { withBrowserPlaza } from '../helpers/browser_plaza.ts';
 import { dpopKey, dpopProof, athOf, tokenRequest } from '../helpers/oauth.ts';
 import { seedBasics, WEB } from '../helpers/fixtures.ts';
 import { api, userApiToken, TOKEN_EXCHANGE } from '../helpers/social.ts';
 
 test('the H5 page redeems a handoff code with its own keys and shows the group', async (t) => {
-  const plaza = await startServer({ env: { DPOP_REQUIRE_NONCE: '1' } });
-  const browser = await launchChromium();
-  t.teardown(async () => {
-    await browser.close();
-    await plaza.stop();
-  });
+  const { plaza, browser } = await withBrowserPlaza(t, { DPOP_REQUIRE_NONCE: '1' });
   await seedBasics(plaza);
   await plaza.plaza.admin.seed({ groups: [{ id: 'hiking', name: 'Weekend Hiking', members: ['alice'] }] });
   const backendToken = await userApiToken(plaza, undefined, 'messages:read messages:post');
@@ -62,12 +57,7 @@ test('the H5 page redeems a handoff code with its own keys and shows the group',
 });
 
 test('the H5 page speaks Chinese to a Chinese browser: its heading, its status and its errors', async (t) => {
-  const plaza = await startServer();
-  const browser = await launchChromium();
-  t.teardown(async () => {
-    await browser.close();
-    await plaza.stop();
-  });
+  const { plaza, browser } = await withBrowserPlaza(t);
   await seedBasics(plaza);
   await plaza.plaza.admin.seed({ groups: [{ id: 'hiking', name: 'Weekend Hiking', members: ['alice'] }] });
   const backendToken = await userApiToken(plaza, undefined, 'messages:read messages:post');

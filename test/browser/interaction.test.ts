@@ -3,21 +3,13 @@
 // holds a token that could do nothing else.
 import test from 'ava';
 import { Webhook } from 'standardwebhooks';
-import { startServer } from '../helpers/harness.ts';
-import { launchChromium, screenshot } from '../helpers/chromium.ts';
-import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
+import { screenshot } from '../helpers/chromium.ts';
+import { signInOnPage, withBrowserPlaza } from '../helpers/browser_plaza.ts';
 import { api, redeemInteraction, seedSocial, weatherBot } from '../helpers/social.ts';
 import { ALICE } from '../helpers/fixtures.ts';
 
 test('"/weather Berlin" on the group page: the bot answers under the message, via Weather Bot, answering you', async (t) => {
-  const receiver = await new WebhookReceiver().start();
-  const plaza = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1' } });
-  const browser = await launchChromium();
-  t.teardown(async () => {
-    await browser.close();
-    await plaza.stop();
-    await receiver.stop();
-  });
+  const { plaza, browser, receiver } = await withBrowserPlaza(t);
   await seedSocial(plaza, receiver);
   const weather = weatherBot(receiver);
   await plaza.plaza.admin.seed({ clients: [weather] });
@@ -36,9 +28,7 @@ test('"/weather Berlin" on the group page: the bot answers under the message, vi
 
   const page = await browser.newPage();
   await page.goto(`${plaza.url}/groups/hiking`);
-  await page.getByLabel('Username').fill(ALICE.username);
-  await page.getByLabel('Password').fill(ALICE.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnPage(page, ALICE);
   await page.getByRole('heading', { name: 'Weekend Hiking' }).waitFor();
 
   // Add app: search, choose, and on the confirmation let it answer when asked instead of posting at any time.

@@ -1,8 +1,8 @@
 // A person in Chromium: signs in, consents, lands on the app with a code, then revokes the app on "My apps".
 import test from 'ava';
 import { createServer, type Server } from 'node:http';
-import { startServer } from '../helpers/harness.ts';
-import { launchChromium, screenshot } from '../helpers/chromium.ts';
+import { screenshot } from '../helpers/chromium.ts';
+import { signInOnPage, withBrowserPlaza } from '../helpers/browser_plaza.ts';
 import { pkce, tokenRequest } from '../helpers/oauth.ts';
 import { ALICE } from '../helpers/fixtures.ts';
 
@@ -17,14 +17,9 @@ async function appCallback(): Promise<{ server: Server; url: string }> {
 }
 
 test('sign in, consent, get a code, then revoke the app on My apps', async (t) => {
-  const plaza = await startServer();
+  const { plaza, browser } = await withBrowserPlaza(t);
   const app = await appCallback();
-  const browser = await launchChromium();
-  t.teardown(async () => {
-    await browser.close();
-    app.server.close();
-    await plaza.stop();
-  });
+  t.teardown(async () => { app.server.close(); });
   const client = {
     client_id: 'browser-app', client_secret: 'browser-app-secret-0123456789-012', client_name: 'Photo Printer',
     redirect_uris: [app.url], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
@@ -39,9 +34,7 @@ test('sign in, consent, get a code, then revoke the app on My apps', async (t) =
   })}`);
   await t.notThrowsAsync(page.getByText('Photo Printer asks you to sign in').waitFor());
   await screenshot(page, '01-login');
-  await page.getByLabel('Username').fill(ALICE.username);
-  await page.getByLabel('Password').fill(ALICE.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInOnPage(page, ALICE);
 
   await page.getByText('wants to access your Plaza account').waitFor();
   t.true(await page.getByText('See your name and username').isVisible());

@@ -3,12 +3,12 @@
 // My apps shows the bot once, remove it. Every page passes axe and does not scroll sideways; screenshots are kept.
 import test from 'ava';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type TestServer } from '../helpers/harness.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import type { TestServer } from '../helpers/harness.ts';
+import { startBrowserPlaza, type BrowserPlaza } from '../helpers/browser_plaza.ts';
 import { checkPage, drawsDistinctGlyphs } from '../helpers/pages.ts';
 import { pkce } from '../helpers/oauth.ts';
 import { createServer } from 'node:http';
-import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
+import type { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { api, redeemTicket, seedSocial, type App } from '../helpers/social.ts';
 
 const WORDS = {
@@ -146,27 +146,24 @@ async function walk(t: import('ava').ExecutionContext, plaza: TestServer, browse
   await checkPage(t, page, `${tag}-13-not-found`);
 }
 
-interface Shared { plaza: TestServer; browser: Browser; receiver: WebhookReceiver; poster: App; app: { close(): void; url: string } }
+interface Shared extends BrowserPlaza { poster: App; app: { close(): void; url: string } }
 const shared = test.serial;
 let world: Shared;
 
 test.before(async () => {
-  const receiver = await new WebhookReceiver().start();
-  const plaza = await startServer({ env: { ALLOW_INSECURE_CALLBACKS: '1' } });
-  const browser = await launchChromium();
+  const started = await startBrowserPlaza();
+  const { plaza, receiver } = started;
   const app = await appCallback();
   const { poster } = await seedSocial(plaza, receiver);
   await plaza.plaza.admin.seed({ clients: [{
     client_id: 'walk-app', client_secret: 'walk-app-secret-0123456789-0123456', client_name: 'Other App', redirect_uris: [app.url],
     grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic',
   }] });
-  world = { plaza, browser, receiver, poster, app };
+  world = { ...started, poster, app };
 });
 
 test.after.always(async () => {
-  await world?.browser.close();
-  await world?.plaza.stop();
-  await world?.receiver.stop();
+  await world?.stop();
   world?.app.close();
 });
 

@@ -6,8 +6,9 @@ import { decodeJwt } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { redeemHandoffAsPage, signIn, startLibraryPlaza, stopLibraryPlaza, type LibraryPlaza } from '../helpers/client_libraries.ts';
 import { dpopKey, dpopProof, athOf } from '../helpers/oauth.ts';
-import { PHONE, REDIRECT_URI, SERVICE, WEB, ADMIN_TOOL } from '../helpers/fixtures.ts';
-import { ACTION_TICKET, ALL_API_SCOPES, TOKEN_EXCHANGE } from '../helpers/social.ts';
+import { ALICE, PHONE, REDIRECT_URI, SERVICE, WEB, ADMIN_TOOL } from '../helpers/fixtures.ts';
+import { ACTION_TICKET, ALL_API_SCOPES, INTERACTION_TICKET, TOKEN_EXCHANGE, weatherBot } from '../helpers/social.ts';
+import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { encryptRequest, plazaEncryptionKey } from '../helpers/async_client.ts';
 
 const test = anyTest as TestFn<LibraryPlaza>;
@@ -125,6 +126,50 @@ test('an action ticket exchanged with genericGrantRequest (RFC 8693) lets the ap
   t.is((await postMessage(plaza, poster, tokens.access_token, 'posted by the app')).status, 201);
   const refreshed = await client.refreshTokenGrant(poster, tokens.refresh_token!);
   t.is((await postMessage(plaza, poster, refreshed.access_token, 'still the app')).status, 201);
+});
+
+test('an interaction ticket exchanged with genericGrantRequest (RFC 8693) lets the app answer the message that asked, and nothing else', async (t) => {
+  const plaza = t.context;
+  // A group and a receiver of its own: the other tests share hiking and the action hooks.
+  const hooks = await new WebhookReceiver().start();
+  t.teardown(() => hooks.stop());
+  const weather = weatherBot(hooks, 'library-weather');
+  await plaza.server.plaza.admin.seed({ clients: [weather], groups: [{ id: 'forecasts', name: 'Forecasts', members: [ALICE.username] }] });
+  const web = await configFor(plaza, WEB.client_id, WEB.client_secret);
+  const alice = await codeFlow(plaza, web, { scope: 'openid groups:apps messages:post' });
+  const json = new Headers({ 'content-type': 'application/json' });
+  const respond = await client.fetchProtectedResource(web, alice.access_token, apiUrl(plaza, '/groups/forecasts/apps'), 'POST',
+    JSON.stringify({ client_id: weather.client_id, actions: [], respond: true }), json);
+  t.is(respond.status, 201);
+  const hook = hooks.next();
+  const asked = await client.fetchProtectedResource(web, alice.access_token, apiUrl(plaza, '/groups/forecasts/messages'), 'POST', JSON.stringify({ text: '/weather Berlin' }), json);
+  t.is(asked.status, 201);
+  const received = await hook;
+  const { type, data } = new Webhook(weather.webhook_secret).verify(received.body, received.headers as Record<string, string>) as { type: string; data: { ticket: string; message: { id: string } } };
+  t.is(type, 'interaction.created');
+
+  const bot = await configFor(plaza, weather.client_id, weather.client_secret);
+  const tokens = await client.genericGrantRequest(bot, TOKEN_EXCHANGE, { subject_token: data.ticket, subject_token_type: INTERACTION_TICKET });
+  t.is(tokens.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
+  t.is(tokens.token_type, 'bearer');
+  t.is(tokens.expires_in, 900);
+  t.is(tokens.refresh_token, undefined, 'no refresh token');
+  t.deepEqual(tokens.authorization_details, [{ type: 'group_interaction', group_id: 'forecasts', in_reply_to: data.message.id, actions: ['messages:post'], max_uses: 5 }]);
+  t.deepEqual(decodeJwt(tokens.access_token).act, { sub: weather.client_id });
+
+  const answer = (body: Record<string, unknown>) => client.fetchProtectedResource(bot, tokens.access_token, apiUrl(plaza, '/groups/forecasts/messages'), 'POST', JSON.stringify(body), json);
+  const reply = await answer({ text: 'Berlin: 21°C and sunny', reply_to: data.message.id });
+  t.is(reply.status, 201);
+  t.like(await reply.json(), { reply_to: data.message.id, via: weather.client_id, text: 'Berlin: 21°C and sunny' });
+  // The library throws on a refusal with a WWW-Authenticate challenge (RFC 6750 §3), which names the error.
+  const refusal = async (body: Record<string, unknown>) => {
+    const err = await t.throwsAsync<client.WWWAuthenticateChallengeError>(answer(body));
+    return { status: err?.status, error: err?.cause[0]?.parameters.error };
+  };
+  t.deepEqual(await refusal({ text: 'Buy my weather app!' }), { status: 403, error: 'insufficient_scope' }, 'a post that answers nothing');
+  const again = await t.throwsAsync<client.ResponseBodyError>(client.genericGrantRequest(bot, TOKEN_EXCHANGE, { subject_token: data.ticket, subject_token_type: INTERACTION_TICKET }));
+  t.is(again?.error, 'invalid_grant', 'the ticket is spent');
+  t.deepEqual(await refusal({ text: 'after the replay', reply_to: data.message.id }), { status: 401, error: 'invalid_token' }, 'and a replay revoked what it bought');
 });
 
 test('the H5 handoff: the backend trades its token for a code with genericGrantRequest, the page\'s view token works at /api', async (t) => {

@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { startServer } from '../helpers/harness.ts';
 import { csrfOf } from '../helpers/oauth.ts';
 import { ALICE, BOB } from '../helpers/fixtures.ts';
-import { api, seedSocial } from '../helpers/social.ts';
+import { api, INTERACTION_TICKET, seedSocial } from '../helpers/social.ts';
 import { WebhookReceiver } from '../helpers/webhook_receiver.ts';
 import { appForm, authenticates, createApp, followReveal, redeemTicketBasic, shownSecret, signInToConsole } from '../helpers/developers.ts';
 
@@ -232,5 +232,89 @@ test('the console answers in the reader\'s language: Chinese for Accept-Language
   t.regex(appPage, /轮换客户端密钥/);
   t.regex(appPage, /24h 内/);
   t.notRegex(appPage, /Credentials|Rotate client secret|Delete this app/);
+  t.deepEqual(server.serverErrors, []);
+});
+
+test('a developer declares /weather in the console; where a member lets the app answer when asked, "/weather Berlin" sends it interaction.created', async (t) => {
+  const { server, receiver } = await setUp(t);
+  const alice = await signInToConsole(server, ALICE);
+  const created = await createApp(server, alice, {
+    kind: 'bot', name: 'Weather Bot', callback_uri: receiver.url,
+    commands: '/weather The weather for a city\n\n/forecast', mention: '@weatherbot', share: 'on', share_description: 'Tells the weather for a shared message',
+  });
+  t.is(created.status, 303, created.html);
+  const actions = ['messages:post'];
+  t.deepEqual((await server.plaza.oidc.clients.get(created.clientId))!.plaza_triggers, {
+    commands: [{ name: 'weather', description: 'The weather for a city', actions }, { name: 'forecast', actions }],
+    mention: { name: 'weatherbot', actions },
+    share: { description: 'Tells the weather for a shared message', actions },
+  });
+
+  // alice lets it answer when asked in hiking (no standing action, so no webhook), then types the command there.
+  const group = await (await alice.browser.fetch(`${server.url}/groups/hiking`)).text();
+  t.is((await alice.browser.postForm(`${server.url}/groups/hiking/apps`, { _csrf: csrfOf(group), client_id: created.clientId, respond: 'true' })).status, 303);
+  const hook = receiver.next();
+  t.is((await alice.browser.postForm(`${server.url}/groups/hiking/messages`, { _csrf: csrfOf(group), text: '/weather Berlin' })).status, 303);
+  const delivered = await hook;
+  const event = new Webhook(created.webhookSecret!).verify(delivered.body, delivered.headers as Record<string, string>) as { type: string; data: Record<string, any> };
+  t.is(event.type, 'interaction.created');
+  t.deepEqual(event.data.trigger, { type: 'command', name: 'weather' });
+  t.is(event.data.arguments, 'Berlin');
+  t.is(event.data.message.text, '/weather Berlin');
+
+  const tokens = await redeemTicketBasic(server, { clientId: created.clientId, clientSecret: created.clientSecret! }, event.data.ticket, INTERACTION_TICKET);
+  t.is(tokens.status, 200, JSON.stringify(tokens.body));
+  const reply = await api(server, 'POST', '/groups/hiking/messages', tokens.body.access_token, { text: 'Berlin: 21°C', reply_to: event.data.message.id });
+  t.is(reply.status, 201, JSON.stringify(reply.body));
+  t.is((await api(server, 'POST', '/groups/hiking/messages', tokens.body.access_token, { text: 'not a reply' })).status, 403);
+  t.deepEqual(server.serverErrors, []);
+});
+
+test('the console checks triggers by the rule every registration uses, says what is wrong in the form\'s words, and keeps what was typed', async (t) => {
+  const { server, receiver } = await setUp(t);
+  const alice = await signInToConsole(server, ALICE);
+  const owner = (await server.plaza.oidc.accounts.findByUsername('alice'))!.id;
+  const form = { kind: 'bot', name: 'Weather Bot', callback_uri: receiver.url, commands: '/weather Today\n/Forecast Next week', mention: 'weatherbot' };
+  const bad = await createApp(server, alice, form);
+  t.is(bad.status, 400);
+  t.regex(bad.html, /role="alert">Slash command 2: its name must be lower-case letters, digits, &quot;_&quot; or &quot;-&quot;, at most 32</);
+  t.regex(bad.html, /<textarea name="commands" rows="3">\/weather Today\n\/Forecast Next week<\/textarea>/, 'the commands as typed');
+  t.regex(bad.html, /name="mention" maxlength="33" value="weatherbot"/);
+  t.regex(bad.html, /name="name" maxlength="100" required value="Weather Bot"/);
+  t.regex(bad.html, /value="bot" checked/);
+  // The same value from code meets the same rule, in metadata's words.
+  await t.throwsAsync(server.plaza.oidc.clients.register({
+    response_types: [], redirect_uris: [], grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'], callback_uri: receiver.url,
+    plaza_triggers: { commands: [{ name: 'Forecast', actions: ['messages:post'] }] },
+  }, 'developer', { owner }), { message: /^plaza_triggers\.commands\.0\.name must be lower-case letters/ });
+  const twice = await createApp(server, alice, { ...form, commands: '/weather a\n/weather b' });
+  t.is(twice.status, 400);
+  t.regex(twice.html, /\/weather is in the slash commands twice/);
+  t.is((await server.plaza.oidc.clients.ownedBy(owner)).length, 0, 'nothing was registered');
+
+  // Editing: a refusal keeps what was typed and changes nothing; emptied fields take the triggers away.
+  const app = await createApp(server, alice, { ...form, commands: '/weather Today' });
+  t.is(app.status, 303);
+  const page = `/apps/${app.clientId}`;
+  t.regex(await (await alice.browser.fetch(`${server.url}/developers${page}`)).text(), /<textarea name="commands" rows="3">\/weather Today<\/textarea>/);
+  const refused = await appForm(server, alice, page, { name: 'Renamed Bot', callback_uri: receiver.url, commands: '/weather Today\n/news', mention: 'Weather Bot' });
+  t.is(refused.status, 400);
+  const refusedHtml = await refused.text();
+  t.regex(refusedHtml, /role="alert">The mention name must be lower-case letters/);
+  t.regex(refusedHtml, /name="name" maxlength="100" required value="Renamed Bot"/);
+  t.regex(refusedHtml, /name="mention" maxlength="33" value="Weather Bot"/);
+  t.regex(refusedHtml, /<textarea name="commands" rows="3">\/weather Today\n\/news<\/textarea>/);
+  const kept = (await server.plaza.oidc.clients.get(app.clientId))!;
+  t.is(kept.client_name, 'Weather Bot');
+  t.deepEqual(kept.plaza_triggers, { commands: [{ name: 'weather', description: 'Today', actions: ['messages:post'] }], mention: { name: 'weatherbot', actions: ['messages:post'] } });
+  t.is((await appForm(server, alice, page, { name: 'Weather Bot', callback_uri: receiver.url, share: 'on' })).status, 303);
+  t.deepEqual((await server.plaza.oidc.clients.get(app.clientId))!.plaza_triggers, { share: { actions: ['messages:post'] } });
+  t.is((await appForm(server, alice, page, { name: 'Weather Bot', callback_uri: receiver.url })).status, 303);
+  t.is((await server.plaza.oidc.clients.get(app.clientId))!.plaza_triggers, undefined, 'emptied, the triggers are gone');
+
+  // Only a bot answers when asked: another kind's form ignores the fields, as it ignores a callback it cannot use.
+  const web = await createApp(server, alice, { kind: 'spa', name: 'Web', redirect_uris: 'https://web.example/cb', commands: '/weather' });
+  t.is(web.status, 303);
+  t.is((await server.plaza.oidc.clients.get(web.clientId))!.plaza_triggers, undefined);
   t.deepEqual(server.serverErrors, []);
 });

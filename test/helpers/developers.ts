@@ -73,7 +73,7 @@ export async function authenticates(server: PlazaEndpoint, clientId: string, sec
   return res.status === 200;
 }
 
-/** A bot redeems its action ticket, authenticating with HTTP Basic as console apps do. */
-export function redeemTicketBasic(server: PlazaEndpoint, app: { clientId: string; clientSecret: string }, ticket: string) {
-  return tokenRequest(server, { grant_type: TOKEN_EXCHANGE, subject_token: ticket, subject_token_type: ACTION_TICKET }, { authorization: basicAuth(app.clientId, app.clientSecret) });
+/** A bot redeems its action (or interaction) ticket, authenticating with HTTP Basic as console apps do. */
+export function redeemTicketBasic(server: PlazaEndpoint, app: { clientId: string; clientSecret: string }, ticket: string, ticketType = ACTION_TICKET) {
+  return tokenRequest(server, { grant_type: TOKEN_EXCHANGE, subject_token: ticket, subject_token_type: ticketType }, { authorization: basicAuth(app.clientId, app.clientSecret) });
 }
