@@ -13,7 +13,7 @@ export const H5_CLIENT_ID = 'plaza-h5';
 /** Plaza's own H5 page, registered in code: a public client that only redeems handoff codes. */
 export function h5Client(): ClientMetadata {
   return {
-    client_id: H5_CLIENT_ID, client_name: 'Plaza group page', token_endpoint_auth_method: 'none', plaza_first_party: true,
+    client_id: H5_CLIENT_ID, client_name: 'Plaza group page', token_endpoint_auth_method: 'none',
     grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'], response_types: [], redirect_uris: [],
     dpop_bound_access_tokens: true,
   };

@@ -60,7 +60,7 @@ function exchange(server: TestServer, params: Record<string, string>, client: { 
   return tokenRequest(server, { grant_type: TOKEN_EXCHANGE, client_id: client.client_id, client_secret: client.client_secret, ...params });
 }
 
-const withCode = (server: TestServer, code: string, host = 'wx-a', extra: Record<string, string> = {}, client = MINI) =>
+const withCode = (server: TestServer, code: string, host = 'wx-a', extra: Record<string, string> = {}, client: { client_id: string; client_secret: string } = MINI) =>
   exchange(server, { subject_token: code, subject_token_type: HOST_CODE, subject_issuer: host, scope: 'openid profile groups:read', ...extra }, client);
 
 test('the first login creates the account, the next maps to the same sub, and the Plaza token works', async (t) => {
@@ -262,8 +262,16 @@ test('the mini-program grant is an ordinary grant on My apps; the app secret is 
   t.regex(page, /alice-in-wx/);
 
   const res = await withCode(server, wx.code('alice-in-wx'));
-  const aliceSub = (await server.plaza.oidc.accounts.findByUsername(ALICE.username))!.id;
+  const aliceId = (await server.plaza.oidc.accounts.findByUsername(ALICE.username))!.id;
+  const aliceSub = await server.plaza.oidc.subjects.of(MINI.client_id, aliceId);
+  t.not(aliceSub, aliceId, 'a mini-program is a third-party app: it sees its own pairwise sub');
   t.is(decodeJwt(res.body.access_token).sub, aliceSub, 'the mini-program now signs alice into her own account');
+  t.is(decodeJwt(res.body.id_token).sub, aliceSub);
+  t.is((await api(server, 'GET', '/me', res.body.access_token)).body.sub, aliceSub, 'the same sub as any other token to that app');
+  // Another mini-program at the same host signs her into the same account, and sees her under a sub of its own.
+  const wide = await withCode(server, wx.code('alice-in-wx'), 'wx-a', {}, WIDE);
+  t.is(decodeJwt(wide.body.access_token).sub, await server.plaza.oidc.subjects.of(WIDE.client_id, aliceId));
+  t.not(decodeJwt(wide.body.access_token).sub, aliceSub);
   const apps = await (await browser.fetch(`${server.url}/account/apps`)).text();
   t.regex(apps, /<h2>Hiking Mini-Program<\/h2>/);
 
