@@ -302,3 +302,17 @@ test('bad host registrations are refused with a clear message', async (t) => {
   ];
   for (const host of bad) await t.throwsAsync(admin.addHost(host), { name: 'InputError' }, JSON.stringify(host));
 });
+
+test('a mini-program a developer owns gets a union id in its login\'s id_token, shared with that developer\'s apps only', async (t) => {
+  const { server, wx } = t.context;
+  const owned = { ...MINI, client_id: 'mini-owned', client_secret: 'mini-owned-secret-0123456789-0123' };
+  const sibling = { ...MINI, client_id: 'mini-owned-2', client_secret: 'mini-owned-2-secret-0123456789-01' };
+  await server.plaza.admin.seed({ clients: [owned, sibling] });
+  const developer = (await server.plaza.oidc.accounts.findByUsername('bob'))!.id;
+  for (const app of [owned, sibling]) t.true(await server.plaza.oidc.clients.setStanding(app.client_id, { owner: developer }));
+  const [a, b, unowned] = await Promise.all([owned, sibling, MINI].map(async (app) => decodeJwt((await withCode(server, wx.code('owned-user'), 'wx-a', {}, app)).body.id_token)));
+  t.is(typeof a.union_id, 'string');
+  t.is(b.union_id, a.union_id);
+  t.not(b.sub, a.sub, 'each app keeps its own sub');
+  t.is(unowned.union_id, undefined, 'an app without an owner gets none');
+});
