@@ -85,7 +85,7 @@ export function handoffExchanges(deps: HandoffDeps) {
     if (claims.client_id !== client.clientId) throw invalidGrant('subject_token was issued to another client');
     const grant = claims.grant_id && claims.sub !== claims.client_id ? await oidc.liveGrant(claims.grant_id) : undefined;
     if (!grant) throw invalidGrant('subject_token does not act for a user, or its grant was revoked');
-    if (grant.view(grant.accountId) !== claims.sub) throw invalidGrant('subject_token\'s subject is not the user of its grant');
+    if (grant.subjectOf(grant.accountId) !== claims.sub) throw invalidGrant('subject_token\'s subject is not the user of its grant');
     if (claims.cnf?.jkt && claims.cnf.jkt !== proof?.jkt) throw exchangeError('invalid_dpop_proof', 'subject_token is DPoP-bound: prove its key');
 
     const audience = p.audience;

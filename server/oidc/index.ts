@@ -54,7 +54,7 @@ export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES, type ApiScope } from './scopes.ts';
 export { apiScopesFor, isFirstParty } from './first_party.ts';
-export { sectorOf, Subjects, UNION_ID, type SubjectView } from './subjects.ts';
+export { Subjects, UNION_ID, type SubjectView } from './subjects.ts';
 export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
@@ -115,7 +115,7 @@ export interface LiveGrant {
   accountId: string;
   clientId: string;
   /** How the grant's client knows users. */
-  view: SubjectView;
+  subjectOf: SubjectView;
 }
 
 /** What a user is told about who made an app before they let it in. */
@@ -232,7 +232,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const client = typeof payload?.clientId === 'string' ? await provider.Client.find(payload.clientId) : undefined;
     if (!client || typeof payload?.accountId !== 'string') return undefined;
     const metadata = client.metadata();
-    return { accountId: payload.accountId, clientId: client.clientId, view: (accountId) => subjects.seenBy(metadata, accountId) };
+    return { accountId: payload.accountId, clientId: client.clientId, subjectOf: (accountId) => subjects.seenBy(metadata, accountId) };
   };
   const revokeClientGrants = async (clientId: string) => {
     const clientGrants = await grants.find({ clientId });

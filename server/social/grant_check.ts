@@ -138,7 +138,7 @@ export class GrantCheck {
     const presented = presentedToken(request.authorization);
     const claims = actsForUser(await this.#deps.verifyToken(presented.token));
     const grant = await this.#liveGrant(claims.grant_id);
-    const view = claims.client_id === grant.clientId ? grant.view : await this.#deps.viewOf(claims.client_id);
+    const view = claims.client_id === grant.clientId ? grant.subjectOf : await this.#deps.viewOf(claims.client_id);
     const caller = callerOf(claims, grant.accountId, view);
     caller.jkt = await checkTokenBinding(this.#deps.dpop, presented, claims, request);
     return caller;
