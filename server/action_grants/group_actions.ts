@@ -14,7 +14,7 @@ import { namesOf, triggersOf } from './triggers.ts';
 export const GRANTABLE_ACTIONS = ['messages:post', 'messages:read'];
 
 export interface GroupActionsDeps {
-  oidc: Pick<Oidc, 'clients' | 'revokeGrant'>;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant' | 'subjects'>;
   groups: Groups;
   audit: AuditLog;
   apps: GroupApps;
@@ -86,7 +86,7 @@ export class GroupActions {
       const { ticket, expiresAt } = await tickets.mint({ operation: 'app.added', sub: input.sub, clientId, groupId: input.groupId, actions });
       await callbacks.enqueue({
         clientId: target.clientId, type: 'action.granted',
-        data: { ticket, user: input.sub, group_id: input.groupId, actions, expires_at: new Date(expiresAt).toISOString() },
+        data: { ticket, user: await this.#deps.oidc.subjects.of(clientId, input.sub), group_id: input.groupId, actions, expires_at: new Date(expiresAt).toISOString() },
       });
     }
     return this.#view(app);

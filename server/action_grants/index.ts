@@ -26,7 +26,7 @@ export { ACTION_TICKETS, ActionTickets, type ActionTicket } from './tickets.ts';
 export interface ActionGrantsDeps {
   config: Pick<PlazaConfig, 'actionTicketTtl' | 'interactionTicketTtl' | 'interactionTokenTtl' | 'interactionMaxUses'>;
   store: Store;
-  oidc: Pick<Oidc, 'clients' | 'revokeGrant' | 'apiTokens'>;
+  oidc: Pick<Oidc, 'clients' | 'revokeGrant' | 'apiTokens' | 'subjects'>;
   groups: Groups;
   messages: Messages;
   audit: AuditLog;

@@ -11,7 +11,7 @@ import type { ActionTickets } from './tickets.ts';
 import { triggersOf } from './triggers.ts';
 
 export interface InteractionsDeps {
-  oidc: Pick<Oidc, 'clients'>;
+  oidc: Pick<Oidc, 'clients' | 'subjects'>;
   groups: Groups;
   messages: Messages;
   audit: AuditLog;
@@ -98,6 +98,7 @@ export class Interactions {
       operation: operation.name, sub: at.sub, clientId: at.clientId, groupId: message.groupId, actions: fired.actions, inReplyTo: message.id,
     });
     const group = await groups.get(message.groupId);
+    const subjectOf = await this.#deps.oidc.subjects.viewOf(at.clientId);
     await audit.record({
       sub: at.sub, via: at.via, action: 'interaction.created', groupId: message.groupId,
       detail: `${at.clientId}: ${operation.name}${fired.trigger?.name ? ` ${fired.trigger.name}` : ''}, answering ${message.id}`,
@@ -106,7 +107,7 @@ export class Interactions {
       clientId: at.clientId, type: 'interaction.created',
       data: {
         ticket, expires_at: new Date(expiresAt).toISOString(), trigger: fired.trigger, arguments: fired.arguments ?? '',
-        message: viewMessage(message), group: { id: message.groupId, name: group?.name ?? message.groupId }, user: at.sub, actions: fired.actions,
+        message: viewMessage(message, subjectOf), group: { id: message.groupId, name: group?.name ?? message.groupId }, user: subjectOf(at.sub), actions: fired.actions,
       },
     });
   }

@@ -81,7 +81,7 @@ export function asyncApiRoutes(deps: AsyncApiDeps): Router {
     const op = typeof r.api === 'string' && Object.hasOwn(operations, r.api) ? operations[r.api] : undefined;
     if (!op) throw new HttpError(400, `unknown api; one of: ${Object.keys(operations).join(', ')}`, { code: 'unknown_api' });
     if (r.format !== 'json') throw new HttpError(400, 'format must be "json"');
-    if (r.user !== who.sub) throw new HttpError(403, 'user must be the subject of the access token', { code: 'user_mismatch' });
+    if (r.user !== who.subjectOf(who.sub)) throw new HttpError(403, 'user must be the subject of the access token', { code: 'user_mismatch' });
     const input = op.validate(r.data);
     await check.permit(who, { permission: op.permission, groupId: input.group_id });
 

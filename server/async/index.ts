@@ -23,7 +23,7 @@ export interface CallbackQueue {
 export interface AsyncDeps {
   config: Pick<PlazaConfig, 'issuer' | 'callbackRetrySchedule' | 'webhookTimeoutMs' | 'allowInsecureCallbacks' | 'jobLeaseMs' | 'workerPollMs'>;
   store: Store;
-  oidc: Pick<Oidc, 'decryptionKeys' | 'clients' | 'grantExists'>;
+  oidc: Pick<Oidc, 'decryptionKeys' | 'clients' | 'liveGrant' | 'subjects'>;
   check: GrantCheck;
   groups: Groups;
   messages: Messages;
@@ -55,7 +55,8 @@ export function createAsync(deps: AsyncDeps): AsyncCapability {
     newWorker: () => new Worker({
       jobs, deliveries, operations, sender, schedule, report: deps.report,
       target: (clientId) => deps.oidc.clients.callbackOf(clientId),
-      grantExists: deps.oidc.grantExists,
+      liveGrant: deps.oidc.liveGrant,
+      viewOf: (clientId) => deps.oidc.subjects.viewOf(clientId),
       observe: deps.observeDelivery,
       leaseMs: config.jobLeaseMs, pollMs: config.workerPollMs,
     }),

@@ -19,7 +19,7 @@ export function asyncApiDescription(operations: Record<string, AsyncOperation>):
         type: 'object', required: ['api', 'user', 'format', 'data'],
         properties: {
           api: { enum: names },
-          user: { type: 'string', description: 'The `sub` of the access token' },
+          user: { type: 'string', description: 'The `sub` of the access token: the app\'s own id for the user (another app\'s is refused)' },
           format: { const: 'json' },
           data: { description: 'The operation\'s input' },
         },

@@ -1,13 +1,17 @@
 // The operations an app may submit asynchronously, in one table: what each needs, what input it takes, what it
 // does. Each is idempotent by job id, so a job run twice after a crash acts once.
 import { schemaRef, validator, type ErrorCode, type JsonSchema } from '../http/index.ts';
+import type { SubjectView } from '../oidc/index.ts';
 import type { AuditLog, Groups, Messages, Permission } from '../social/index.ts';
 import { GROUP_ID_SCHEMA, MESSAGE_TEXT_SCHEMA, viewMessage } from '../social/index.ts';
 
 export interface OperationContext {
   jobId: string;
+  /** The user's account id. */
   sub: string;
   clientId: string;
+  /** How the app knows users: a result names them so. */
+  subjectOf: SubjectView;
 }
 
 export interface AsyncOperation {
@@ -51,7 +55,7 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
         await stillMember(ctx, String(input.group_id));
         const message = await deps.messages.post({ id: `job-${ctx.jobId}`, groupId: String(input.group_id), author: ctx.sub, via: ctx.clientId, text: input.text });
         await deps.audit.record({ sub: ctx.sub, via: ctx.clientId, action: 'message.posted', groupId: message.groupId, detail: message.id }, `job-${ctx.jobId}`);
-        return viewMessage(message);
+        return viewMessage(message, ctx.subjectOf);
       },
     },
     'messages.list': {
@@ -63,7 +67,7 @@ export function asyncOperations(deps: { groups: Groups; messages: Messages; audi
       },
       async run(ctx, input) {
         await stillMember(ctx, String(input.group_id));
-        return (await deps.messages.list(String(input.group_id))).map(viewMessage);
+        return (await deps.messages.list(String(input.group_id))).map((m) => viewMessage(m, ctx.subjectOf));
       },
     },
   };

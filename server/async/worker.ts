@@ -1,6 +1,7 @@
 // A worker: claims jobs and runs them, then claims due callbacks and delivers them, each under a lease. Any
 // number of workers, in any number of processes, may share one store.
 import { randomUUID } from 'node:crypto';
+import type { LiveGrant, SubjectView } from '../oidc/index.ts';
 import type { Deliveries, Delivery } from './deliveries.ts';
 import type { Job, Jobs } from './jobs.ts';
 import { OperationFailed, type AsyncOperation } from './operations.ts';
@@ -13,7 +14,10 @@ export interface WorkerDeps {
   operations: Record<string, AsyncOperation>;
   sender: WebhookSender;
   target(clientId: string): Promise<WebhookTarget | undefined>;
-  grantExists(grantId: string): Promise<boolean>;
+  /** The grant in force, or undefined once it was revoked or ended. */
+  liveGrant(grantId: string): Promise<LiveGrant | undefined>;
+  /** How an app knows users, for a job whose grant is another client's: results name them as the app does. */
+  viewOf(clientId: string): Promise<SubjectView>;
   /** Told the outcome of every delivery attempt (for metrics). */
   observe(outcome: 'delivered' | 'failed' | 'disabled' | 'dead'): void;
   /** Delays before each delivery attempt, ms. */
@@ -127,8 +131,10 @@ export class Worker {
       const op = Object.hasOwn(operations, job.api) ? operations[job.api] : undefined;
       if (!op) throw new OperationFailed('unknown_api', `no operation ${job.api}`);
       // The grant is checked again when the work is done: a revocation in between stops it.
-      if (job.grantId && !await this.#deps.grantExists(job.grantId)) throw new OperationFailed('forbidden', 'the grant behind this request was revoked');
-      outcome = { result: await op.run({ jobId: job.id, sub: job.sub, clientId: job.clientId }, job.input) };
+      const grant = job.grantId ? await this.#deps.liveGrant(job.grantId) : undefined;
+      if (job.grantId && !grant) throw new OperationFailed('forbidden', 'the grant behind this request was revoked');
+      const subjectOf = grant?.clientId === job.clientId ? grant.subjectOf : await this.#deps.viewOf(job.clientId);
+      outcome = { result: await op.run({ jobId: job.id, sub: job.sub, clientId: job.clientId, subjectOf }, job.input) };
     } catch (err) {
       if (!(err instanceof OperationFailed)) this.#deps.report(err);
       outcome = { error: err instanceof OperationFailed ? { code: err.code, message: err.message } : { code: 'internal_error', message: 'the operation failed' } };

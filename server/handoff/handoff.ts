@@ -33,7 +33,7 @@ const invalidGrant = (description: string) => exchangeError('invalid_grant', des
 
 export interface HandoffDeps {
   store: Store;
-  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'apiTokens'>;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'liveGrant' | 'apiTokens'>;
   codeTtl: number;
   viewTokenTtl: number;
 }
@@ -83,7 +83,9 @@ export function handoffExchanges(deps: HandoffDeps) {
     // Only a backend hands a session off; a page (a public client) could otherwise renew its own view token forever.
     if (client.clientAuthMethod === 'none') throw exchangeError('unauthorized_client', 'only a confidential client can hand a session off');
     if (claims.client_id !== client.clientId) throw invalidGrant('subject_token was issued to another client');
-    if (!claims.grant_id || claims.sub === claims.client_id || !await oidc.grantExists(claims.grant_id)) throw invalidGrant('subject_token does not act for a user, or its grant was revoked');
+    const grant = claims.grant_id && claims.sub !== claims.client_id ? await oidc.liveGrant(claims.grant_id) : undefined;
+    if (!grant) throw invalidGrant('subject_token does not act for a user, or its grant was revoked');
+    if (grant.subjectOf(grant.accountId) !== claims.sub) throw invalidGrant('subject_token\'s subject is not the user of its grant');
     if (claims.cnf?.jkt && claims.cnf.jkt !== proof?.jkt) throw exchangeError('invalid_dpop_proof', 'subject_token is DPoP-bound: prove its key');
 
     const audience = p.audience;
@@ -95,7 +97,7 @@ export function handoffExchanges(deps: HandoffDeps) {
 
     const code = `hc_${randomBytes(32).toString('base64url')}`;
     await codes.put({
-      id: sha256url(code), sub: claims.sub!, grantId: claims.grant_id, audience: target.clientId, scope: wanted.join(' '), fromClient: client.clientId,
+      id: sha256url(code), sub: grant.accountId, grantId: claims.grant_id!, audience: target.clientId, scope: wanted.join(' '), fromClient: client.clientId,
       expiresAt: Date.now() + deps.codeTtl * 1000,
     });
     ctx.body = { access_token: code, issued_token_type: HANDOFF_CODE_TYPE, token_type: 'N_A', expires_in: deps.codeTtl, scope: wanted.join(' ') };
@@ -114,7 +116,7 @@ export function handoffExchanges(deps: HandoffDeps) {
     if (doc.audience !== client.clientId) throw invalidGrant('the handoff code was issued for another client');
     if (!await codes.update(id, { usedAt: Date.now() }, { usedAt: null })) throw invalidGrant('the handoff code is unknown, expired or already used');
     await codes.delete(id);
-    if (!await oidc.grantExists(doc.grantId)) throw invalidGrant('the access the handoff came from was revoked');
+    if (await oidc.liveGrant(doc.grantId) === undefined) throw invalidGrant('the access the handoff came from was revoked');
 
     const response = await oidc.apiTokens.issue(ctx, {
       grantId: doc.grantId, accountId: doc.sub, scope: doc.scope, dpopJkt: proof.jkt, refresh: false, ttl: deps.viewTokenTtl,

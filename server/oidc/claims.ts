@@ -1,10 +1,14 @@
 // What Plaza says about an account: the claims of each OpenID scope, and the one way it authenticates users.
 import type { Account } from './accounts.ts';
+import { UNION_ID } from './subjects.ts';
 
-/** oidc-provider's `claims`: only what accounts truthfully hold (no picture, locale or given name to give). */
+/**
+ * oidc-provider's `claims`: only what accounts truthfully hold (no picture, locale or given name to give); the union id
+ * only a developer's own apps get.
+ */
 export const SCOPE_CLAIMS = {
   acr: null,
-  openid: ['sub'],
+  openid: ['sub', UNION_ID],
   profile: ['name', 'preferred_username', 'updated_at'],
   email: ['email', 'email_verified'],
 };

@@ -145,6 +145,8 @@ export class Clients {
     const storedOnly = storedOnlyFieldIn(input);
     if (storedOnly) throw badMetadata(`${storedOnly} is Plaza's own; send the secret itself`);
     const metadata: ClientMetadata = { ...input, client_id: clientId };
+    // Plaza sets the subject type from what the client is whenever it is read (subjects.ts): none is stored.
+    delete metadata.subject_type;
     const existing = (await this.#docs.get(clientId))?.payload;
     if (existing && registrar === 'developer' && standingOf(existing).owner !== registration.owner) throw badMetadata(`client_id ${clientId} is taken`);
     let generatedSecret: string | undefined;

@@ -2,13 +2,14 @@
 import { errors, type Configuration, type KoaContextWithOIDC, type ResourceServer, type ClientAuthMethod } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { PlazaConfig } from '../config/index.ts';
-import type { Accounts } from './accounts.ts';
-import { accountClaims, PASSWORD_ACR, SCOPE_CLAIMS } from './claims.ts';
+import type { Account, Accounts } from './accounts.ts';
+import { PASSWORD_ACR, SCOPE_CLAIMS } from './claims.ts';
 import { CLIENT_FLAGS, fapiProfileOf, isTerminalBound, validateClientFlag } from './client_flags.ts';
 import { pkceRequired } from './pkce_policy.ts';
 import { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
 import { apiScopesFor, FIRST_PARTY, validateFirstPartyMark } from './first_party.ts';
 import { OPERATOR_ONLY_FIELDS } from './operator_fields.ts';
+import { subjectTypeOf } from './subjects.ts';
 import { mayIntrospect, mayRevoke, RESOURCE_SERVER_FIELD, validateResourceServers } from './token_access_policy.ts';
 
 export interface OidcPages {
@@ -34,6 +35,10 @@ export interface OidcSetup {
   newClientId: () => string;
   /** Client metadata a capability defines, by field: each check throws with the reason a value is refused. */
   clientMetadata: Record<string, (value: unknown) => void>;
+  /** The `sub` a pairwise client knows an account by. */
+  pairwiseSubject: (metadata: Record<string, unknown>, accountId: string) => string;
+  /** The claims of an account for the client asking (the union id of an owned client's users among them). */
+  accountClaims: (account: Account, clientId: string | undefined) => Promise<Record<string, unknown> & { sub: string }>;
 }
 
 export function resourceIndicators(issuer: string) {
@@ -116,7 +121,11 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
         ...Object.keys(setup.clientMetadata),
       ],
       validator(ctx, key, value, metadata) {
-        if (key === FIRST_PARTY) return validateFirstPartyMark(ctx, value);
+        if (key === FIRST_PARTY) {
+          // Every stored or registered client's subject type follows from what it is, whatever it asked for.
+          metadata.subject_type = subjectTypeOf(metadata);
+          return validateFirstPartyMark(ctx, value);
+        }
         const check = setup.clientMetadata[key];
         if (check) return validatePluggedField(check, value);
         // oidc-provider's own registration endpoints are the only callers that pass a request: developers.
@@ -160,6 +169,8 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       short: cookie,
     },
     claims: SCOPE_CLAIMS,
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) => setup.pairwiseSubject(client.metadata(), accountId),
     acrValues: [PASSWORD_ACR],
     scopes: [...OIDC_SCOPES, ...API_SCOPES, ADMIN_SCOPE],
     responseTypes: ['code'],
@@ -170,12 +181,12 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: 'ES256',
     },
-    async findAccount(_ctx, sub) {
+    async findAccount(ctx, sub) {
       const account = await accounts.find(sub);
       if (!account) return undefined;
       return {
         accountId: account.id,
-        claims: () => accountClaims(account),
+        claims: () => setup.accountClaims(account, ctx.oidc?.client?.clientId),
       };
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

@@ -7,10 +7,10 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { PlazaConfig } from '../config/index.ts';
 import { errorView, tr, type Views } from '../http/index.ts';
-import type { SecretBox, Store } from '../store/index.ts';
+import { sharedSecret, type SecretBox, type Store } from '../store/index.ts';
 import { AccountEvents, type AccountEventListener } from './account_events.ts';
 import { accountRoutes } from './account_pages.ts';
-import { Accounts } from './accounts.ts';
+import { Accounts, type Account } from './accounts.ts';
 import { accessTokenVerifier, type AccessTokenVerifier } from './access_token.ts';
 import { createAdapter, MODELS, modelCollection, revokeGrant } from './adapter.ts';
 import { bindRefreshTokens } from './bind_refresh_tokens.ts';
@@ -34,6 +34,8 @@ import { replayRecord } from './replay_record.ts';
 import { revokeJwt } from './revoke_jwt.ts';
 import { RevokedTokens } from './revoked_tokens.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
+import { accountClaims } from './claims.ts';
+import { Subjects, UNION_ID, type SubjectView } from './subjects.ts';
 import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
 import { tokenRateLimit } from './token_rate_limit.ts';
@@ -52,6 +54,7 @@ export { FAPI_PROFILES } from './client_flags.ts';
 export { resourceIndicators, type TokenClaimSource } from './configuration.ts';
 export { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES, type ApiScope } from './scopes.ts';
 export { apiScopesFor, isFirstParty } from './first_party.ts';
+export { Subjects, UNION_ID, type SubjectView } from './subjects.ts';
 export { InsufficientScopeError, InvalidTokenError, type AccessTokenClaims, type AccessTokenVerifier } from './access_token.ts';
 export { exchangeError, TOKEN_EXCHANGE, TOKEN_TYPES, type ExchangeHandler, type ExchangeRequest } from './token_exchange.ts';
 export type { ApiTokenIssuer, IssueRequest } from './issue_tokens.ts';
@@ -94,12 +97,25 @@ export interface Oidc {
   onAccountEvent(listener: AccountEventListener): void;
   /** Revokes every grant a client holds (when it is removed). */
   revokeClientGrants(clientId: string): Promise<number>;
-  /** Whether a grant still exists (was neither revoked nor expired) and its client may still use it (is not suspended). */
-  grantExists(grantId: string): Promise<boolean>;
+  /**
+   * A grant that still exists (was neither revoked nor expired) and whose client may still use it (is not suspended):
+   * the account it acts for; undefined for any other.
+   */
+  liveGrant(grantId: string): Promise<LiveGrant | undefined>;
+  /** What each app knows a user by: the `sub` of its tokens, its API answers and its webhooks. */
+  subjects: Subjects;
   /** RFC 7591 initial access tokens, for developers (the console) and the operator (the CLI). */
   initialAccessTokens: InitialAccessTokens;
   /** Who is behind an app, for the pages that ask a user about it. */
   publisherOf(clientId: string): Promise<Publisher>;
+}
+
+/** A grant in force. */
+export interface LiveGrant {
+  accountId: string;
+  clientId: string;
+  /** How the grant's client knows users. */
+  subjectOf: SubjectView;
 }
 
 /** What a user is told about who made an app before they let it in. */
@@ -138,6 +154,16 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   // Opened now, not when oidc-provider first needs them, so their indexes exist from the start.
   for (const model of MODELS) modelCollection(store, model);
   const tokenClaimSources: TokenClaimSource[] = [];
+  const builtInClients = [accountClient(config.issuer), ...deps.staticClients];
+  const builtIn = new Map(builtInClients.map((c) => [c.client_id, c as Record<string, unknown>]));
+  // The registry needs the provider this configuration builds; the subjects are asked for clients only once it runs.
+  let clients: Clients | undefined;
+  const subjects = new Subjects(await sharedSecret(store, deps.box, 'pairwise-subjects'), async (id) => builtIn.get(id) ?? await clients!.get(id));
+  // The claims of an account for one client: an owned client's users also have their union id.
+  const claimsFor = async (account: Account, clientId: string | undefined) => {
+    const owner = clientId ? (await clients!.standing(clientId))?.owner : undefined;
+    return { ...accountClaims(account), ...(owner ? { [UNION_ID]: subjects.unionId(owner, account.id) } : {}) };
+  };
   // The registration policy needs the initial access tokens, which need the provider this configuration builds.
   let initialAccessTokens: InitialAccessTokens | undefined;
   const grantDescribers: GrantDescriber[] = [];
@@ -161,6 +187,8 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     clientMetadata: Object.fromEntries(Object.entries(deps.clientMetadata ?? {}).map(([name, field]) => [name, field.check])),
     registrationPolicies: { [DEVELOPER_POLICY]: (ctx, properties) => developerPolicy(initialAccessTokens!, newWebhookSecret)(ctx, properties) },
     newClientId,
+    pairwiseSubject: (metadata, accountId) => subjects.seenBy(metadata, accountId),
+    accountClaims: claimsFor,
     keys,
     cookieKeys: await loadCookieKeys(store, deps.box, config.cookieKeys),
     // oidc-provider's own pages, in the language the request asked for; an error offers the way back to the app.
@@ -181,13 +209,13 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       },
     },
   });
-  const builtInClients = [accountClient(config.issuer), ...deps.staticClients];
   configuration.clients = builtInClients;
   const provider = new Provider(config.issuer, configuration);
   provider.on('server_error', (_ctx, err) => deps.report(err));
   initialAccessTokens = new InitialAccessTokens(store, provider, config.initialAccessTokenTtl);
-  const clients = new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id)), clientInput(deps.clientMetadata ?? {}));
-  acceptPreviousClientSecret(provider, (clientId, secret) => clients.isPreviousClientSecret(clientId, secret));
+  clients = new Clients(store, provider, deps.box, new Set(builtInClients.map((c) => c.client_id)), clientInput(deps.clientMetadata ?? {}));
+  const registry = clients;
+  acceptPreviousClientSecret(provider, (clientId, secret) => registry.isPreviousClientSecret(clientId, secret));
 
   const tokenExchange = new TokenExchange(dpop);
   provider.registerGrantType(TOKEN_EXCHANGE, tokenExchange.handle, EXCHANGE_PARAMETERS, ['audience', 'resource']);
@@ -197,22 +225,25 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
   const revoked = new RevokedTokens(store);
   const verifyAccessToken = accessTokenVerifier(config.issuer, publicJwks(keys, 'sig'), revoked);
   const grants = modelCollection(store, 'Grant');
-  // On every API call: the stored grant's client only, parsing no grant into an oidc-provider model (expiry is the
-  // store's); a suspended or removed client's grants count as gone.
-  const grantExists = async (grantId: string) => {
-    const clientId = (await grants.get(grantId))?.payload.clientId;
-    return typeof clientId === 'string' && (await provider.Client.find(clientId)) !== undefined;
+  // On every API call: the stored grant's account and client only, parsing no grant into an oidc-provider model
+  // (expiry is the store's); a suspended or removed client's grants count as gone.
+  const liveGrant = async (grantId: string): Promise<LiveGrant | undefined> => {
+    const payload = (await grants.get(grantId))?.payload;
+    const client = typeof payload?.clientId === 'string' ? await provider.Client.find(payload.clientId) : undefined;
+    if (!client || typeof payload?.accountId !== 'string') return undefined;
+    const metadata = client.metadata();
+    return { accountId: payload.accountId, clientId: client.clientId, subjectOf: (accountId) => subjects.seenBy(metadata, accountId) };
   };
   const revokeClientGrants = async (clientId: string) => {
     const clientGrants = await grants.find({ clientId });
     for (const grant of clientGrants) await revoke(grant.id);
     return clientGrants.length;
   };
-  const checkTokenLive = tokenLiveCheck(provider, grantExists);
+  const checkTokenLive = tokenLiveCheck(provider, liveGrant);
   const audiences = [resources.api, resources.admin];
   const publisherOf = async (clientId: string): Promise<Publisher> => {
-    const metadata = await clients.get(clientId);
-    const standing = await clients.standing(clientId) ?? { registrar: 'operator' };
+    const metadata = await registry.get(clientId);
+    const standing = await registry.standing(clientId) ?? { registrar: 'operator' };
     const developer = standing.owner ? (await accounts.find(standing.owner))?.name : undefined;
     const website = typeof metadata?.client_uri === 'string' ? URL.parse(metadata.client_uri)?.hostname : undefined;
     return { developer, website, verified: isVerified(standing) };
@@ -254,7 +285,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     }),
   ];
   return {
-    provider, accounts, session, routers, resources, tokenExchange, dpop, verifyAccessToken, checkTokenLive, grantExists,
+    provider, accounts, session, routers, resources, tokenExchange, dpop, verifyAccessToken, checkTokenLive, liveGrant, subjects,
     observers: [
       structuredTokens({
         revoke: revokeJwt({ verify: verifyAccessToken, audiences, revoked }),
@@ -264,11 +295,11 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
       registrationObserver(revokeClientGrants),
     ],
     tokenRateLimit: tokenRateLimit(store, provider.pathFor('token'), config.tokenRate, new ClientAuthThrottle(store, { ...config.loginThrottle, syncMs: config.tokenRate.syncMs }), deps.report),
-    clients,
+    clients: registry,
     initialAccessTokens,
     publisherOf,
     decryptionKeys: keys.filter((k) => k.use === 'enc'),
-    apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts),
+    apiTokens: new ApiTokenIssuer(resources.api, apiResourceServer(config), accounts, claimsFor),
     addTokenClaims: (source) => { tokenClaimSources.push(source); },
     addGrantDescriber: (describer) => { grantDescribers.push(describer); },
     addAppDescriber: (describer) => { appDescribers.push(describer); },

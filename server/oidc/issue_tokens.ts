@@ -1,9 +1,8 @@
 // Issues Plaza API tokens for grants Plaza creates itself (token exchange), the same way oidc-provider's own
 // grants do: a Grant in the store, an RFC 9068 access token, and a refresh token when the client may have one.
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
-import type { Accounts } from './accounts.ts';
+import type { Account, Accounts } from './accounts.ts';
 import { bindsRefreshToken } from './bind_refresh_tokens.ts';
-import { accountClaims } from './claims.ts';
 import { apiScopesFor } from './first_party.ts';
 import { TOKEN_EXCHANGE, TOKEN_TYPES } from './token_exchange.ts';
 
@@ -26,11 +25,14 @@ export class ApiTokenIssuer {
   readonly #resource: string;
   readonly #server: ResourceServer;
   readonly #accounts: Accounts;
+  readonly #claims: (account: Account, clientId: string) => Promise<Record<string, unknown>>;
 
-  constructor(resource: string, server: ResourceServer, accounts: Accounts) {
+  /** `claims` are an account's claims for a client, as the ID tokens of oidc-provider's own grants have them. */
+  constructor(resource: string, server: ResourceServer, accounts: Accounts, claims: (account: Account, clientId: string) => Promise<Record<string, unknown>>) {
     this.#resource = resource;
     this.#server = server;
     this.#accounts = accounts;
+    this.#claims = claims;
   }
 
   /** A grant for the client; with `ttl` (seconds) it ends then instead of after the configured grant lifetime. */
@@ -44,7 +46,8 @@ export class ApiTokenIssuer {
   async #idToken(ctx: KoaContextWithOIDC, accountId: string, scope: string): Promise<string | undefined> {
     const account = await this.#accounts.find(accountId);
     if (!account) return undefined;
-    const token = new ctx.oidc.provider.IdToken(accountClaims(account), { ctx });
+    // oidc-provider puts the client's pairwise `sub` in place of the account id, as in its own ID tokens.
+    const token = new ctx.oidc.provider.IdToken(await this.#claims(account, ctx.oidc.client!.clientId), { ctx });
     (token as unknown as { scope: string }).scope = scope;
     return token.issue({ use: 'idtoken' });
   }

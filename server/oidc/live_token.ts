@@ -6,10 +6,10 @@ import { ADMIN_SCOPE } from './scopes.ts';
 
 export type TokenLiveCheck = (claims: AccessTokenClaims) => Promise<void>;
 
-export function tokenLiveCheck(provider: Provider, grantExists: (grantId: string) => Promise<boolean>): TokenLiveCheck {
+export function tokenLiveCheck(provider: Provider, liveGrant: (grantId: string) => Promise<unknown>): TokenLiveCheck {
   return async (claims) => {
     if (claims.grant_id) {
-      if (!await grantExists(claims.grant_id)) throw new InvalidTokenError('the grant behind this access token was revoked');
+      if (await liveGrant(claims.grant_id) === undefined) throw new InvalidTokenError('the grant behind this access token was revoked');
       return;
     }
     const client = await provider.Client.find(claims.client_id);

@@ -14,6 +14,7 @@ export function accountClient(issuer: string): ClientMetadata {
   return {
     client_id: ACCOUNT_CLIENT_ID,
     client_name: 'Plaza account',
+    plaza_first_party: true,
     token_endpoint_auth_method: 'none',
     redirect_uris: [`${issuer}/account/callback`],
     grant_types: ['authorization_code'],

@@ -61,7 +61,7 @@ export function socialApiRoutes(deps: SocialApiDeps): Router {
   router.get('/me', async (ctx) => {
     const caller = await authorize(ctx, {});
     const account = await deps.accounts.find(caller.sub);
-    ctx.body = { sub: caller.sub, username: account?.username, name: account?.name };
+    ctx.body = { sub: caller.subjectOf(caller.sub), username: account?.username, name: account?.name };
   });
 
   router.get('/groups', async (ctx) => {
@@ -70,16 +70,16 @@ export function socialApiRoutes(deps: SocialApiDeps): Router {
   });
 
   router.get('/groups/:id/messages', async (ctx) => {
-    await authorize(ctx, { permission: 'messages:read', groupId: ctx.params.id });
-    ctx.body = (await messages.list(ctx.params.id)).map(viewMessage);
+    const caller = await authorize(ctx, { permission: 'messages:read', groupId: ctx.params.id });
+    ctx.body = (await messages.list(ctx.params.id)).map((m) => viewMessage(m, caller.subjectOf));
   });
 
   // The Location a post answers with: the list shows only the newest messages, this finds any one of them.
   router.get('/groups/:id/messages/:messageId', async (ctx) => {
-    await authorize(ctx, { permission: 'messages:read', groupId: ctx.params.id });
+    const caller = await authorize(ctx, { permission: 'messages:read', groupId: ctx.params.id });
     const message = await messages.get(ctx.params.id, ctx.params.messageId);
     if (!message) throw new HttpError(404, 'no such message in this group');
-    ctx.body = viewMessage(message);
+    ctx.body = viewMessage(message, caller.subjectOf);
   });
 
   router.post('/groups/:id/messages', async (ctx) => {
@@ -95,7 +95,7 @@ export function socialApiRoutes(deps: SocialApiDeps): Router {
       : { sub: caller.sub, via: caller.clientId, action: 'interaction.replied', groupId: ctx.params.id, detail: `${message.id}, answering ${replyTo} (use ${use} of ${caller.use!.maxUses})` });
     ctx.status = 201;
     ctx.set('Location', `${deps.issuer}/api/groups/${encodeURIComponent(ctx.params.id)}/messages/${message.id}`);
-    ctx.body = viewMessage(message);
+    ctx.body = viewMessage(message, caller.subjectOf);
   });
 
   router.get('/groups/:id/apps', async (ctx) => {

@@ -1,9 +1,9 @@
 // Every access check of the protected API, in one place and in this order: a token in the Authorization header,
-// a valid Plaza JWT for the API, a user's token, a grant that still exists, the DPoP binding, the scope or
-// authorization_details naming the operation, and membership of the group. A `group_interaction` detail allows
+// a valid Plaza JWT for the API, a user's token, a grant that still exists and whose user the token's `sub` names
+// for its app, the DPoP binding, the scope or authorization_details naming the operation, and membership of the group. A `group_interaction` detail allows
 // only replies to its one message, and only as many as its `max_uses`, counted in the store across processes.
 import { HttpError } from '../http/index.ts';
-import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type ApiScope, type DpopVerifier, type ResourceRequest } from '../oidc/index.ts';
+import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type ApiScope, type DpopVerifier, type LiveGrant, type ResourceRequest, type SubjectView } from '../oidc/index.ts';
 
 export const GROUP_MESSAGES = 'group_messages';
 export const GROUP_INTERACTION = 'group_interaction';
@@ -42,7 +42,10 @@ export interface CountedUse {
 }
 
 export interface Caller {
+  /** The user's account id, from the grant: the app's token names them by its own `sub` (`subjectOf(sub)`). */
   sub: string;
+  /** How the calling app knows users: what every answer to it says instead of an account id. */
+  subjectOf: SubjectView;
   clientId: string;
   grantId: string;
   scopes: Set<string>;
@@ -62,7 +65,10 @@ export class ForbiddenError extends HttpError {
 
 export interface GrantCheckDeps {
   verifyToken(token: string): Promise<AccessTokenClaims>;
-  grantExists(grantId: string): Promise<boolean>;
+  /** The grant in force, or undefined once it was revoked or ended, or its client was suspended. */
+  liveGrant(grantId: string): Promise<LiveGrant | undefined>;
+  /** How an app knows users, for a token issued under another client's grant (an H5 page's view token). */
+  viewOf(clientId: string): Promise<SubjectView>;
   isMember(groupId: string, sub: string): Promise<boolean>;
   dpop: DpopVerifier;
   /** How long a grant seen alive is trusted without asking the store again, ms. Revocation here forgets it at once. */
@@ -82,15 +88,22 @@ function isGroupInteractionDetail(value: unknown): value is GroupInteractionDeta
     && Array.isArray(d.actions) && d.actions.every((a) => typeof a === 'string') && Number.isInteger(d.max_uses) && d.max_uses > 0;
 }
 
-/** Only tokens issued to act for a user reach the social API; a client's own (client credentials) token has no user. */
-function userOf(claims: AccessTokenClaims): Caller {
-  const grantId = claims.grant_id;
-  if (typeof claims.sub !== 'string' || typeof grantId !== 'string' || claims.sub === claims.client_id) {
+/** A token issued to act for a user; a client's own (client credentials) token has none and goes no further. */
+type UserClaims = AccessTokenClaims & { sub: string; grant_id: string };
+
+function actsForUser(claims: AccessTokenClaims): UserClaims {
+  if (typeof claims.sub !== 'string' || typeof claims.grant_id !== 'string' || claims.sub === claims.client_id) {
     throw new InvalidTokenError('this token does not act for a user');
   }
+  return claims as UserClaims;
+}
+
+/** The caller: the user is the grant's account, whom the token's `sub` must name as the app knows them. */
+function callerOf(claims: UserClaims, accountId: string, subjectOf: SubjectView): Caller {
+  if (subjectOf(accountId) !== claims.sub) throw new InvalidTokenError('the token\'s subject is not the user of its grant');
   const all: unknown[] = Array.isArray(claims.authorization_details) ? claims.authorization_details : [];
   return {
-    sub: claims.sub, clientId: claims.client_id, grantId, scopes: new Set(claims.scope?.split(' ') ?? []),
+    sub: accountId, subjectOf, clientId: claims.client_id, grantId: claims.grant_id, scopes: new Set(claims.scope?.split(' ') ?? []),
     details: all.filter(isGroupMessagesDetail), interactions: all.filter(isGroupInteractionDetail), exp: Number(claims.exp),
   };
 }
@@ -107,7 +120,8 @@ function checkPermission(caller: Caller, op: Operation): CountedUse | undefined 
 
 export class GrantCheck {
   readonly #deps: GrantCheckDeps;
-  readonly #aliveUntil = new Map<string, number>();
+  /** Grants seen alive, until when they are trusted without asking the store again. */
+  readonly #alive = new Map<string, { until: number; grant: LiveGrant }>();
 
   constructor(deps: GrantCheckDeps) {
     this.#deps = deps;
@@ -122,9 +136,10 @@ export class GrantCheck {
   /** Who calls, through which app, with which grant: every check but the operation's. */
   async authenticate(request: ResourceRequest): Promise<Caller> {
     const presented = presentedToken(request.authorization);
-    const claims = await this.#deps.verifyToken(presented.token);
-    const caller = userOf(claims);
-    await this.#checkGrantAlive(caller.grantId);
+    const claims = actsForUser(await this.#deps.verifyToken(presented.token));
+    const grant = await this.#liveGrant(claims.grant_id);
+    const view = claims.client_id === grant.clientId ? grant.subjectOf : await this.#deps.viewOf(claims.client_id);
+    const caller = callerOf(claims, grant.accountId, view);
     caller.jkt = await checkTokenBinding(this.#deps.dpop, presented, claims, request);
     return caller;
   }
@@ -151,16 +166,18 @@ export class GrantCheck {
 
   /** Called when a grant is revoked in this process, so the next request sees it at once. */
   forget(grantId: string): void {
-    this.#aliveUntil.delete(grantId);
+    this.#alive.delete(grantId);
   }
 
-  async #checkGrantAlive(grantId: string): Promise<void> {
-    const until = this.#aliveUntil.get(grantId);
-    if (until !== undefined && until > Date.now()) return;
-    if (!await this.#deps.grantExists(grantId)) {
-      this.#aliveUntil.delete(grantId);
+  async #liveGrant(grantId: string): Promise<LiveGrant> {
+    const seen = this.#alive.get(grantId);
+    if (seen !== undefined && seen.until > Date.now()) return seen.grant;
+    const grant = await this.#deps.liveGrant(grantId);
+    if (!grant) {
+      this.#alive.delete(grantId);
       throw new InvalidTokenError('the grant behind this access token was revoked');
     }
-    if (this.#deps.cacheMs > 0) this.#aliveUntil.set(grantId, Date.now() + this.#deps.cacheMs);
+    if (this.#deps.cacheMs > 0) this.#alive.set(grantId, { until: Date.now() + this.#deps.cacheMs, grant });
+    return grant;
   }
 }

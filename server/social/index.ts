@@ -26,7 +26,7 @@ export { userSecurity } from './openapi.ts';
 export interface SocialDeps {
   config: Pick<PlazaConfig, 'issuer' | 'grantCacheMs'>;
   store: Store;
-  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'grantExists' | 'dpop' | 'accounts' | 'session' | 'clients' | 'publisherOf'>;
+  oidc: Pick<Oidc, 'verifyAccessToken' | 'resources' | 'liveGrant' | 'subjects' | 'dpop' | 'accounts' | 'session' | 'clients' | 'publisherOf'>;
   views: Views;
 }
 
@@ -48,7 +48,8 @@ export function createSocial(deps: SocialDeps): Social {
   const uses = new CountedUses(deps.store);
   const check = new GrantCheck({
     verifyToken: (token) => oidc.verifyAccessToken(token, oidc.resources.api),
-    grantExists: oidc.grantExists,
+    liveGrant: oidc.liveGrant,
+    viewOf: (clientId) => oidc.subjects.viewOf(clientId),
     isMember: (groupId, sub) => groups.isMember(groupId, sub),
     dpop: oidc.dpop,
     cacheMs: config.grantCacheMs,

@@ -33,9 +33,10 @@ export const MESSAGE_INPUT_SCHEMA = {
 };
 const checkInput = validator<{ text: string; reply_to?: string }>(MESSAGE_INPUT_SCHEMA);
 
-export function viewMessage(m: Message): MessageView {
+/** A message as an app sees it: its author named by that app's `sub` for them. */
+export function viewMessage(m: Message, subjectOf: (accountId: string) => string): MessageView {
   return {
-    id: m.id, group_id: m.groupId, author: m.author, via: m.via, text: m.text, ...(m.replyTo ? { reply_to: m.replyTo } : {}), created_at: new Date(m.createdAt).toISOString(),
+    id: m.id, group_id: m.groupId, author: subjectOf(m.author), via: m.via, text: m.text, ...(m.replyTo ? { reply_to: m.replyTo } : {}), created_at: new Date(m.createdAt).toISOString(),
   };
 }
 

@@ -37,7 +37,7 @@ export function socialApiDescription(options: { grantableActions: string[]; addA
     schemas: {
       Me: {
         type: 'object', additionalProperties: false, required: ['sub'],
-        properties: { sub: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' } },
+        properties: { sub: { type: 'string', description: 'The calling app\'s own `sub` for the user (pairwise for a third-party app), as in its tokens' }, username: { type: 'string' }, name: { type: 'string' } },
       },
       GroupSummary: { type: 'object', additionalProperties: false, required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
       Message: {
@@ -45,7 +45,7 @@ export function socialApiDescription(options: { grantableActions: string[]; addA
         properties: {
           id: { type: 'string' },
           group_id: { type: 'string' },
-          author: { type: 'string', description: 'The `sub` of the user who posted it' },
+          author: { type: 'string', description: 'The user who posted it, by the calling app\'s own `sub` for them' },
           via: { type: ['string', 'null'], description: 'The client the user posted it through' },
           text: { type: 'string', minLength: 1, maxLength: MAX_TEXT },
           reply_to: { type: 'string', description: 'The message of the group it answers, when it is a reply' },

@@ -54,12 +54,15 @@ function expectProblem(t: { is: (a: unknown, b: unknown, m?: string) => void }, 
 test.serial('the full path: add app, verified webhook, ticket exchange, message posted as the user via the app', async (t) => {
   const { server, poster } = t.context;
   const me = await api(server, 'GET', '/me', t.context.alice);
+  // The app knows alice by its own pairwise sub; Plaza's first-party web app by her account id.
+  const seen = await server.plaza.oidc.subjects.of(poster.client_id, me.body.sub);
+  t.not(seen, me.body.sub);
   const { received, ticket, added } = await addApp(t, poster.client_id, 'hiking', ['messages:post']);
   t.like(added, { group_id: 'hiking', client_id: 'poster', client_name: 'Poster App', actions: ['messages:post'] });
 
   const payload = new Webhook(poster.webhook_secret).verify(received.body, received.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
   t.is(payload.type, 'action.granted');
-  t.like(payload.data, { user: me.body.sub, group_id: 'hiking', actions: ['messages:post'] });
+  t.like(payload.data, { user: seen, group_id: 'hiking', actions: ['messages:post'] });
   t.true(Date.parse(payload.data.expires_at as string) > Date.now());
   t.regex(received.headers['webhook-id'] as string, /^msg_/);
   t.regex(received.headers['webhook-signature'] as string, /^v1,/);
@@ -72,7 +75,7 @@ test.serial('the full path: add app, verified webhook, ticket exchange, message 
   t.truthy(tokens.body.refresh_token);
   t.deepEqual(tokens.body.authorization_details, [{ type: 'group_messages', group_id: 'hiking', actions: ['messages:post'] }]);
   const claims = decodeJwt(tokens.body.access_token);
-  t.is(claims.sub, me.body.sub);
+  t.is(claims.sub, seen);
   t.is(claims.client_id, 'poster');
   t.deepEqual(claims.act, { sub: 'poster' });
   t.deepEqual(claims.authorization_details, [{ type: 'group_messages', group_id: 'hiking', actions: ['messages:post'] }]);
@@ -81,13 +84,13 @@ test.serial('the full path: add app, verified webhook, ticket exchange, message 
 
   const posted = await api(server, 'POST', '/groups/hiking/messages', tokens.body.access_token, { text: 'Hello from the app' });
   t.is(posted.status, 201);
-  t.like(posted.body, { group_id: 'hiking', author: me.body.sub, via: 'poster', text: 'Hello from the app' });
+  t.like(posted.body, { group_id: 'hiking', author: seen, via: 'poster', text: 'Hello from the app' });
   t.regex(posted.headers.get('location')!, /\/api\/groups\/hiking\/messages\//);
   const list = await api(server, 'GET', '/groups/hiking/messages', t.context.alice);
-  t.like(list.body.find((m: { id: string }) => m.id === posted.body.id), { author: me.body.sub, via: 'poster' });
+  t.like(list.body.find((m: { id: string }) => m.id === posted.body.id), { author: me.body.sub, via: 'poster' }, 'the first-party app sees the account id');
   const located = await fetch(posted.headers.get('location')!, { headers: { authorization: `Bearer ${t.context.alice}` } });
   t.is(located.status, 200, 'the Location of the post answers');
-  t.deepEqual(await located.json(), posted.body);
+  t.deepEqual(await located.json(), { ...posted.body, author: me.body.sub });
   expectProblem(t, await api(server, 'GET', `/groups/chess/messages/${posted.body.id}`, t.context.alice), 404);
 
   const refreshed = await tokenRequest(server, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token, client_id: poster.client_id, client_secret: poster.client_secret });

@@ -84,9 +84,11 @@ test.serial('tokens a client got while it was first-party stop adding apps once 
   const token = (await redeemCode(server, code, verifier, { client_id: 'demoted', client_secret: sneaky('').client_secret }, { resource: RESOURCE(server) })).body.access_token;
   t.true(String(decodeJwt(token).scope).split(' ').includes('groups:apps'));
   await server.plaza.admin.createClient({ ...sneaky(sneakyHooks.url), client_id: 'demoted' });
+  // A third-party app knows users by pairwise subjects: the token naming the account id no longer names anyone for it.
   const res = await api(server, 'POST', '/groups/hiking/apps', token, { client_id: 'poster', actions: ['messages:read'] });
-  t.is(res.status, 403);
-  t.regex(res.body.detail, /first-party/);
+  t.is(res.status, 401);
+  t.is(res.body.code, 'invalid_token');
+  t.regex(res.body.detail, /subject/);
 });
 
 test.serial('no app adds or removes itself, not even a first-party one', async (t) => {

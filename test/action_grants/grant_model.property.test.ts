@@ -117,7 +117,8 @@ const addApp = (user: number, group: number, app: number, actions: string[]) => 
   expect(res.status === (member ? 201 : 403), 'add app', res);
   if (!hook) return;
   const data = JSON.parse((await hook).body).data;
-  expect(data.user === r.users[user].sub && data.group_id === m.groups[group], 'webhook names the user and group', { status: 0, body: data });
+  const seen = await r.server.plaza.oidc.subjects.of(r.apps[app].app.client_id, r.users[user].sub);
+  expect(data.user === seen && data.group_id === m.groups[group], 'webhook names the user and group', { status: 0, body: data });
   const now = ++m.clock;
   m.added.set(key(group, user, app), { actions, since: m.added.get(key(group, user, app))?.since ?? now });
   // Adding again with fewer actions takes back what went beyond them.

@@ -25,7 +25,8 @@ test.before(async (t) => {
   const news = weatherBot(receiver, 'news', 'news');
   await server.plaza.admin.seed({ clients: [weather, news] });
   const alice = await userApiToken(server);
-  const aliceSub = (await api(server, 'GET', '/me', alice)).body.sub;
+  // How the weather bot knows alice: its own pairwise sub for her account.
+  const aliceSub = await server.plaza.oidc.subjects.of('weather', (await api(server, 'GET', '/me', alice)).body.sub);
   t.context = { server, receiver, poster, weather, news, alice, bob: await userApiToken(server, BOB), aliceSub };
   // alice lets the weather bot respond when asked in hiking, with no standing action: no webhook for that.
   const added = await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: 'weather', actions: [], respond: true });
@@ -304,7 +305,7 @@ test.serial('suspension pauses interaction grants as it pauses action grants: re
 test.serial('leaving the group ends the interaction grants there', async (t) => {
   const { server } = t.context;
   const { posted, token } = await interactionToken(t, '/weather Quito', { token: t.context.bob });
-  t.is(decodeJwt(token).sub, (await api(server, 'GET', '/me', t.context.bob)).body.sub, 'it acts as bob, who asked');
+  t.is(decodeJwt(token).sub, await server.plaza.oidc.subjects.of('weather', (await api(server, 'GET', '/me', t.context.bob)).body.sub), 'it acts as bob, who asked');
   const pending = await ask(t, '/weather Lima', { token: t.context.bob });
   t.true(await server.plaza.admin.removeMember('hiking', BOB.username));
   await server.plaza.admin.upsertGroup({ id: 'hiking', name: 'Weekend Hiking', members: [BOB.username] });

@@ -80,7 +80,7 @@ test('rotating PLAZA_SECRET_KEY: new key first, re-seal, drop the old key', asyn
 
   const rotated = await runAdmin({ ...server.env, PLAZA_SECRET_KEY: `${nextKey},${oldKey}` }, 'secrets', 'rotate', '--json');
   t.is(rotated.code, 0, rotated.stderr);
-  t.like(JSON.parse(rotated.stdout), { clients: 1, hosts: 1, keys: 3 });
+  t.like(JSON.parse(rotated.stdout), { clients: 1, hosts: 1, keys: 4 });
 
   server.env.PLAZA_SECRET_KEY = nextKey;
   await server.restart();
@@ -122,11 +122,11 @@ test('client metadata may not set the sealed fields itself', async (t) => {
 /** Private key material a store reader could use: JWK private members, the cookie keys, the DPoP nonce secret. */
 const PRIVATE_FIELDS = /"(d|p|q|dp|dq|qi)":"/;
 
-test('signing, encryption and cookie keys and the DPoP nonce secret are stored sealed', async (t) => {
+test('signing, encryption and cookie keys, the DPoP nonce secret and the pairwise subject secret are stored sealed', async (t) => {
   const server = await seeded({ PLAZA_SECRET_KEY: newKey() });
   t.teardown(() => server.stop());
   const meta = await server.plaza.store.collection<Doc & Record<string, unknown>>(SEALED_META).find({});
-  t.deepEqual(meta.map((d) => d.id).sort(), ['cookie-keys', 'jwks', 'secret:dpop-nonce']);
+  t.deepEqual(meta.map((d) => d.id).sort(), ['cookie-keys', 'jwks', 'secret:dpop-nonce', 'secret:pairwise-subjects']);
   for (const doc of meta) t.deepEqual(Object.keys(doc).filter((k) => !['id', 'sealed', 'version'].includes(k)), [], `${doc.id} holds nothing in the clear`);
   const stored = await storedText(server);
   t.notRegex(stored, PRIVATE_FIELDS);

@@ -46,9 +46,10 @@ test('an initial access token from the console registers one app (RFC 7591), whi
   const iat = await initialAccessToken(server, alice);
   t.is((await register(server, 'not-a-token', SERVICE_APP)).status, 401);
 
-  const res = await register(server, iat, SERVICE_APP);
+  const res = await register(server, iat, { ...SERVICE_APP, subject_type: 'public' });
   t.is(res.status, 201);
   const registered = await res.json() as Record<string, string>;
+  t.is(registered.subject_type, 'pairwise', 'a third-party app gets pairwise subjects, whatever it asked for (RFC 7591 §3.2.1)');
   t.truthy(registered.client_secret);
   t.truthy(registered.registration_access_token);
   t.is(registered.registration_client_uri, `${server.url}/reg/${registered.client_id}`);

@@ -33,7 +33,7 @@ test('the backend exchanges a host login code: the same host user is the same Pl
   const code = host.code('openid-42');
   const first = await login(code);
   t.is(first.status, 200, JSON.stringify(first.body));
-  t.regex(first.body.sub, /^[0-9a-f-]{36}$/);
+  t.regex(first.body.sub, /^[\w-]{43}$/, 'the app\'s own pairwise sub for the user (an HMAC-SHA256), not the account id');
   t.deepEqual(first.body.groups, [], 'the API answered with the new account\'s groups');
   const again = await login(host.code('openid-42'));
   t.is(again.body.sub, first.body.sub, 'the same host user signs in to the same account');

@@ -70,7 +70,8 @@ test('the full handoff: code for the page, an encrypted view token bound to the 
   const claims = decodeJwt(view.access_token);
   t.deepEqual(claims.cnf, { jkt: keys.dpop.jkt });
   t.is(claims.client_id, 'plaza-h5');
-  t.is(claims.sub, decodeJwt(backendToken).sub);
+  // The same user (the first-party backend knows her by her account id), as the page's own client knows her.
+  t.is(claims.sub, await server.plaza.oidc.subjects.of('plaza-h5', decodeJwt(backendToken).sub as string));
 
   const url = `${server.url}/api/groups/hiking/messages`;
   const ok = await fetch(url, { headers: { authorization: `DPoP ${view.access_token}`, dpop: await dpopProof(keys.dpop, 'GET', url, { ath: athOf(view.access_token) }) } });

@@ -60,7 +60,7 @@ function exchange(server: TestServer, params: Record<string, string>, client: { 
   return tokenRequest(server, { grant_type: TOKEN_EXCHANGE, client_id: client.client_id, client_secret: client.client_secret, ...params });
 }
 
-const withCode = (server: TestServer, code: string, host = 'wx-a', extra: Record<string, string> = {}, client = MINI) =>
+const withCode = (server: TestServer, code: string, host = 'wx-a', extra: Record<string, string> = {}, client: { client_id: string; client_secret: string } = MINI) =>
   exchange(server, { subject_token: code, subject_token_type: HOST_CODE, subject_issuer: host, scope: 'openid profile groups:read', ...extra }, client);
 
 test('the first login creates the account, the next maps to the same sub, and the Plaza token works', async (t) => {
@@ -262,8 +262,16 @@ test('the mini-program grant is an ordinary grant on My apps; the app secret is 
   t.regex(page, /alice-in-wx/);
 
   const res = await withCode(server, wx.code('alice-in-wx'));
-  const aliceSub = (await server.plaza.oidc.accounts.findByUsername(ALICE.username))!.id;
+  const aliceId = (await server.plaza.oidc.accounts.findByUsername(ALICE.username))!.id;
+  const aliceSub = await server.plaza.oidc.subjects.of(MINI.client_id, aliceId);
+  t.not(aliceSub, aliceId, 'a mini-program is a third-party app: it sees its own pairwise sub');
   t.is(decodeJwt(res.body.access_token).sub, aliceSub, 'the mini-program now signs alice into her own account');
+  t.is(decodeJwt(res.body.id_token).sub, aliceSub);
+  t.is((await api(server, 'GET', '/me', res.body.access_token)).body.sub, aliceSub, 'the same sub as any other token to that app');
+  // Another mini-program at the same host signs her into the same account, and sees her under a sub of its own.
+  const wide = await withCode(server, wx.code('alice-in-wx'), 'wx-a', {}, WIDE);
+  t.is(decodeJwt(wide.body.access_token).sub, await server.plaza.oidc.subjects.of(WIDE.client_id, aliceId));
+  t.not(decodeJwt(wide.body.access_token).sub, aliceSub);
   const apps = await (await browser.fetch(`${server.url}/account/apps`)).text();
   t.regex(apps, /<h2>Hiking Mini-Program<\/h2>/);
 
@@ -293,4 +301,18 @@ test('bad host registrations are refused with a clear message', async (t) => {
     { id: 'x', kind: 'code2session', url: 'https://h.example', app_id: 'a', app_secret: 's', timeout_ms: 60_000 },
   ];
   for (const host of bad) await t.throwsAsync(admin.addHost(host), { name: 'InputError' }, JSON.stringify(host));
+});
+
+test('a mini-program a developer owns gets a union id in its login\'s id_token, shared with that developer\'s apps only', async (t) => {
+  const { server, wx } = t.context;
+  const owned = { ...MINI, client_id: 'mini-owned', client_secret: 'mini-owned-secret-0123456789-0123' };
+  const sibling = { ...MINI, client_id: 'mini-owned-2', client_secret: 'mini-owned-2-secret-0123456789-01' };
+  await server.plaza.admin.seed({ clients: [owned, sibling] });
+  const developer = (await server.plaza.oidc.accounts.findByUsername('bob'))!.id;
+  for (const app of [owned, sibling]) t.true(await server.plaza.oidc.clients.setStanding(app.client_id, { owner: developer }));
+  const [a, b, unowned] = await Promise.all([owned, sibling, MINI].map(async (app) => decodeJwt((await withCode(server, wx.code('owned-user'), 'wx-a', {}, app)).body.id_token)));
+  t.is(typeof a.union_id, 'string');
+  t.is(b.union_id, a.union_id);
+  t.not(b.sub, a.sub, 'each app keeps its own sub');
+  t.is(unowned.union_id, undefined, 'an app without an owner gets none');
 });

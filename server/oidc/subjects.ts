@@ -1,0 +1,64 @@
+// What an app knows a user by. A third-party app sees each user through a pairwise subject of its own (OIDC Core
+// 8.1), so that two apps cannot correlate their users; Plaza's own first-party apps see the account id. An app with
+// an owner also gets a union id, the same for every app of that developer and no other's (as WeChat's unionid).
+import { createHmac } from 'node:crypto';
+import { isFirstParty } from './first_party.ts';
+
+/** The claim that carries the union id. */
+export const UNION_ID = 'union_id';
+
+/** How one app knows users: its `sub` for each account id. */
+export type SubjectView = (accountId: string) => string;
+
+type Metadata = Record<string, unknown>;
+
+/** oidc-provider's `subject_type` for a client: pairwise for every app that is not Plaza's own. */
+export function subjectTypeOf(metadata: Metadata): 'public' | 'pairwise' {
+  return isFirstParty(metadata) ? 'public' : 'pairwise';
+}
+
+/**
+ * The sector an app's pairwise subjects are computed for: the host of its `sector_identifier_uri` when it registered
+ * one (which oidc-provider fetched and checked lists its redirect URIs), else the app itself. Unlike OIDC Core's
+ * default (the redirect URI's host), apps sharing a host (loopback, shared hosting) do not share subjects.
+ */
+export function sectorOf(metadata: Metadata): string {
+  const uri = typeof metadata.sector_identifier_uri === 'string' ? URL.parse(metadata.sector_identifier_uri) : null;
+  return uri ? `host:${uri.host}` : `client:${String(metadata.client_id)}`;
+}
+
+export class Subjects {
+  readonly #secret: Buffer;
+  readonly #metadataOf: (clientId: string) => Promise<Metadata | undefined>;
+
+  /** `secret` is the store-held pairwise secret; `metadataOf` finds a client's metadata, suspended clients too. */
+  constructor(secret: Buffer, metadataOf: (clientId: string) => Promise<Metadata | undefined>) {
+    this.#secret = secret;
+    this.#metadataOf = metadataOf;
+  }
+
+  #mac(kind: string, scope: string, accountId: string): string {
+    return createHmac('sha256', this.#secret).update(`${kind}\0${scope}\0${accountId}`).digest('base64url');
+  }
+
+  /** The `sub` a client with this metadata knows an account by: the one rule for tokens, answers and webhooks. */
+  seenBy(metadata: Metadata, accountId: string): string {
+    return subjectTypeOf(metadata) === 'pairwise' ? this.#mac('sub', sectorOf(metadata), accountId) : accountId;
+  }
+
+  /** How a client knows users; a client that is not registered (any more) sees nobody's account id. */
+  async viewOf(clientId: string): Promise<SubjectView> {
+    const metadata = await this.#metadataOf(clientId) ?? { client_id: clientId };
+    return (accountId) => this.seenBy(metadata, accountId);
+  }
+
+  /** The `sub` a client knows an account by. */
+  async of(clientId: string, accountId: string): Promise<string> {
+    return (await this.viewOf(clientId))(accountId);
+  }
+
+  /** The union id of an account for the apps of one owner (a developer's account id). */
+  unionId(owner: string, accountId: string): string {
+    return this.#mac('union', owner, accountId);
+  }
+}
