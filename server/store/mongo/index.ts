@@ -28,7 +28,12 @@ const GUARD_ATTEMPTS = 16;
 /** Tries of an upsert that lost the race to insert its id: the second one finds the document and replaces it. */
 const PUT_ATTEMPTS = 3;
 /** A lock only spans one write; a writer that died holding one lets the next take it over after this. */
-const LOCK_MS = 2000;
+const LOCK_MS = 5000;
+/**
+ * A writer writes only while at least this much of its lock is left, else gives it back and reads again: on a loaded
+ * machine the insert that took the lock may return late, and a write after a takeover would let two writers win.
+ */
+const LOCK_WRITE_MARGIN_MS = LOCK_MS / 2;
 
 const OPS = { lt: '$lt', lte: '$lte', gt: '$gt', gte: '$gte', ne: '$ne', in: '$in' } as const;
 const NAME = /^[a-z][a-z0-9_]*$/;
@@ -236,6 +241,10 @@ class MongoCollection<T extends Doc> implements Collection<T> {
       } catch (err) {
         if (!isDuplicate(err)) throw err;
         await guarded(() => locks.deleteOne({ _id: lock._id, x: mongoose.trusted({ $lte: new Date() }) }));
+        continue;
+      }
+      if (Date.now() > lock.x.getTime() - LOCK_WRITE_MARGIN_MS) {
+        await guarded(() => locks.deleteOne({ _id: lock._id, x: lock.x }));
         continue;
       }
       const written = await guarded(() => this.#model.findOneAndUpdate({ _id: current._id, v: current.v ?? null }, update(patch), { returnDocument: 'after' }).lean<Stored>());
