@@ -60,7 +60,9 @@ export function requestLog(logger: Logger, metrics: Metrics): Middleware {
     const incoming = ctx.get('x-request-id');
     const id = REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.set('X-Request-Id', id);
-    ctx.state.log = logger.child({ requestId: id });
+    // Made when first used: a child logger costs some microseconds, and below level info a plain request uses none.
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', { get: () => (log ??= logger.child({ requestId: id })), enumerable: true, configurable: true });
     // Read now: once a request is cut short, its socket is gone and so is the address.
     const ip = ctx.ip;
     const started = process.hrtime.bigint();
@@ -72,7 +74,7 @@ export function requestLog(logger: Logger, metrics: Metrics): Middleware {
       const route = (ctx as { oidc?: { route?: string } }).oidc?.route ?? (ctx as { _matchedRoute?: string })._matchedRoute ?? 'other';
       requests.inc({ method: ctx.method, route: String(route), status: String(ctx.status) });
       duration.observe({ method: ctx.method, route: String(route) }, seconds);
-      ctx.state.log.info({ method: ctx.method, path: ctx.path, ip, status: ctx.status, ms: Math.round(seconds * 1000), route }, 'request');
+      if (logger.isLevelEnabled('info')) ctx.state.log.info({ method: ctx.method, path: ctx.path, ip, status: ctx.status, ms: Math.round(seconds * 1000), route }, 'request');
     }
   };
 }

@@ -2,7 +2,7 @@
 // Plaza tokens: the host's token is checked here and goes no further.
 import { decodeJwt } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { API_SCOPES, apiScopesFor, exchangeError, getsRefreshToken, OIDC_SCOPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
+import { API_SCOPES, apiScopesFor, exchangeError, getsRefreshToken, metadataOf, OIDC_SCOPES, type ExchangeRequest, type Oidc } from '../oidc/index.ts';
 import type { AuditLog } from '../social/index.ts';
 import { hostAppIdOf } from './check_issued_to.ts';
 import { HostLoginError, type HostIdentity } from './host_login.ts';
@@ -34,7 +34,7 @@ function allowedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string } {
   const requested = [...new Set(String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean))];
   const client = ctx.oidc.client!;
   const allowList = client.scope?.split(' ');
-  const apiScopes = apiScopesFor(client.metadata());
+  const apiScopes = apiScopesFor(metadataOf(client));
   for (const scope of requested) {
     if (!OIDC_SCOPES.includes(scope) && !API_SCOPES.includes(scope)) throw exchangeError('invalid_scope', `unknown scope ${scope}`);
     if ((allowList && !allowList.includes(scope)) || (API_SCOPES.includes(scope) && !apiScopes.includes(scope))) {

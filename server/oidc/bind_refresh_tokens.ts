@@ -3,9 +3,10 @@
 import type { Middleware } from 'koa';
 import type { Client, KoaContextWithOIDC } from 'oidc-provider';
 import { isTerminalBound } from './client_flags.ts';
+import { metadataOf } from './client_metadata.ts';
 
 export function bindsRefreshToken(client: Client): boolean {
-  return client.clientAuthMethod === 'none' || isTerminalBound(client.metadata());
+  return client.clientAuthMethod === 'none' || isTerminalBound(metadataOf(client));
 }
 
 /**

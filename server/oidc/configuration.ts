@@ -11,6 +11,7 @@ import { apiScopesFor, FIRST_PARTY, validateFirstPartyMark } from './first_party
 import { OPERATOR_ONLY_FIELDS } from './operator_fields.ts';
 import { subjectTypeOf } from './subjects.ts';
 import { mayIntrospect, mayRevoke, RESOURCE_SERVER_FIELD, validateResourceServers } from './token_access_policy.ts';
+import { metadataOf } from './client_metadata.ts';
 
 export interface OidcPages {
   error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> | void;
@@ -139,7 +140,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
     extraParams: {
       // dpop_jkt names the terminal's key on the front channel; a terminal-bound client may not leave it out.
       dpop_jkt(_ctx, value, client) {
-        if (!value && isTerminalBound(client.metadata())) {
+        if (!value && isTerminalBound(metadataOf(client))) {
           throw new errors.InvalidRequest('dpop_jkt is required: this client\'s tokens are bound to the key of the terminal that asks');
         }
       },
@@ -204,7 +205,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
       clientCredentials: { enabled: true },
       claimsParameter: { enabled: true },
       // A client registered with plaza_fapi gets that profile's rules (e.g. client assertions for the issuer only).
-      fapi: { enabled: true, profile: (_ctx, client) => (client ? fapiProfileOf(client.metadata()) : undefined) },
+      fapi: { enabled: true, profile: (_ctx, client) => (client ? fapiProfileOf(metadataOf(client)) : undefined) },
       // A client learns about its own tokens, a resource server about its audience's; for others the answer is `active: false`.
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayIntrospect(client, token) },
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => mayRevoke(client, token) },
@@ -237,7 +238,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
         },
         async getResourceServerInfo(ctx, indicator, client) {
           // A third-party client is never granted first-party scopes, whatever it registered or asks for.
-          if (indicator === resources.api) return { ...apiServer, scope: apiScopesFor(client.metadata()).join(' ') };
+          if (indicator === resources.api) return { ...apiServer, scope: apiScopesFor(metadataOf(client)).join(' ') };
           // Only clients registered with the admin scope, and only machine-to-machine, reach the admin API.
           if (
             indicator === resources.admin

@@ -5,6 +5,7 @@ import type { Account, Accounts } from './accounts.ts';
 import { bindsRefreshToken } from './bind_refresh_tokens.ts';
 import { apiScopesFor } from './first_party.ts';
 import { TOKEN_EXCHANGE, TOKEN_TYPES } from './token_exchange.ts';
+import { metadataOf } from './client_metadata.ts';
 
 export interface IssueRequest {
   grantId: string;
@@ -56,7 +57,7 @@ export class ApiTokenIssuer {
     const { provider } = ctx.oidc;
     const client = ctx.oidc.client!;
     // As oidc-provider does for its own grants: only the scopes this client may hold, whatever the subject token had.
-    const allowed = apiScopesFor(client.metadata());
+    const allowed = apiScopesFor(metadataOf(client));
     const scope = request.scope.split(' ').filter((s) => allowed.includes(s)).join(' ');
     const at = new provider.AccessToken({
       accountId: request.accountId, client, grantId: request.grantId, gty: TOKEN_EXCHANGE, scope: scope || undefined,

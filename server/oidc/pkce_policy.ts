@@ -3,9 +3,10 @@
 // registered with plaza_require_pkce or under FAPI 2.0. A confidential client's OAuth-only request needs PKCE.
 import type { Client, KoaContextWithOIDC } from 'oidc-provider';
 import { isTerminalBound, requiresPkce } from './client_flags.ts';
+import { metadataOf } from './client_metadata.ts';
 
 export function pkceRequired(ctx: KoaContextWithOIDC, client: Client): boolean {
-  const metadata = client.metadata();
+  const metadata = metadataOf(client);
   if (client.clientAuthMethod === 'none' || isTerminalBound(metadata) || requiresPkce(metadata) || ctx.oidc.isFapi('2.0')) return true;
   const { scope, nonce } = ctx.oidc.params ?? {};
   const openid = typeof scope === 'string' && scope.split(' ').includes('openid');

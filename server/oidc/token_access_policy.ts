@@ -1,6 +1,7 @@
 // Who may learn about a token (RFC 7662) and who may revoke it (RFC 7009), for oidc-provider's opaque tokens and
 // Plaza's JWT access tokens alike: the token's own client, and for introspection the resource servers of its audience.
 import { errors, type Client } from 'oidc-provider';
+import { metadataOf } from './client_metadata.ts';
 
 /** Client metadata: the audiences (resource indicators) whose tokens this client, a resource server, may introspect. */
 export const RESOURCE_SERVER_FIELD = 'plaza_resource_server';
@@ -20,7 +21,7 @@ export interface TokenParties {
 
 export function mayIntrospect(client: Client, token: TokenParties): boolean {
   if (token.clientId === client.clientId) return true;
-  const servedAudiences = client.metadata()[RESOURCE_SERVER_FIELD];
+  const servedAudiences = metadataOf(client)[RESOURCE_SERVER_FIELD];
   if (!Array.isArray(servedAudiences)) return false;
   return [token.aud ?? []].flat().some((aud) => servedAudiences.includes(aud));
 }

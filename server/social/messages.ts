@@ -33,10 +33,24 @@ export const MESSAGE_INPUT_SCHEMA = {
 };
 const checkInput = validator<{ text: string; reply_to?: string }>(MESSAGE_INPUT_SCHEMA);
 
+/** A listing formats the same newest times on every read, and formatting is most of a message's view: kept, up to a bound. */
+const isoTimes = new Map<number, string>();
+const ISO_TIMES_KEPT = 10_000;
+
+function isoTime(ms: number): string {
+  let text = isoTimes.get(ms);
+  if (text === undefined) {
+    if (isoTimes.size >= ISO_TIMES_KEPT) isoTimes.clear();
+    text = new Date(ms).toISOString();
+    isoTimes.set(ms, text);
+  }
+  return text;
+}
+
 /** A message as an app sees it: its author named by that app's `sub` for them. */
 export function viewMessage(m: Message, subjectOf: (accountId: string) => string): MessageView {
   return {
-    id: m.id, group_id: m.groupId, author: subjectOf(m.author), via: m.via, text: m.text, ...(m.replyTo ? { reply_to: m.replyTo } : {}), created_at: new Date(m.createdAt).toISOString(),
+    id: m.id, group_id: m.groupId, author: subjectOf(m.author), via: m.via, text: m.text, ...(m.replyTo ? { reply_to: m.replyTo } : {}), created_at: isoTime(m.createdAt),
   };
 }
 

@@ -1,7 +1,9 @@
-// Opened client secrets are kept per process by their sealed text: a secret changed, or a client removed, by another
-// process on the same store takes effect at once here too.
+// Opened client secrets are kept per process by their sealed text, and a client's metadata per oidc-provider Client
+// (built anew from each changed document): a secret changed, a mark taken away, or a client removed, by another process
+// on the same store takes effect at once here too.
 import test from 'ava';
 import { rm } from 'node:fs/promises';
+import { decodeJwt } from 'jose';
 import { startServer } from '../helpers/harness.ts';
 import { tokenRequest } from '../helpers/oauth.ts';
 import { SERVICE } from '../helpers/fixtures.ts';
@@ -24,4 +26,25 @@ test('another process changes a client secret, then removes the client: neither 
 
   t.true(await a.plaza.admin.removeClient(SERVICE.client_id));
   t.is((await tokenRequest(b, credentials(changed))).status, 401);
+});
+
+test('another process takes a client\'s first-party mark away: its next token gets no first-party scope', async (t) => {
+  const a = await startServer();
+  const b = await startServer({ storeOf: a });
+  t.teardown(async () => { await b.stop(); await a.stop(); await rm(a.dataDir, { recursive: true, force: true }); });
+  const service = { ...SERVICE, scope: 'groups:read groups:apps' };
+  const request = { grant_type: 'client_credentials', client_id: SERVICE.client_id, client_secret: SERVICE.client_secret, scope: 'groups:apps' };
+  await a.plaza.admin.seed({ clients: [{ ...service, plaza_first_party: true }] });
+  for (let i = 0; i < 2; i += 1) {
+    const res = await tokenRequest(b, request);
+    t.is(res.status, 200);
+    t.is(res.body.scope, 'groups:apps');
+    t.is(decodeJwt(res.body.access_token).scope, 'groups:apps');
+  }
+
+  await a.plaza.admin.seed({ clients: [{ ...service, plaza_first_party: false }] });
+  const res = await tokenRequest(b, request);
+  t.is(res.status, 200);
+  t.is(res.body.scope, undefined);
+  t.is(decodeJwt(res.body.access_token).scope, undefined);
 });

@@ -1,6 +1,6 @@
 // Plaza's synchronous JWS checks (node:crypto) accept what jose signs and refuse what jose's jwtVerify refuses.
 import test from 'ava';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { checkClaims, checkHeader, decodeJws, JwsError, JwtExpiredError, publicKeyOf, signatureValid } from '../../server/oidc/jws.ts';
 
@@ -39,6 +39,26 @@ test('a changed payload, another key, or a signature of the wrong length is refu
   const other = (await signed()).key;
   t.throws(() => verify(token, other), { instanceOf: JwsError });
   t.throws(() => verify(`${h}.${token.split('.')[1]}.${s.slice(0, 40)}`, key), { instanceOf: JwsError });
+});
+
+test('ECDSA signatures whose r or s starts with a zero byte or a set top bit verify (each is re-encoded as DER)', (t) => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt' })).toString('base64url');
+  const seen = { zero: 0, high: 0, other: 0 };
+  // A leading zero byte comes about once in 128 signatures: keep signing until each kind was verified (bounded).
+  for (let i = 0; i < 5000 && (seen.zero < 2 || seen.high < 2 || seen.other < 2); i += 1) {
+    const payload = Buffer.from(JSON.stringify({ jti: `j${i}` })).toString('base64url');
+    const raw = sign('sha256', Buffer.from(`${header}.${payload}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    const halves = [raw.subarray(0, 32), raw.subarray(32)];
+    const kind = halves.some((h) => h[0] === 0) ? 'zero' : halves.some((h) => h[0] >= 0x80) ? 'high' : 'other';
+    seen[kind] += 1;
+    const jws = decodeJws(`${header}.${payload}.${raw.toString('base64url')}`);
+    t.true(signatureValid(jws, publicKey, 'ES256'), kind);
+    const flipped = Buffer.from(raw);
+    flipped[63] ^= 1;
+    t.false(signatureValid({ ...jws, signature: flipped }, publicKey, 'ES256'), `${kind}, one bit changed`);
+  }
+  t.true(seen.zero >= 2 && seen.high >= 2 && seen.other >= 2);
 });
 
 test('alg, typ and crit are checked before any key', async (t) => {

@@ -73,6 +73,7 @@ export class SqliteStore implements Store {
   readonly engine = 'sqlite';
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #docStatements = new Map<string, StatementSync>();
   readonly #tables = new Set<string>();
 
   constructor(options: SqliteOptions) {
@@ -87,6 +88,17 @@ export class SqliteStore implements Store {
     if (!stmt) {
       stmt = this.#db.prepare(sql);
       this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** A statement that selects one column, the document: its rows come as arrays, cheaper to make than objects. */
+  docStatement(sql: string): StatementSync {
+    let stmt = this.#docStatements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      stmt.setReturnArrays(true);
+      this.#docStatements.set(sql, stmt);
     }
     return stmt;
   }
@@ -147,6 +159,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.#statements.clear();
+    this.#docStatements.clear();
     if (this.#db.isOpen) this.#db.close();
   }
 }
@@ -168,13 +181,13 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   #parse(row: unknown): T | undefined {
-    return row ? JSON.parse((row as { doc: string }).doc) as T : undefined;
+    return row ? JSON.parse((row as [string])[0]) as T : undefined;
   }
 
   async get(id: string): Promise<T | undefined> {
     const params: SQLInputValue[] = [id];
     const live = this.#live(params);
-    return this.#parse(this.#store.statement(`SELECT doc FROM ${this.#table} WHERE id = ? AND ${live}`).get(...params));
+    return this.#parse(this.#store.docStatement(`SELECT doc FROM ${this.#table} WHERE id = ? AND ${live}`).get(...params));
   }
 
   async put(doc: T): Promise<void> {
@@ -209,7 +222,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const live = this.#live(params);
     const cond = compileWhere(where, params);
     const limit = options.limit ? ` LIMIT ${Math.max(1, Math.floor(options.limit))}` : '';
-    const rows = this.#store.statement(
+    const rows = this.#store.docStatement(
       `SELECT doc FROM ${this.#table} WHERE ${live} AND ${cond}${compileOrder(options)}${limit}`,
     ).all(...params);
     return rows.map((row) => this.#parse(row)!);
@@ -237,7 +250,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const live = this.#live(params);
     const cond = compileWhere(where, params);
     try {
-      return this.#parse(this.#store.statement(
+      return this.#parse(this.#store.docStatement(
         `UPDATE ${this.#table} SET ${set} WHERE id = ? AND ${live} AND ${cond} RETURNING doc`,
       ).get(...params));
     } catch (err) {
@@ -251,7 +264,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const set = this.#setClause(patch, params);
     const live = this.#live(params);
     const cond = compileWhere(where, params);
-    return this.#parse(this.#store.statement(
+    return this.#parse(this.#store.docStatement(
       `UPDATE ${this.#table} SET ${set} WHERE id = (SELECT id FROM ${this.#table} WHERE ${live} AND ${cond}${compileOrder(options)} LIMIT 1) RETURNING doc`,
     ).get(...params));
   }
