@@ -35,6 +35,7 @@ import { revokeJwt } from './revoke_jwt.ts';
 import { RevokedTokens } from './revoked_tokens.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
 import { accountClaims } from './claims.ts';
+import { metadataOf } from './client_metadata.ts';
 import { Subjects, UNION_ID, type SubjectView } from './subjects.ts';
 import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
@@ -232,8 +233,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const payload = (await grants.get(grantId))?.payload;
     const client = typeof payload?.clientId === 'string' ? await provider.Client.find(payload.clientId) : undefined;
     if (!client || typeof payload?.accountId !== 'string') return undefined;
-    const metadata = client.metadata();
-    return { accountId: payload.accountId, clientId: client.clientId, subjectOf: (accountId) => subjects.seenBy(metadata, accountId) };
+    return { accountId: payload.accountId, clientId: client.clientId, subjectOf: subjects.view(metadataOf(client)) };
   };
   const revokeClientGrants = async (clientId: string) => {
     const clientGrants = await grants.find({ clientId });

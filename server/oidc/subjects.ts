@@ -46,10 +46,22 @@ export class Subjects {
     return subjectTypeOf(metadata) === 'pairwise' ? this.#mac('sub', sectorOf(metadata), accountId) : accountId;
   }
 
+  /** How a client with this metadata knows users; each user's `sub` is worked out once per view (a listing names few authors many times). */
+  view(metadata: Metadata): SubjectView {
+    const seen = new Map<string, string>();
+    return (accountId) => {
+      let sub = seen.get(accountId);
+      if (sub === undefined) {
+        sub = this.seenBy(metadata, accountId);
+        seen.set(accountId, sub);
+      }
+      return sub;
+    };
+  }
+
   /** How a client knows users; a client that is not registered (any more) sees nobody's account id. */
   async viewOf(clientId: string): Promise<SubjectView> {
-    const metadata = await this.#metadataOf(clientId) ?? { client_id: clientId };
-    return (accountId) => this.seenBy(metadata, accountId);
+    return this.view(await this.#metadataOf(clientId) ?? { client_id: clientId });
   }
 
   /** The `sub` a client knows an account by. */
