@@ -241,8 +241,7 @@ async function main(): Promise<void> {
     const proof = (htm: string, htu: string, extra: Record<string, unknown> = {}) => new SignJWT({ htm, htu, jti: randomUUID(), ...extra })
       .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: dpopJwk }).setIssuedAt().sign(dpopKey.privateKey);
     const bound = await token(await miniParams(), { dpop: await proof('POST', `${issuer}/token`) });
-    const claims = JSON.parse(Buffer.from(user.access_token.split('.')[1], 'base64url').toString()) as { sub: string; aud: string | string[] };
-    const { sub } = claims;
+    const claims = JSON.parse(Buffer.from(user.access_token.split('.')[1], 'base64url').toString()) as { sub: string; aud: string | string[]; grant_id: string };
 
     // The JWT reference verifies Plaza's own tokens: it gets Plaza's published keys and the token's audience.
     const jwks = await (await fetch(`${issuer}/jwks`)).json() as { keys: JWK[] };
@@ -253,14 +252,16 @@ async function main(): Promise<void> {
     // Membership and single-use tickets go straight into the store: the benchmark measures redemption, not setup.
     const perRound = args.quick ? 4000 : 10_000;
     const store = await createPlaza(loadConfig(env));
+    // The token names the user by the app's own pairwise sub; the store knows them by their account id.
+    const accountId = (await store.oidc.liveGrant(claims.grant_id))!.accountId;
     await store.admin.upsertGroup({ id: 'bench', name: 'Bench' });
-    await new Groups(store.store).addMember('bench', sub);
+    await new Groups(store.store).addMember('bench', accountId);
     const tickets = new ActionTickets(store.store, { ...store.config, actionTicketTtl: 3600 });
     const ticketRounds: Record<string, string>[][] = [];
     for (let r = 0; r < (runs('ticket_redemption') ? ROUNDS : 0); r += 1) {
       const list = [];
       for (let i = 0; i < perRound; i += 1) {
-        const { ticket } = await tickets.mint({ operation: 'app.added', sub, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
+        const { ticket } = await tickets.mint({ operation: 'app.added', sub: accountId, clientId: 'bench-mini', groupId: 'bench', actions: ['messages:post'] });
         list.push({ grant_type: exchange, client_id: 'bench-mini', client_secret: secret, subject_token: ticket, subject_token_type: ACTION_TICKET_TYPE });
       }
       ticketRounds.push(list);
@@ -274,7 +275,7 @@ async function main(): Promise<void> {
     })));
     const messageBody = JSON.stringify({ text: 'benchmark message' });
     const encKey = jwks.keys.find((k) => k.use === 'enc' && k.alg === 'RSA-OAEP-256')!;
-    const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ api: 'messages.post', user: sub, format: 'json', data: { group_id: 'bench', text: 'async benchmark' } })))
+    const jwe = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify({ api: 'messages.post', user: claims.sub, format: 'json', data: { group_id: 'bench', text: 'async benchmark' } })))
       .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: encKey.kid }).encrypt(await importJWK(encKey, 'RSA-OAEP-256'));
     const bearer = { authorization: `Bearer ${user.access_token}` };
     const clientCredentials = form({ grant_type: 'client_credentials', client_id: 'bench-cc', client_secret: secret, scope: 'messages:read' });
