@@ -27,6 +27,12 @@ export function sectorOf(metadata: Metadata): string {
   return uri ? `host:${uri.host}` : `client:${String(metadata.client_id)}`;
 }
 
+/**
+ * The `sub` of tokens issued to one client under another client's grant (an H5 page's view token): the user as the
+ * grant's client knows them, so that a page never gives a backend a second subject, one that all backends share.
+ */
+export const subjectsOfTokens = new WeakMap<object, string>();
+
 export class Subjects {
   readonly #secret: Buffer;
   readonly #metadataOf: (clientId: string) => Promise<Metadata | undefined>;
