@@ -34,7 +34,7 @@ import { replayRecord } from './replay_record.ts';
 import { revokeJwt } from './revoke_jwt.ts';
 import { RevokedTokens } from './revoked_tokens.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
-import { accountClaims } from './claims.ts';
+import { accountClaims, releasedClaims } from './claims.ts';
 import { Subjects, UNION_ID, type SubjectView } from './subjects.ts';
 import { structuredTokens } from './structured_tokens.ts';
 import { EXCHANGE_PARAMETERS, TOKEN_EXCHANGE, TokenExchange } from './token_exchange.ts';
@@ -116,6 +116,8 @@ export interface LiveGrant {
   clientId: string;
   /** How the grant's client knows users. */
   subjectOf: SubjectView;
+  /** The account's claims the user released to the grant's client (`releasedClaims`). */
+  released: ReadonlySet<string>;
 }
 
 /** What a user is told about who made an app before they let it in. */
@@ -232,7 +234,8 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const client = typeof payload?.clientId === 'string' ? await provider.Client.find(payload.clientId) : undefined;
     if (!client || typeof payload?.accountId !== 'string') return undefined;
     const metadata = client.metadata();
-    return { accountId: payload.accountId, clientId: client.clientId, subjectOf: (accountId) => subjects.seenBy(metadata, accountId) };
+    const granted = (payload.openid as { scope?: string } | undefined)?.scope;
+    return { accountId: payload.accountId, clientId: client.clientId, subjectOf: (accountId) => subjects.seenBy(metadata, accountId), released: releasedClaims(metadata, granted) };
   };
   const revokeClientGrants = async (clientId: string) => {
     const clientGrants = await grants.find({ clientId });

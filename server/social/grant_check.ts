@@ -46,6 +46,8 @@ export interface Caller {
   sub: string;
   /** How the grant's app knows users (a page's, its backend's): what every answer to it says instead of an account id. */
   subjectOf: SubjectView;
+  /** The account's claims the user released to the grant's app: what an answer may say about them beyond the `sub`. */
+  released: ReadonlySet<string>;
   clientId: string;
   grantId: string;
   scopes: Set<string>;
@@ -97,11 +99,11 @@ function actsForUser(claims: AccessTokenClaims): UserClaims {
 }
 
 /** The caller: the user is the grant's account, whom the token's `sub` must name as the app knows them. */
-function callerOf(claims: UserClaims, accountId: string, subjectOf: SubjectView): Caller {
+function callerOf(claims: UserClaims, { accountId, subjectOf, released }: LiveGrant): Caller {
   if (subjectOf(accountId) !== claims.sub) throw new InvalidTokenError('the token\'s subject is not the user of its grant');
   const all: unknown[] = Array.isArray(claims.authorization_details) ? claims.authorization_details : [];
   return {
-    sub: accountId, subjectOf, clientId: claims.client_id, grantId: claims.grant_id, scopes: new Set(claims.scope?.split(' ') ?? []),
+    sub: accountId, subjectOf, released, clientId: claims.client_id, grantId: claims.grant_id, scopes: new Set(claims.scope?.split(' ') ?? []),
     details: all.filter(isGroupMessagesDetail), interactions: all.filter(isGroupInteractionDetail), exp: Number(claims.exp),
   };
 }
@@ -136,7 +138,7 @@ export class GrantCheck {
     const presented = presentedToken(request.authorization);
     const claims = actsForUser(await this.#deps.verifyToken(presented.token));
     const grant = await this.#liveGrant(claims.grant_id);
-    const caller = callerOf(claims, grant.accountId, grant.subjectOf);
+    const caller = callerOf(claims, grant);
     caller.jkt = await checkTokenBinding(this.#deps.dpop, presented, claims, request);
     return caller;
   }
