@@ -222,7 +222,7 @@ test.serial('a developer\'s apps share a union id for the user; another develope
   t.is(seen.left.idTokenUnion, undefined);
 });
 
-test.serial('subject_type is Plaza\'s: an operator registration asking for public is pairwise; apps share subjects only through one sector_identifier_uri host', async (t) => {
+test.serial('subject_type is Plaza\'s: an operator registration asking for public is pairwise; apps share subjects only through one sector_identifier_uri', async (t) => {
   const { server, receiver, aliceId } = t.context;
   const { provider, subjects, clients } = server.plaza.oidc;
   const registered = await clients.register({ ...left(receiver), client_id: 'asks-public', subject_type: 'public' }, 'operator');
@@ -232,7 +232,9 @@ test.serial('subject_type is Plaza\'s: an operator registration asking for publi
   // oidc-provider fetches a sector_identifier_uri over the public network only, so the rule is shown on metadata.
   const sector = (id: string, uri?: string) => ({ client_id: id, ...(uri ? { sector_identifier_uri: uri } : {}) });
   const shared = subjects.seenBy(sector('a', 'https://apps.example/sector.json'), aliceId);
-  t.is(subjects.seenBy(sector('b', 'https://apps.example/other.json'), aliceId), shared, 'one sector host, one sub');
+  t.is(subjects.seenBy(sector('b', 'https://apps.example/sector.json'), aliceId), shared, 'one sector_identifier_uri, one sub');
+  // A shared host serves any developer's file (raw.githubusercontent.com, a bucket): another file there is another sector.
+  t.not(subjects.seenBy(sector('d', 'https://apps.example/other.json'), aliceId), shared, 'another developer\'s file on the same host');
   t.not(subjects.seenBy(sector('c', 'https://else.example/sector.json'), aliceId), shared);
   t.not(subjects.seenBy(sector('a'), aliceId), shared, 'without it, the client is its own sector');
 });
