@@ -16,11 +16,12 @@ export const SCOPE_CLAIMS = {
 
 /**
  * The claims of an account an app may learn: all of them for Plaza's own apps, else only those of the OpenID scopes
- * the user granted it (an action or interaction grant has none), whichever way the app asks (ID token, `/api/me`).
+ * and the claims (OIDC Core 5.5) the user granted it (an action or interaction grant has none), whichever way the app
+ * asks (ID token, `/api/me`).
  */
-export function releasedClaims(metadata: Record<string, unknown>, grantedScope: string | undefined): ReadonlySet<string> {
-  const scopes = isFirstParty(metadata) ? Object.keys(SCOPE_CLAIMS) : grantedScope?.split(' ') ?? [];
-  return new Set(scopes.flatMap((scope) => (SCOPE_CLAIMS as Record<string, string[] | null>)[scope] ?? []));
+export function releasedClaims(metadata: Record<string, unknown>, granted: { scope?: string; claims?: string[] } = {}): ReadonlySet<string> {
+  const scopes = isFirstParty(metadata) ? Object.keys(SCOPE_CLAIMS) : granted.scope?.split(' ') ?? [];
+  return new Set([...scopes.flatMap((scope) => (SCOPE_CLAIMS as Record<string, string[] | null>)[scope] ?? []), ...granted.claims ?? []]);
 }
 
 /** The acr of a sign-in with username and password, Plaza's only authentication method. */

@@ -234,7 +234,7 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const client = typeof payload?.clientId === 'string' ? await provider.Client.find(payload.clientId) : undefined;
     if (!client || typeof payload?.accountId !== 'string') return undefined;
     const metadata = client.metadata();
-    const granted = (payload.openid as { scope?: string } | undefined)?.scope;
+    const granted = payload.openid as { scope?: string; claims?: string[] } | undefined;
     return { accountId: payload.accountId, clientId: client.clientId, subjectOf: (accountId) => subjects.seenBy(metadata, accountId), released: releasedClaims(metadata, granted) };
   };
   const revokeClientGrants = async (clientId: string) => {

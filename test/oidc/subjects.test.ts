@@ -268,6 +268,7 @@ test.serial('/api/me names the username only to Plaza\'s own apps and to an app 
   const me = async (token: string) => (await api(server, 'GET', '/me', token)).body as { username?: string; name?: string };
   const withProfile = await me((await codeFlow(server, config, 'openid profile groups:read')).access_token);
   const withoutProfile = await me((await codeFlow(server, config, 'openid groups:read')).access_token);
+  const claimAskedFor = await me((await codeFlow(server, config, 'openid groups:read', { claims: JSON.stringify({ id_token: { preferred_username: null } }) })).access_token);
   // An action grant: alice added the app to a group, and released nothing about herself.
   const hook = receiver.next();
   t.is((await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: t.context.poster.client_id, actions: ['messages:read'] })).status, 201);
@@ -277,7 +278,8 @@ test.serial('/api/me names the username only to Plaza\'s own apps and to an app 
   const asActionGrant = await me(actionToken.body.access_token);
   t.is(withProfile.username, ALICE.username, 'preferred_username is a claim of profile, which she consented to');
   t.is(withoutProfile.username, undefined);
+  t.is(claimAskedFor.username, ALICE.username, 'or to preferred_username itself, asked for through the claims parameter');
   t.is(asActionGrant.username, undefined);
   t.is((await me(alice)).username, ALICE.username, 'a first-party app');
-  for (const answer of [withProfile, withoutProfile, asActionGrant]) t.is(typeof answer.name, 'string');
+  for (const answer of [withProfile, withoutProfile, claimAskedFor, asActionGrant]) t.is(typeof answer.name, 'string');
 });
