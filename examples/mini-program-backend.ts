@@ -19,7 +19,7 @@ async function signIn(code: string) {
     subject_token: code,
     subject_token_type: 'urn:plaza:token-type:host-login-code',
     subject_issuer: hostId,
-    scope: 'openid profile groups:read',
+    scope: 'openid groups:read',
   });
   const groups = await client.fetchProtectedResource(config, tokens.access_token, api('/groups'), 'GET');
   // A real backend would start its own session for the mini-program here, and keep the Plaza tokens server-side.

@@ -16,7 +16,7 @@ export interface WorkerDeps {
   target(clientId: string): Promise<WebhookTarget | undefined>;
   /** The grant in force, or undefined once it was revoked or ended. */
   liveGrant(grantId: string): Promise<LiveGrant | undefined>;
-  /** How an app knows users, for a job whose grant is another client's: results name them as the app does. */
+  /** How an app knows users, for a job under no grant; under a grant, results name them as the grant's app does (a page as its backend). */
   viewOf(clientId: string): Promise<SubjectView>;
   /** Told the outcome of every delivery attempt (for metrics). */
   observe(outcome: 'delivered' | 'failed' | 'disabled' | 'dead'): void;
@@ -133,7 +133,7 @@ export class Worker {
       // The grant is checked again when the work is done: a revocation in between stops it.
       const grant = job.grantId ? await this.#deps.liveGrant(job.grantId) : undefined;
       if (job.grantId && !grant) throw new OperationFailed('forbidden', 'the grant behind this request was revoked');
-      const subjectOf = grant?.clientId === job.clientId ? grant.subjectOf : await this.#deps.viewOf(job.clientId);
+      const subjectOf = grant ? grant.subjectOf : await this.#deps.viewOf(job.clientId);
       outcome = { result: await op.run({ jobId: job.id, sub: job.sub, clientId: job.clientId, subjectOf }, job.input) };
     } catch (err) {
       if (!(err instanceof OperationFailed)) this.#deps.report(err);

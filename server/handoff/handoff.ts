@@ -116,10 +116,12 @@ export function handoffExchanges(deps: HandoffDeps) {
     if (doc.audience !== client.clientId) throw invalidGrant('the handoff code was issued for another client');
     if (!await codes.update(id, { usedAt: Date.now() }, { usedAt: null })) throw invalidGrant('the handoff code is unknown, expired or already used');
     await codes.delete(id);
-    if (await oidc.liveGrant(doc.grantId) === undefined) throw invalidGrant('the access the handoff came from was revoked');
+    const grant = await oidc.liveGrant(doc.grantId);
+    if (grant === undefined) throw invalidGrant('the access the handoff came from was revoked');
 
+    // The page names the user as its backend does: a page client's own subject would be one every backend could learn.
     const response = await oidc.apiTokens.issue(ctx, {
-      grantId: doc.grantId, accountId: doc.sub, scope: doc.scope, dpopJkt: proof.jkt, refresh: false, ttl: deps.viewTokenTtl,
+      grantId: doc.grantId, accountId: doc.sub, subject: grant.subjectOf(doc.sub), scope: doc.scope, dpopJkt: proof.jkt, refresh: false, ttl: deps.viewTokenTtl,
     });
     ctx.type = 'application/jose';
     ctx.body = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(response)))

@@ -29,7 +29,13 @@ function checkClientMayUse(ctx: KoaContextWithOIDC, host: HostPlatform): string 
   return host.kind === 'jwt' ? hostAppIdOf(client, host) : undefined;
 }
 
-/** The scopes asked for, each known and allowed for the client, split into the API's and OpenID Connect's. */
+/**
+ * The OpenID scopes a host login grants: it asks the user nothing, so none that releases claims beyond the app's own
+ * `sub` (and union id); `profile` or `email` asked for are not granted (OIDC Core 5.4: scope claims are requests).
+ */
+const HOST_LOGIN_OIDC_SCOPES = new Set(['openid', 'offline_access']);
+
+/** The scopes asked for, each known and allowed for the client, split into the API's and the OpenID ones granted. */
 function allowedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string } {
   const requested = [...new Set(String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean))];
   const client = ctx.oidc.client!;
@@ -41,7 +47,7 @@ function allowedScopes(ctx: KoaContextWithOIDC): { api: string; oidc: string } {
       throw exchangeError('invalid_scope', `scope ${scope} is not allowed for this client`);
     }
   }
-  return { api: requested.filter((s) => API_SCOPES.includes(s)).join(' '), oidc: requested.filter((s) => OIDC_SCOPES.includes(s)).join(' ') };
+  return { api: requested.filter((s) => API_SCOPES.includes(s)).join(' '), oidc: requested.filter((s) => HOST_LOGIN_OIDC_SCOPES.has(s)).join(' ') };
 }
 
 async function hostOfJwt(deps: HostExchangeDeps, ctx: KoaContextWithOIDC, token: string): Promise<HostPlatform> {

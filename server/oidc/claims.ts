@@ -1,5 +1,6 @@
 // What Plaza says about an account: the claims of each OpenID scope, and the one way it authenticates users.
 import type { Account } from './accounts.ts';
+import { isFirstParty } from './first_party.ts';
 import { UNION_ID } from './subjects.ts';
 
 /**
@@ -12,6 +13,16 @@ export const SCOPE_CLAIMS = {
   profile: ['name', 'preferred_username', 'updated_at'],
   email: ['email', 'email_verified'],
 };
+
+/**
+ * The claims of an account an app may learn: all of them for Plaza's own apps, else only those of the OpenID scopes
+ * and the claims (OIDC Core 5.5) the user granted it (an action or interaction grant has none), whichever way the app
+ * asks (ID token, `/api/me`).
+ */
+export function releasedClaims(metadata: Record<string, unknown>, granted: { scope?: string; claims?: string[] } = {}): ReadonlySet<string> {
+  const scopes = isFirstParty(metadata) ? Object.keys(SCOPE_CLAIMS) : granted.scope?.split(' ') ?? [];
+  return new Set([...scopes.flatMap((scope) => (SCOPE_CLAIMS as Record<string, string[] | null>)[scope] ?? []), ...granted.claims ?? []]);
+}
 
 /** The acr of a sign-in with username and password, Plaza's only authentication method. */
 export const PASSWORD_ACR = 'urn:plaza:acr:password';

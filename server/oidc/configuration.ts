@@ -9,7 +9,7 @@ import { pkceRequired } from './pkce_policy.ts';
 import { API_SCOPES, ADMIN_SCOPE, getsRefreshToken, OIDC_SCOPES } from './scopes.ts';
 import { apiScopesFor, FIRST_PARTY, validateFirstPartyMark } from './first_party.ts';
 import { OPERATOR_ONLY_FIELDS } from './operator_fields.ts';
-import { subjectTypeOf } from './subjects.ts';
+import { subjectsOfTokens, subjectTypeOf } from './subjects.ts';
 import { mayIntrospect, mayRevoke, RESOURCE_SERVER_FIELD, validateResourceServers } from './token_access_policy.ts';
 import { metadataOf } from './client_metadata.ts';
 
@@ -159,6 +159,8 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
         jwt(_ctx, token, jwt) {
           const details = (token as { extra?: { authorization_details?: unknown } }).extra?.authorization_details;
           if (details) jwt.payload.authorization_details = details;
+          const sub = subjectsOfTokens.get(token);
+          if (sub) jwt.payload.sub = sub;
         },
       },
     },

@@ -34,7 +34,7 @@ import { replayRecord } from './replay_record.ts';
 import { revokeJwt } from './revoke_jwt.ts';
 import { RevokedTokens } from './revoked_tokens.ts';
 import { ACCOUNT_CLIENT_ID, accountClient, BrowserSession } from './session.ts';
-import { accountClaims } from './claims.ts';
+import { accountClaims, releasedClaims } from './claims.ts';
 import { metadataOf } from './client_metadata.ts';
 import { Subjects, UNION_ID, type SubjectView } from './subjects.ts';
 import { structuredTokens } from './structured_tokens.ts';
@@ -118,6 +118,8 @@ export interface LiveGrant {
   clientId: string;
   /** How the grant's client knows users. */
   subjectOf: SubjectView;
+  /** The account's claims the user released to the grant's client (`releasedClaims`). */
+  released: ReadonlySet<string>;
 }
 
 /** What a user is told about who made an app before they let it in. */
@@ -233,7 +235,9 @@ export async function createOidc(deps: OidcDeps): Promise<Oidc> {
     const payload = (await grants.get(grantId))?.payload;
     const client = typeof payload?.clientId === 'string' ? await provider.Client.find(payload.clientId) : undefined;
     if (!client || typeof payload?.accountId !== 'string') return undefined;
-    return { accountId: payload.accountId, clientId: client.clientId, subjectOf: subjects.view(metadataOf(client)) };
+    const metadata = metadataOf(client);
+    const granted = payload.openid as { scope?: string; claims?: string[] } | undefined;
+    return { accountId: payload.accountId, clientId: client.clientId, subjectOf: subjects.view(metadata), released: releasedClaims(metadata, granted) };
   };
   const revokeClientGrants = async (clientId: string) => {
     const clientGrants = await grants.find({ clientId });

@@ -4,6 +4,7 @@ import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import type { Account, Accounts } from './accounts.ts';
 import { bindsRefreshToken } from './bind_refresh_tokens.ts';
 import { apiScopesFor } from './first_party.ts';
+import { subjectsOfTokens } from './subjects.ts';
 import { TOKEN_EXCHANGE, TOKEN_TYPES } from './token_exchange.ts';
 import { metadataOf } from './client_metadata.ts';
 
@@ -18,6 +19,8 @@ export interface IssueRequest {
   ttl?: number;
   /** OpenID scopes for an ID token ("openid profile"); none when empty. */
   idTokenScope?: string;
+  /** The `sub` the access token names the user by when the grant is another client's: that client's `sub` for them. */
+  subject?: string;
   /** Extra members of the token response (e.g. `authorization_details`). */
   response?: Record<string, unknown>;
 }
@@ -64,6 +67,7 @@ export class ApiTokenIssuer {
     });
     at.resourceServer = new provider.ResourceServer(this.#resource, request.ttl ? { ...this.#server, accessTokenTTL: request.ttl } : this.#server);
     if (request.dpopJkt) at.setThumbprint('jkt', request.dpopJkt);
+    if (request.subject) subjectsOfTokens.set(at, request.subject);
     ctx.oidc.entity('AccessToken', at);
     const accessToken = await at.save();
 

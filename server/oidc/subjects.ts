@@ -18,14 +18,20 @@ export function subjectTypeOf(metadata: Metadata): 'public' | 'pairwise' {
 }
 
 /**
- * The sector an app's pairwise subjects are computed for: the host of its `sector_identifier_uri` when it registered
- * one (which oidc-provider fetched and checked lists its redirect URIs), else the app itself. Unlike OIDC Core's
- * default (the redirect URI's host), apps sharing a host (loopback, shared hosting) do not share subjects.
+ * The sector an app's pairwise subjects are computed for: its `sector_identifier_uri` when it registered one (which
+ * oidc-provider fetched and checked lists its redirect URIs), else the app itself. Unlike OIDC Core (the host of
+ * either), apps sharing a host (loopback, shared hosting, where anyone can place a sector file) do not share subjects.
  */
 export function sectorOf(metadata: Metadata): string {
   const uri = typeof metadata.sector_identifier_uri === 'string' ? URL.parse(metadata.sector_identifier_uri) : null;
-  return uri ? `host:${uri.host}` : `client:${String(metadata.client_id)}`;
+  return uri ? `uri:${uri.href}` : `client:${String(metadata.client_id)}`;
 }
+
+/**
+ * The `sub` of tokens issued to one client under another client's grant (an H5 page's view token): the user as the
+ * grant's client knows them, so that a page never gives a backend a second subject, one that all backends share.
+ */
+export const subjectsOfTokens = new WeakMap<object, string>();
 
 export class Subjects {
   readonly #secret: Buffer;

@@ -61,7 +61,8 @@ export function socialApiRoutes(deps: SocialApiDeps): Router {
   router.get('/me', async (ctx) => {
     const caller = await authorize(ctx, {});
     const account = await deps.accounts.find(caller.sub);
-    ctx.body = { sub: caller.subjectOf(caller.sub), username: account?.username, name: account?.name };
+    // The display name is what the app shows the user it acts for; the username only when released (`profile`).
+    ctx.body = { sub: caller.subjectOf(caller.sub), username: caller.released.has('preferred_username') ? account?.username : undefined, name: account?.name };
   });
 
   router.get('/groups', async (ctx) => {

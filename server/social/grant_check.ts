@@ -1,6 +1,6 @@
 // Every access check of the protected API, in one place and in this order: a token in the Authorization header,
 // a valid Plaza JWT for the API, a user's token, a grant that still exists and whose user the token's `sub` names
-// for its app, the DPoP binding, the scope or authorization_details naming the operation, and membership of the group. A `group_interaction` detail allows
+// as the grant's app knows them (a page's view token too), the DPoP binding, the scope or authorization_details naming the operation, and membership of the group. A `group_interaction` detail allows
 // only replies to its one message, and only as many as its `max_uses`, counted in the store across processes.
 import { HttpError } from '../http/index.ts';
 import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type ApiScope, type DpopVerifier, type LiveGrant, type ResourceRequest, type SubjectView } from '../oidc/index.ts';
@@ -44,8 +44,10 @@ export interface CountedUse {
 export interface Caller {
   /** The user's account id, from the grant: the app's token names them by its own `sub` (`subjectOf(sub)`). */
   sub: string;
-  /** How the calling app knows users: what every answer to it says instead of an account id. */
+  /** How the grant's app knows users (a page's, its backend's): what every answer to it says instead of an account id. */
   subjectOf: SubjectView;
+  /** The account's claims the user released to the grant's app: what an answer may say about them beyond the `sub`. */
+  released: ReadonlySet<string>;
   clientId: string;
   grantId: string;
   scopes: Set<string>;
@@ -67,8 +69,6 @@ export interface GrantCheckDeps {
   verifyToken(token: string): Promise<AccessTokenClaims>;
   /** The grant in force, or undefined once it was revoked or ended, or its client was suspended. */
   liveGrant(grantId: string): Promise<LiveGrant | undefined>;
-  /** How an app knows users, for a token issued under another client's grant (an H5 page's view token). */
-  viewOf(clientId: string): Promise<SubjectView>;
   isMember(groupId: string, sub: string): Promise<boolean>;
   dpop: DpopVerifier;
   /** How long a grant seen alive is trusted without asking the store again, ms. Revocation here forgets it at once. */
@@ -99,11 +99,11 @@ function actsForUser(claims: AccessTokenClaims): UserClaims {
 }
 
 /** The caller: the user is the grant's account, whom the token's `sub` must name as the app knows them. */
-function callerOf(claims: UserClaims, accountId: string, subjectOf: SubjectView): Caller {
+function callerOf(claims: UserClaims, { accountId, subjectOf, released }: LiveGrant): Caller {
   if (subjectOf(accountId) !== claims.sub) throw new InvalidTokenError('the token\'s subject is not the user of its grant');
   const all: unknown[] = Array.isArray(claims.authorization_details) ? claims.authorization_details : [];
   return {
-    sub: accountId, subjectOf, clientId: claims.client_id, grantId: claims.grant_id, scopes: new Set(claims.scope?.split(' ') ?? []),
+    sub: accountId, subjectOf, released, clientId: claims.client_id, grantId: claims.grant_id, scopes: new Set(claims.scope?.split(' ') ?? []),
     details: all.filter(isGroupMessagesDetail), interactions: all.filter(isGroupInteractionDetail), exp: Number(claims.exp),
   };
 }
@@ -138,8 +138,7 @@ export class GrantCheck {
     const presented = presentedToken(request.authorization);
     const claims = actsForUser(await this.#deps.verifyToken(presented.token));
     const grant = await this.#liveGrant(claims.grant_id);
-    const view = claims.client_id === grant.clientId ? grant.subjectOf : await this.#deps.viewOf(claims.client_id);
-    const caller = callerOf(claims, grant.accountId, view);
+    const caller = callerOf(claims, grant);
     caller.jkt = await checkTokenBinding(this.#deps.dpop, presented, claims, request);
     return caller;
   }

@@ -49,7 +49,6 @@ export function createSocial(deps: SocialDeps): Social {
   const check = new GrantCheck({
     verifyToken: (token) => oidc.verifyAccessToken(token, oidc.resources.api),
     liveGrant: oidc.liveGrant,
-    viewOf: (clientId) => oidc.subjects.viewOf(clientId),
     isMember: (groupId, sub) => groups.isMember(groupId, sub),
     dpop: oidc.dpop,
     cacheMs: config.grantCacheMs,

@@ -37,7 +37,7 @@ export function socialApiDescription(options: { grantableActions: string[]; addA
     schemas: {
       Me: {
         type: 'object', additionalProperties: false, required: ['sub'],
-        properties: { sub: { type: 'string', description: 'The calling app\'s own `sub` for the user (pairwise for a third-party app), as in its tokens' }, username: { type: 'string' }, name: { type: 'string' } },
+        properties: { sub: { type: 'string', description: 'The calling app\'s own `sub` for the user (pairwise for a third-party app), as in its tokens' }, username: { type: 'string', description: 'Only to a first-party app, or one the user granted the `profile` scope or the `preferred_username` claim' }, name: { type: 'string' } },
       },
       GroupSummary: { type: 'object', additionalProperties: false, required: ['id', 'name'], properties: { id: { type: 'string' }, name: { type: 'string' } } },
       Message: {

@@ -5,17 +5,21 @@ import { HANDOFF_CODES, type HandoffCode } from '../../server/handoff/index.ts';
 import { sha256url } from '../../server/store/index.ts';
 import { startServer, type TestServer } from '../helpers/harness.ts';
 import { athOf, dpopKey, dpopProof, tokenRequest, type DpopKey } from '../helpers/oauth.ts';
-import { seedBasics, SPA, WEB } from '../helpers/fixtures.ts';
+import { ALICE, OTHER_WEB, seedBasics, SPA, WEB } from '../helpers/fixtures.ts';
 import { api, userApiToken, TOKEN_EXCHANGE } from '../helpers/social.ts';
 
 const HANDOFF = 'urn:plaza:token-type:handoff-code';
 const ACCESS = 'urn:ietf:params:oauth:token-type:access_token';
+
+/** A second third-party backend, of another developer than OTHER_WEB's. */
+const THIRD_WEB = { ...OTHER_WEB, client_id: 'third', client_secret: 'third-secret-0123456789-01234567', client_name: 'Third App' };
 
 const test = anyTest as TestFn<{ server: TestServer; backendToken: string }>;
 
 test.before(async (t) => {
   const server = await startServer({ env: { VIEW_TOKEN_TTL: '120' } });
   await seedBasics(server);
+  await server.plaza.admin.seed({ clients: [THIRD_WEB] });
   await server.plaza.admin.seed({ groups: [{ id: 'hiking', name: 'Weekend Hiking', members: ['alice'] }] });
   t.context = { server, backendToken: await userApiToken(server, undefined, 'groups:read messages:read') };
 });
@@ -70,8 +74,8 @@ test('the full handoff: code for the page, an encrypted view token bound to the 
   const claims = decodeJwt(view.access_token);
   t.deepEqual(claims.cnf, { jkt: keys.dpop.jkt });
   t.is(claims.client_id, 'plaza-h5');
-  // The same user (the first-party backend knows her by her account id), as the page's own client knows her.
-  t.is(claims.sub, await server.plaza.oidc.subjects.of('plaza-h5', decodeJwt(backendToken).sub as string));
+  // The same user, named as the backend knows her (this first-party one by her account id).
+  t.is(claims.sub, decodeJwt(backendToken).sub);
 
   const url = `${server.url}/api/groups/hiking/messages`;
   const ok = await fetch(url, { headers: { authorization: `DPoP ${view.access_token}`, dpop: await dpopProof(keys.dpop, 'GET', url, { ath: athOf(view.access_token) }) } });
@@ -148,4 +152,53 @@ test('a handoff never carries groups:apps to a page that is not first-party', as
   const view = JSON.parse(new TextDecoder().decode((await compactDecrypt(res.text, keys.ecdhPrivate)).plaintext));
   t.is(view.scope, 'messages:read');
   t.is(decodeJwt(view.access_token).scope, 'messages:read');
+});
+
+/** The view token a backend gets by redeeming its own handoff code as the public H5 client, which anyone may do. */
+async function viewTokenFor(server: TestServer, backend: { client_id: string; client_secret: string }) {
+  const token = await userApiToken(server, ALICE, 'groups:read messages:read', backend);
+  const issued = await handoff(server, token, { client_id: backend.client_id, client_secret: backend.client_secret });
+  if (issued.status !== 200) throw new Error(JSON.stringify(issued.body));
+  const keys = await pageKeys();
+  const res = await redeem(server, issued.body.access_token, keys);
+  const view = JSON.parse(new TextDecoder().decode((await compactDecrypt(res.text, keys.ecdhPrivate)).plaintext));
+  const get = async (path: string) => {
+    const url = `${server.url}/api${path}`;
+    return (await fetch(url, { headers: { authorization: `DPoP ${view.access_token}`, dpop: await dpopProof(keys.dpop, 'GET', url, { ath: athOf(view.access_token) }) } })).json();
+  };
+  return { view: view.access_token as string, get };
+}
+
+test('a page names the user as its backend does: two backends handing off the same user get no shared sub', async (t) => {
+  const { server } = t.context;
+  const aliceId = (await server.plaza.oidc.accounts.findByUsername(ALICE.username))!.id;
+  await userApiToken(server, ALICE, 'messages:post', WEB).then((token) => api(server, 'POST', '/groups/hiking/messages', token, { text: 'seen by pages' }));
+  const seen: Record<string, unknown[]> = {};
+  for (const backend of [OTHER_WEB, THIRD_WEB]) {
+    const { view, get } = await viewTokenFor(server, backend);
+    const authors = (await get('/groups/hiking/messages') as { author: string }[]).map((m) => m.author);
+    seen[backend.client_id] = [decodeJwt(view).sub, (await get('/me')).sub, ...new Set(authors)];
+    t.deepEqual(new Set(seen[backend.client_id]), new Set([await server.plaza.oidc.subjects.of(backend.client_id, aliceId)]), backend.client_id);
+  }
+  t.not(seen.other[0], seen.third[0]);
+});
+
+test('a backend\'s token whose sub is not its grant\'s user is refused a handoff', async (t) => {
+  const { server } = t.context;
+  const { provider, subjects, accounts } = server.plaza.oidc;
+  const token = await userApiToken(server, ALICE, 'messages:read', OTHER_WEB);
+  const bobId = (await accounts.findByUsername('bob'))!.id;
+  // Plaza's own key signs it, under alice's grant for the backend, naming bob: only the handoff's grant check can tell.
+  const forged = new provider.AccessToken({ accountId: bobId, client: (await provider.Client.find(OTHER_WEB.client_id))!, grantId: decodeJwt(token).grant_id as string, gty: 'authorization_code', scope: 'messages:read' });
+  forged.resourceServer = new provider.ResourceServer(`${server.url}/api`, {
+    scope: 'messages:read', audience: `${server.url}/api`, accessTokenFormat: 'jwt', accessTokenTTL: 60, jwt: { sign: { alg: 'ES256' } },
+  });
+  const value = await forged.save();
+  t.is(decodeJwt(value).sub, await subjects.of(OTHER_WEB.client_id, bobId));
+  const backend = { client_id: OTHER_WEB.client_id, client_secret: OTHER_WEB.client_secret };
+  const refused = await handoff(server, value, backend);
+  t.is(refused.status, 400);
+  t.is(refused.body.error, 'invalid_grant');
+  t.regex(refused.body.error_description, /not the user of its grant/);
+  t.is((await handoff(server, token, backend)).status, 200, 'the grant\'s own token is handed off');
 });

@@ -173,8 +173,8 @@ test('a host-signed JWT becomes Plaza tokens; bad signature, audience, issuer, e
   const { server, signer } = t.context;
   const ok = await exchange(server, { subject_token: await signer.token({ sub: 'host-user-1', name: 'Hana' }), subject_token_type: JWT, scope: 'openid profile' });
   t.is(ok.status, 200, JSON.stringify(ok.body));
-  t.is(decodeJwt(ok.body.id_token).name, 'Hana');
-  t.is((await api(server, 'GET', '/me', ok.body.access_token)).body.name, 'Hana');
+  t.is(decodeJwt(ok.body.id_token).name, undefined, 'a host login grants no profile');
+  t.is((await api(server, 'GET', '/me', ok.body.access_token)).body.name, 'Hana', 'the new account has the host\'s name');
   const asIdToken = await exchange(server, { subject_token: await signer.token({ sub: 'host-user-1' }), subject_token_type: ID_TOKEN, subject_issuer: 'signer' });
   t.is(decodeJwt(asIdToken.body.access_token).sub, decodeJwt(ok.body.access_token).sub);
 
@@ -272,6 +272,12 @@ test('the mini-program grant is an ordinary grant on My apps; the app secret is 
   const wide = await withCode(server, wx.code('alice-in-wx'), 'wx-a', {}, WIDE);
   t.is(decodeJwt(wide.body.access_token).sub, await server.plaza.oidc.subjects.of(WIDE.client_id, aliceId));
   t.not(decodeJwt(wide.body.access_token).sub, aliceSub);
+  // Asked for `openid profile`, neither app learns her username: a host login asks her nothing, so no claim that two
+  // apps could join their views by comes with it; the display name is still the one they show her.
+  for (const login of [res, wide]) {
+    t.like(decodeJwt(login.body.id_token), { preferred_username: undefined, email: undefined, name: undefined });
+    t.like((await api(server, 'GET', '/me', login.body.access_token)).body, { username: undefined, name: ALICE.name });
+  }
   const apps = await (await browser.fetch(`${server.url}/account/apps`)).text();
   t.regex(apps, /<h2>Hiking Mini-Program<\/h2>/);
 

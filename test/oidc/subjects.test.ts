@@ -54,11 +54,11 @@ function configFor(server: TestServer, app: { client_id: string; client_secret: 
 }
 
 /** Authorization code with PKCE through openid-client at its defaults; alice signs in and consents. */
-async function codeFlow(server: TestServer, config: client.Configuration, scope: string) {
+async function codeFlow(server: TestServer, config: client.Configuration, scope: string, extra: Record<string, string> = {}) {
   const verifier = client.randomPKCECodeVerifier();
   const nonce = client.randomNonce();
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope, nonce, prompt: 'consent', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    redirect_uri: REDIRECT_URI, scope, nonce, prompt: 'consent', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
   });
   return client.authorizationCodeGrant(config, await signIn(server, url), { pkceCodeVerifier: verifier, expectedNonce: nonce });
 }
@@ -222,7 +222,7 @@ test.serial('a developer\'s apps share a union id for the user; another develope
   t.is(seen.left.idTokenUnion, undefined);
 });
 
-test.serial('subject_type is Plaza\'s: an operator registration asking for public is pairwise; apps share subjects only through one sector_identifier_uri host', async (t) => {
+test.serial('subject_type is Plaza\'s: an operator registration asking for public is pairwise; apps share subjects only through one sector_identifier_uri', async (t) => {
   const { server, receiver, aliceId } = t.context;
   const { provider, subjects, clients } = server.plaza.oidc;
   const registered = await clients.register({ ...left(receiver), client_id: 'asks-public', subject_type: 'public' }, 'operator');
@@ -232,7 +232,54 @@ test.serial('subject_type is Plaza\'s: an operator registration asking for publi
   // oidc-provider fetches a sector_identifier_uri over the public network only, so the rule is shown on metadata.
   const sector = (id: string, uri?: string) => ({ client_id: id, ...(uri ? { sector_identifier_uri: uri } : {}) });
   const shared = subjects.seenBy(sector('a', 'https://apps.example/sector.json'), aliceId);
-  t.is(subjects.seenBy(sector('b', 'https://apps.example/other.json'), aliceId), shared, 'one sector host, one sub');
+  t.is(subjects.seenBy(sector('b', 'https://apps.example/sector.json'), aliceId), shared, 'one sector_identifier_uri, one sub');
+  // A shared host serves any developer's file (raw.githubusercontent.com, a bucket): another file there is another sector.
+  t.not(subjects.seenBy(sector('d', 'https://apps.example/other.json'), aliceId), shared, 'another developer\'s file on the same host');
   t.not(subjects.seenBy(sector('c', 'https://else.example/sector.json'), aliceId), shared);
   t.not(subjects.seenBy(sector('a'), aliceId), shared, 'without it, the client is its own sector');
+});
+
+test.serial('union_id asked for through the claims parameter: an owned app gets it in the ID token and userinfo, an operator\'s app gets none', async (t) => {
+  const { server, receiver, aliceId } = t.context;
+  await server.plaza.admin.seed({ users: [{ username: 'dev-three', password: 'dev-three-password-1' }] });
+  const owner = (await server.plaza.oidc.accounts.findByUsername('dev-three'))!.id;
+  const owned = {
+    client_id: 'claims-owned', client_secret: `claims-owned-secret-${'0'.repeat(20)}`, client_name: 'Owned', redirect_uris: [REDIRECT_URI],
+    grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post',
+  };
+  await server.plaza.oidc.clients.register(owned, 'developer', { owner });
+  // OIDC Core 5.5: with scope openid alone, the ID token of a code flow carries the union id only because it is asked for.
+  const claims = JSON.stringify({ id_token: { [UNION_ID]: { essential: true } }, userinfo: { [UNION_ID]: null } });
+  const seen: Record<string, { idToken: unknown; userinfo: unknown }> = {};
+  for (const app of [owned, left(receiver)]) {
+    const config = await configFor(server, app);
+    const tokens = await codeFlow(server, config, 'openid', { claims });
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+    seen[app.client_id] = { idToken: tokens.claims()![UNION_ID], userinfo: userinfo[UNION_ID] };
+  }
+  const union = server.plaza.oidc.subjects.unionId(owner, aliceId);
+  t.deepEqual(seen['claims-owned'], { idToken: union, userinfo: union });
+  t.deepEqual(seen.left, { idToken: undefined, userinfo: undefined }, 'asked for, even as essential, an operator\'s app gets none');
+});
+
+test.serial('/api/me names the username only to Plaza\'s own apps and to an app the user granted profile; the display name to any', async (t) => {
+  const { server, receiver, alice } = t.context;
+  const config = await configFor(server, left(receiver));
+  const me = async (token: string) => (await api(server, 'GET', '/me', token)).body as { username?: string; name?: string };
+  const withProfile = await me((await codeFlow(server, config, 'openid profile groups:read')).access_token);
+  const withoutProfile = await me((await codeFlow(server, config, 'openid groups:read')).access_token);
+  const claimAskedFor = await me((await codeFlow(server, config, 'openid groups:read', { claims: JSON.stringify({ id_token: { preferred_username: null } }) })).access_token);
+  // An action grant: alice added the app to a group, and released nothing about herself.
+  const hook = receiver.next();
+  t.is((await api(server, 'POST', '/groups/hiking/apps', alice, { client_id: t.context.poster.client_id, actions: ['messages:read'] })).status, 201);
+  const { data } = parse(await hook);
+  const actionToken = await redeemTicket(server, t.context.poster, data.ticket);
+  t.is(actionToken.status, 200, JSON.stringify(actionToken.body));
+  const asActionGrant = await me(actionToken.body.access_token);
+  t.is(withProfile.username, ALICE.username, 'preferred_username is a claim of profile, which she consented to');
+  t.is(withoutProfile.username, undefined);
+  t.is(claimAskedFor.username, ALICE.username, 'or to preferred_username itself, asked for through the claims parameter');
+  t.is(asActionGrant.username, undefined);
+  t.is((await me(alice)).username, ALICE.username, 'a first-party app');
+  for (const answer of [withProfile, withoutProfile, claimAskedFor, asActionGrant]) t.is(typeof answer.name, 'string');
 });
