@@ -23,6 +23,8 @@ import { runPeers } from './peers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE = [process.execPath, '--disable-warning=ExperimentalWarning'];
+/** Plaza runs with the Node.js flags `npm start` gives it (package.json), so the benchmark measures what is deployed. */
+const PLAZA_NODE = [process.execPath, ...(JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).scripts.start as string).split(' ').filter((w) => w.startsWith('--'))];
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -213,9 +215,9 @@ async function main(): Promise<void> {
     await seedPlaza.close();
     // --profile: Plaza writes a V8 CPU profile of the whole run to bench/profiles/ when it stops.
     const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, 'bench', 'profiles')}`] : [];
-    const plaza = child([...NODE, ...profile, join(ROOT, 'server', 'main.ts')], env);
+    const plaza = child([...PLAZA_NODE, ...profile, join(ROOT, 'server', 'main.ts')], env);
     // The same store served from every core (no worker: the single-process Plaza runs the jobs).
-    const allProcesses = child([...NODE, join(ROOT, 'server', 'main.ts')], {
+    const allProcesses = child([...PLAZA_NODE, join(ROOT, 'server', 'main.ts')], {
       ...env, PORT: String(allPort), ISSUER: `http://127.0.0.1:${allPort}`, PLAZA_PROCESSES: String(availableParallelism()), RUN_WORKER: '0',
     });
     const oidcReference = child([...NODE, join(import.meta.dirname, 'reference_oidc.ts'), String(oidcPort), 'bench-cc', secret]);
