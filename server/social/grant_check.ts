@@ -1,7 +1,8 @@
 // Every access check of the protected API, in one place and in this order: a token in the Authorization header,
 // a valid Plaza JWT for the API, a user's token, a grant that still exists and whose user the token's `sub` names
-// as the grant's app knows them (a page's view token too), the DPoP binding, the scope or authorization_details naming the operation, and membership of the group. A `group_interaction` detail allows
-// only replies to its one message, and only as many as its `max_uses`, counted in the store across processes.
+// as the grant's app knows them (a page's view token too), the DPoP binding, the scope or authorization_details
+// naming the operation, and membership of the group. A `group_interaction` detail allows only replies to its one
+// message, and only as many as its `max_uses`, counted in the store across processes.
 import { HttpError } from '../http/index.ts';
 import { checkTokenBinding, InvalidTokenError, presentedToken, type AccessTokenClaims, type ApiScope, type DpopVerifier, type LiveGrant, type ResourceRequest, type SubjectView } from '../oidc/index.ts';
 
