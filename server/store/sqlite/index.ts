@@ -73,7 +73,6 @@ export class SqliteStore implements Store {
   readonly engine = 'sqlite';
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  readonly #docStatements = new Map<string, StatementSync>();
   readonly #tables = new Set<string>();
 
   constructor(options: SqliteOptions) {
@@ -83,22 +82,17 @@ export class SqliteStore implements Store {
     this.#db.exec(`PRAGMA synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
   }
 
-  statement(sql: string): StatementSync {
-    let stmt = this.#statements.get(sql);
+  /**
+   * A prepared statement, kept. `arrays` for one that selects one column, the document: its rows come as arrays,
+   * cheaper to make than objects.
+   */
+  statement(sql: string, rows: 'objects' | 'arrays' = 'objects'): StatementSync {
+    const key = rows === 'arrays' ? `arrays:${sql}` : sql;
+    let stmt = this.#statements.get(key);
     if (!stmt) {
       stmt = this.#db.prepare(sql);
-      this.#statements.set(sql, stmt);
-    }
-    return stmt;
-  }
-
-  /** A statement that selects one column, the document: its rows come as arrays, cheaper to make than objects. */
-  docStatement(sql: string): StatementSync {
-    let stmt = this.#docStatements.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      stmt.setReturnArrays(true);
-      this.#docStatements.set(sql, stmt);
+      if (rows === 'arrays') stmt.setReturnArrays(true);
+      this.#statements.set(key, stmt);
     }
     return stmt;
   }
@@ -159,7 +153,6 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.#statements.clear();
-    this.#docStatements.clear();
     if (this.#db.isOpen) this.#db.close();
   }
 }
@@ -187,7 +180,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   async get(id: string): Promise<T | undefined> {
     const params: SQLInputValue[] = [id];
     const live = this.#live(params);
-    return this.#parse(this.#store.docStatement(`SELECT doc FROM ${this.#table} WHERE id = ? AND ${live}`).get(...params));
+    return this.#parse(this.#store.statement(`SELECT doc FROM ${this.#table} WHERE id = ? AND ${live}`, 'arrays').get(...params));
   }
 
   async put(doc: T): Promise<void> {
@@ -222,8 +215,8 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const live = this.#live(params);
     const cond = compileWhere(where, params);
     const limit = options.limit ? ` LIMIT ${Math.max(1, Math.floor(options.limit))}` : '';
-    const rows = this.#store.docStatement(
-      `SELECT doc FROM ${this.#table} WHERE ${live} AND ${cond}${compileOrder(options)}${limit}`,
+    const rows = this.#store.statement(
+      `SELECT doc FROM ${this.#table} WHERE ${live} AND ${cond}${compileOrder(options)}${limit}`, 'arrays',
     ).all(...params);
     return rows.map((row) => this.#parse(row)!);
   }
@@ -250,8 +243,8 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const live = this.#live(params);
     const cond = compileWhere(where, params);
     try {
-      return this.#parse(this.#store.docStatement(
-        `UPDATE ${this.#table} SET ${set} WHERE id = ? AND ${live} AND ${cond} RETURNING doc`,
+      return this.#parse(this.#store.statement(
+        `UPDATE ${this.#table} SET ${set} WHERE id = ? AND ${live} AND ${cond} RETURNING doc`, 'arrays',
       ).get(...params));
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateKeyError(`duplicate key in ${this.name}`);
@@ -264,8 +257,8 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const set = this.#setClause(patch, params);
     const live = this.#live(params);
     const cond = compileWhere(where, params);
-    return this.#parse(this.#store.docStatement(
-      `UPDATE ${this.#table} SET ${set} WHERE id = (SELECT id FROM ${this.#table} WHERE ${live} AND ${cond}${compileOrder(options)} LIMIT 1) RETURNING doc`,
+    return this.#parse(this.#store.statement(
+      `UPDATE ${this.#table} SET ${set} WHERE id = (SELECT id FROM ${this.#table} WHERE ${live} AND ${cond}${compileOrder(options)} LIMIT 1) RETURNING doc`, 'arrays',
     ).get(...params));
   }
 
