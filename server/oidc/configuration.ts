@@ -173,7 +173,7 @@ export function buildConfiguration(setup: OidcSetup): Configuration {
     },
     claims: SCOPE_CLAIMS,
     subjectTypes: ['public', 'pairwise'],
-    pairwiseIdentifier: async (_ctx, accountId, client) => setup.pairwiseSubject(client.metadata(), accountId),
+    pairwiseIdentifier: async (_ctx, accountId, client) => setup.pairwiseSubject(metadataOf(client), accountId),
     acrValues: [PASSWORD_ACR],
     scopes: [...OIDC_SCOPES, ...API_SCOPES, ADMIN_SCOPE],
     responseTypes: ['code'],
