@@ -53,7 +53,7 @@ export class Interactions {
         if (!fired || answered.has(name!)) continue;
         answered.add(name!);
         // A suspended app gets nothing new, as when a member adds it; its names stay its own meanwhile.
-        if (!await this.#suspended(clientId)) await this.#grant(operation, fired, { sub: message.author, clientId, message, via: message.via });
+        if (!await this.#deps.oidc.clients.isSuspended(clientId)) await this.#grant(operation, fired, { sub: message.author, clientId, message, via: message.via });
         break;
       }
     }
@@ -69,7 +69,7 @@ export class Interactions {
     const message = await messages.get(input.groupId, input.messageId);
     if (!message) throw new HttpError(404, 'no such message in this group');
     const { client_id: clientId } = checkShare({ client_id: input.clientId });
-    const fired = (await apps.respondersIn(input.groupId)).includes(clientId) && !await this.#suspended(clientId)
+    const fired = (await apps.respondersIn(input.groupId)).includes(clientId) && !await this.#deps.oidc.clients.isSuspended(clientId)
       ? OPERATIONS.share.condition({ kind: 'share' }, triggersOf(await oidc.clients.get(clientId)))
       : undefined;
     if (!fired) throw new HttpError(400, `${clientId} does not take shared messages in this group`, { code: 'invalid_client_id' });
@@ -80,15 +80,11 @@ export class Interactions {
   async shareTargets(groupId: string): Promise<ShareTarget[]> {
     const targets = [];
     for (const clientId of await this.#deps.apps.respondersIn(groupId)) {
-      if (await this.#suspended(clientId)) continue;
+      if (await this.#deps.oidc.clients.isSuspended(clientId)) continue;
       const client = await this.#deps.oidc.clients.get(clientId);
       if (OPERATIONS.share.condition({ kind: 'share' }, triggersOf(client))) targets.push({ client_id: clientId, client_name: String(client?.client_name ?? clientId) });
     }
     return targets;
-  }
-
-  async #suspended(clientId: string): Promise<boolean> {
-    return (await this.#deps.oidc.clients.standing(clientId))?.suspended === true;
   }
 
   async #grant(operation: PredeterminedOperation, fired: Fired, at: { sub: string; clientId: string; message: Message; via: string | null }): Promise<void> {

@@ -183,6 +183,11 @@ export class Clients {
     return doc ? standingOf(doc.payload) : undefined;
   }
 
+  /** Whether the operator suspended the client: it gets nothing new and its tokens are refused. */
+  async isSuspended(clientId: string): Promise<boolean> {
+    return (await this.standing(clientId))?.suspended === true;
+  }
+
   /** Changes what Plaza records of a client (its owner, verified, suspended); false when there is no such client. */
   async setStanding(clientId: string, patch: Partial<ClientStanding>): Promise<boolean> {
     const doc = await this.#docs.get(clientId);

@@ -56,7 +56,7 @@ export function socialPages(deps: SocialPageDeps): Router {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const found = [];
     for (const c of await clients.list()) {
-      if (typeof c.callback_uri !== 'string' || added.has(c.client_id) || (await clients.standing(c.client_id))?.suspended) continue;
+      if (typeof c.callback_uri !== 'string' || added.has(c.client_id) || await clients.isSuspended(c.client_id)) continue;
       const publisher = await deps.publisherOf(c.client_id);
       const app = { id: c.client_id, name: String(c.client_name ?? c.client_id), description: typeof c.plaza_description === 'string' ? c.plaza_description : '', publisher };
       const haystack = `${app.name} ${app.description} ${publisher.developer ?? ''} ${publisher.website ?? ''}`.toLowerCase();
