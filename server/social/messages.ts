@@ -1,6 +1,7 @@
 // Messages in groups. Each records who wrote it (`author`) and through which app (`via`, null on Plaza's own pages).
 import { randomUUID } from 'node:crypto';
 import { HttpError, validator } from '../http/index.ts';
+import type { SubjectView } from '../oidc/index.ts';
 import type { CollectionSpec, Doc, Store } from '../store/index.ts';
 
 export interface Message extends Doc {
@@ -48,7 +49,7 @@ function isoTime(ms: number): string {
 }
 
 /** A message as an app sees it: its author named by that app's `sub` for them. */
-export function viewMessage(m: Message, subjectOf: (accountId: string) => string): MessageView {
+export function viewMessage(m: Message, subjectOf: SubjectView): MessageView {
   return {
     id: m.id, group_id: m.groupId, author: subjectOf(m.author), via: m.via, text: m.text, ...(m.replyTo ? { reply_to: m.replyTo } : {}), created_at: isoTime(m.createdAt),
   };
