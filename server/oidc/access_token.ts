@@ -3,7 +3,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { JWK, JWTPayload } from 'jose';
 import { HttpError } from '../http/index.ts';
-import { checkClaims, checkHeader, decodeJws, JwsError, JwtExpiredError, publicKeyOf, signatureValid } from './jws.ts';
+import { checkClaims, checkHeader, decodeJws, JwsError, JwtExpiredError, publicKeyOf, signatureValid, type DecodedJws } from './jws.ts';
 import type { RevokedTokens } from './revoked_tokens.ts';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -39,6 +39,12 @@ export class InsufficientScopeError extends HttpError {
 
 const SIGNING_ALGS = ['ES256', 'RS256'];
 
+/** Whether one of the keys made the signature, tried one after another. */
+async function someSignatureValid(jws: DecodedJws, keys: KeyObject[], alg: string): Promise<boolean> {
+  for (const key of keys) if (await signatureValid(jws, key, alg)) return true;
+  return false;
+}
+
 /** Verifies a token for the audience (or any one of the audiences). */
 export type AccessTokenVerifier = (token: string, audience: string | string[]) => Promise<AccessTokenClaims>;
 
@@ -51,7 +57,7 @@ export function accessTokenVerifier(issuer: string, signingKeys: JWK[], revoked:
       const checks = { issuer, audience, typ: 'at+jwt', algorithms: SIGNING_ALGS, requiredClaims: ['exp', 'jti', 'client_id'] };
       const alg = checkHeader(jws, checks);
       const candidates = keys.filter((k) => jws.header.kid === undefined || k.kid === jws.header.kid);
-      if (!candidates.some(({ key }) => signatureValid(jws, key, alg))) throw new JwsError('signature verification failed');
+      if (!await someSignatureValid(jws, candidates.map(({ key }) => key), alg)) throw new JwsError('signature verification failed');
       checkClaims(jws.payload, checks);
       payload = jws.payload as AccessTokenClaims;
     } catch (err) {

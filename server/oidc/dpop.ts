@@ -134,7 +134,7 @@ export class DpopVerifier {
       const jws = decodeJws(header);
       const alg = checkHeader(jws, { typ: 'dpop+jwt', algorithms: DPOP_ALGS });
       key = proofKey(jws.header.jwk, this.#keys);
-      if (!signatureValid(jws, key.key, alg)) throw new JwsError('signature verification failed');
+      if (!await signatureValid(jws, key.key, alg)) throw new JwsError('signature verification failed');
       checkClaims(jws.payload, { typ: 'dpop+jwt', algorithms: DPOP_ALGS });
       payload = jws.payload;
     } catch (err) {

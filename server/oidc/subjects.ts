@@ -33,9 +33,14 @@ export function sectorOf(metadata: Metadata): string {
  */
 export const subjectsOfTokens = new WeakMap<object, string>();
 
+/** Past this many subjects kept, they are forgotten all at once. */
+const MACS_KEPT = 10_000;
+
 export class Subjects {
   readonly #secret: Buffer;
   readonly #metadataOf: (clientId: string) => Promise<Metadata | undefined>;
+  /** Subjects already worked out, by input: a pure function of it, and an HMAC costs more than a lookup (key setup). */
+  readonly #macs = new Map<string, string>();
 
   /** `secret` is the store-held pairwise secret; `metadataOf` finds a client's metadata, suspended clients too. */
   constructor(secret: Buffer, metadataOf: (clientId: string) => Promise<Metadata | undefined>) {
@@ -44,7 +49,14 @@ export class Subjects {
   }
 
   #mac(kind: string, scope: string, accountId: string): string {
-    return createHmac('sha256', this.#secret).update(`${kind}\0${scope}\0${accountId}`).digest('base64url');
+    const input = `${kind}\0${scope}\0${accountId}`;
+    let mac = this.#macs.get(input);
+    if (mac === undefined) {
+      if (this.#macs.size >= MACS_KEPT) this.#macs.clear();
+      mac = createHmac('sha256', this.#secret).update(input).digest('base64url');
+      this.#macs.set(input, mac);
+    }
+    return mac;
   }
 
   /** The `sub` a client with this metadata knows an account by: the one rule for tokens, answers and webhooks. */

@@ -161,6 +161,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   readonly name: string;
   readonly #store: SqliteStore;
   readonly #table: string;
+  #getStatement?: StatementSync;
 
   constructor(store: SqliteStore, name: string, table: string) {
     this.#store = store;
@@ -178,9 +179,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async get(id: string): Promise<T | undefined> {
-    const params: SQLInputValue[] = [id];
-    const live = this.#live(params);
-    return this.#parse(this.#store.statement(`SELECT doc FROM ${this.#table} WHERE id = ? AND ${live}`, 'arrays').get(...params));
+    // The most frequent statement, kept by the collection: no SQL text is built for it on each call.
+    this.#getStatement ??= this.#store.statement(`SELECT doc FROM ${this.#table} WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`, 'arrays');
+    return this.#parse(this.#getStatement.get(id, Date.now()));
   }
 
   async put(doc: T): Promise<void> {
