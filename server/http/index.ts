@@ -92,9 +92,9 @@ const MACHINE_ENDPOINTS = ['token', 'introspection', 'revocation', 'jwks', 'user
  * The page routers, not asked about a request for one of oidc-provider's machine endpoints where no page is:
  * matching a path against every page route costs some microseconds on each token request.
  */
-function pagesBesideEndpoints(provider: Provider, routers: Router[]): Middleware {
+export function pagesBesideEndpoints(provider: Provider, routers: Router[]): Middleware {
   const pages = compose(routers.map((router) => router.routes()) as never[]) as Middleware;
-  const routedHere = (path: string) => routers.some((router) => ['GET', 'POST'].some((method) => router.match(path, method).path.length > 0));
+  const routedHere = (path: string) => routers.some((router) => ['GET', 'POST'].some((method) => router.match(path, method).route));
   const endpoints = new Set(MACHINE_ENDPOINTS.flatMap((name) => {
     try {
       return [new URL(provider.pathFor(name), provider.issuer).pathname];
