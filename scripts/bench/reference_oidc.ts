@@ -19,6 +19,8 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'offline_access', ...SCOPE.split(' ')],
   clientDefaults: { id_token_signed_response_alg: 'ES256' },
   ttl: { AccessToken: 3600, ClientCredentials: 3600, Grant: 14 * 86400, RefreshToken: 14 * 86400 },
+  // oidc-provider's default account (the subject alone), given so that it does not warn.
+  findAccount: async (_ctx, accountId) => ({ accountId, claims: async () => ({ sub: accountId }) }),
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
