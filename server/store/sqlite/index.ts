@@ -22,6 +22,9 @@ const SWEEP_MAX_BATCHES = 200;
 
 const OPS = { lt: '<', lte: '<=', gt: '>', gte: '>=', ne: 'IS NOT' } as const;
 
+/** A document that has not expired, given the time now as its one parameter. */
+const LIVE = '(expires_at IS NULL OR expires_at > ?)';
+
 function column(field: string): string {
   if (field === 'id') return 'id';
   if (field === 'expiresAt') return 'expires_at';
@@ -171,7 +174,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
 
   #live(params: SQLInputValue[]): string {
     params.push(Date.now());
-    return '(expires_at IS NULL OR expires_at > ?)';
+    return LIVE;
   }
 
   #parse(row: unknown): T | undefined {
@@ -180,7 +183,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async get(id: string): Promise<T | undefined> {
     // The most frequent statement, kept by the collection: no SQL text is built for it on each call.
-    this.#getStatement ??= this.#store.statement(`SELECT doc FROM ${this.#table} WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)`, 'arrays');
+    this.#getStatement ??= this.#store.statement(`SELECT doc FROM ${this.#table} WHERE id = ? AND ${LIVE}`, 'arrays');
     return this.#parse(this.#getStatement.get(id, Date.now()));
   }
 
