@@ -61,20 +61,14 @@ export class Subjects {
 
   /** The `sub` a client with this metadata knows an account by: the one rule for tokens, answers and webhooks. */
   seenBy(metadata: Metadata, accountId: string): string {
-    return subjectTypeOf(metadata) === 'pairwise' ? this.#mac('sub', sectorOf(metadata), accountId) : accountId;
+    return this.view(metadata)(accountId);
   }
 
-  /** How a client with this metadata knows users; each user's `sub` is worked out once per view (a listing names few authors many times). */
+  /** How a client with this metadata knows users: its subject type and sector worked out once, each `sub` kept by `#mac`. */
   view(metadata: Metadata): SubjectView {
-    const seen = new Map<string, string>();
-    return (accountId) => {
-      let sub = seen.get(accountId);
-      if (sub === undefined) {
-        sub = this.seenBy(metadata, accountId);
-        seen.set(accountId, sub);
-      }
-      return sub;
-    };
+    if (subjectTypeOf(metadata) !== 'pairwise') return (accountId) => accountId;
+    const sector = sectorOf(metadata);
+    return (accountId) => this.#mac('sub', sector, accountId);
   }
 
   /** How a client knows users; a client that is not registered (any more) sees nobody's account id. */
